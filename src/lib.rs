@@ -1,0 +1,19 @@
+//! `runner`: a declarative HTTP request runner.
+//!
+//! Data flow: `cli` → `app` → `load` (YAML → `model::Collection`, every error with its place)
+//! → `run` (for each request: `template` render → `http` send → `check` captures and
+//! assertions) → `report` (terminal) → exit code.
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod http;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod run;
+pub mod suggest;
+pub mod template;

@@ -1,0 +1,491 @@
+//! A collection file's tree → `model::Collection`: every field checked, every error kept.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+use serde_json_path::JsonPath;
+
+use crate::load::LoadErrorKind;
+use crate::load::reader::{Fields, Reader};
+use crate::load::yaml::{Node, NodeKind};
+use crate::model::{
+    Assertion, Body, Capture, CaptureSource, Check, JsonType, Matcher, OPERATORS, Op, Part, Query,
+    Request, Subject,
+};
+use crate::suggest;
+use crate::template::{TValue, Tpl};
+
+const COLLECTION_FIELDS: &[&str] = &["name", "vars", "requests"];
+const REQUEST_FIELDS: &[&str] = &[
+    "name",
+    "method",
+    "url",
+    "query",
+    "headers",
+    "json",
+    "form",
+    "multipart",
+    "body",
+    "assert",
+    "capture",
+];
+const BODY_FIELDS: &[&str] = &["json", "form", "multipart", "body"];
+const ASSERT_FIELDS: &[&str] = &["status", "headers", "json", "body", "duration_ms", "expr"];
+const CAPTURE_FIELDS: &[&str] = &["json", "header", "regex", "from", "status"];
+
+/// The parts of a collection file, before templates are compiled.
+pub struct CollectionParts {
+    /// `name:`, if given.
+    pub name: Option<String>,
+    /// Default variables.
+    pub vars: Vec<(String, TValue)>,
+    /// The requests.
+    pub requests: Vec<Request>,
+}
+
+/// Reads the top level of a collection file.
+pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
+    let mut parts = CollectionParts {
+        name: None,
+        vars: Vec::new(),
+        requests: Vec::new(),
+    };
+    let Some(fields) = r.fields(root, "the collection", COLLECTION_FIELDS) else {
+        return parts;
+    };
+    parts.name = fields.get("name").and_then(|n| r.string(n, "name"));
+    if let Some(vars) = fields.get("vars") {
+        parts.vars = r.tvalue_map(vars, "vars");
+    }
+    match fields.get("requests") {
+        Some(list) => {
+            let mut first_seen: HashMap<String, u32> = HashMap::new();
+            for item in r.seq(list, "requests").unwrap_or_default() {
+                let Some(request) = read_request(r, item) else {
+                    continue;
+                };
+                match first_seen.get(&request.name) {
+                    Some(line) => {
+                        let first_line = *line;
+                        r.error(
+                            item.pos,
+                            LoadErrorKind::DuplicateName {
+                                name: request.name.clone(),
+                                first_line,
+                            },
+                        );
+                    }
+                    None => {
+                        first_seen.insert(request.name.clone(), request.location.line);
+                        parts.requests.push(request);
+                    }
+                }
+            }
+        }
+        None => r.error(root.pos, LoadErrorKind::MissingField("requests")),
+    }
+    parts
+}
+
+fn read_request(r: &mut Reader, node: &Node) -> Option<Request> {
+    let fields = r.fields(node, "a request", REQUEST_FIELDS)?;
+    let name = match fields.get("name") {
+        Some(n) => r.string(n, "name"),
+        None => {
+            r.error(node.pos, LoadErrorKind::MissingField("name"));
+            None
+        }
+    };
+    let url = match fields.get("url") {
+        Some(u) => r.tpl(u, "url"),
+        None => {
+            r.error(node.pos, LoadErrorKind::MissingField("url"));
+            None
+        }
+    };
+    let method = match fields.get("method") {
+        Some(m) => read_method(r, m),
+        None => Some(Tpl::Lit("GET".into())),
+    };
+    let query = fields
+        .get("query")
+        .map(|q| r.tvalue_map(q, "query"))
+        .unwrap_or_default();
+    let headers = fields
+        .get("headers")
+        .map(|h| r.tpl_map(h, "headers"))
+        .unwrap_or_default();
+    let body = read_body(r, &fields);
+    let assertions = fields
+        .get("assert")
+        .map(|a| read_assertions(r, a))
+        .unwrap_or_default();
+    let captures = fields
+        .get("capture")
+        .map(|c| read_captures(r, c))
+        .unwrap_or_default();
+    Some(Request {
+        name: name?,
+        location: r.location(node.pos),
+        method: method?,
+        url: url?,
+        query,
+        headers,
+        body,
+        assertions,
+        captures,
+    })
+}
+
+fn read_method(r: &mut Reader, node: &Node) -> Option<Tpl> {
+    match r.tpl(node, "method")? {
+        Tpl::Lit(m) => {
+            let upper = m.to_ascii_uppercase();
+            if reqwest::Method::from_bytes(upper.as_bytes()).is_err() || upper.is_empty() {
+                r.error(
+                    node.pos,
+                    LoadErrorKind::Invalid(format!("`{m}` is not an HTTP method")),
+                );
+                return None;
+            }
+            Some(Tpl::Lit(upper))
+        }
+        templated => Some(templated),
+    }
+}
+
+fn read_body(r: &mut Reader, fields: &Fields) -> Option<Body> {
+    let present: Vec<&str> = BODY_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| fields.get(f).is_some())
+        .collect();
+    if present.len() > 1 {
+        let second = fields.key(present[1]).expect("present");
+        r.error(
+            second.pos,
+            LoadErrorKind::TwoBodies(
+                present
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+            ),
+        );
+        return None;
+    }
+    let kind = *present.first()?;
+    let node = fields.get(kind)?;
+    Some(match kind {
+        "json" => Body::Json(r.tvalue(node, "json")),
+        "form" => Body::Form(r.tvalue_map(node, "form")),
+        "multipart" => Body::Multipart(read_multipart(r, node)),
+        _ => Body::Raw(r.tpl(node, "body")?),
+    })
+}
+
+fn read_multipart(r: &mut Reader, node: &Node) -> Vec<(String, Part)> {
+    let entries = r.map_entries(node, "multipart").unwrap_or_default();
+    let mut parts = Vec::new();
+    for (name, _, value) in entries {
+        let what = format!("multipart.{name}");
+        let part = if matches!(value.kind, NodeKind::Map(_)) {
+            let Some(fields) = r.fields(value, &what, &["file"]) else {
+                continue;
+            };
+            match fields.get("file") {
+                Some(path) => match r.tpl(path, &format!("{what}.file")) {
+                    Some(path) => Part::File(path),
+                    None => continue,
+                },
+                None => {
+                    r.error(value.pos, LoadErrorKind::MissingField("file"));
+                    continue;
+                }
+            }
+        } else {
+            Part::Text(r.tvalue(value, &what))
+        };
+        parts.push((name.to_string(), part));
+    }
+    parts
+}
+
+fn read_assertions(r: &mut Reader, node: &Node) -> Vec<Assertion> {
+    let Some(fields) = r.fields(node, "assert", ASSERT_FIELDS) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut push = |r: &mut Reader, key: &Node, subject: Subject, check: Check| {
+        out.push(Assertion {
+            location: r.location(key.pos),
+            subject,
+            check,
+        });
+    };
+    for name in ASSERT_FIELDS {
+        let (Some(key), Some(value)) = (fields.key(name), fields.get(name)) else {
+            continue;
+        };
+        match *name {
+            "status" => {
+                let matcher = match &value.kind {
+                    NodeKind::Seq(items) => Matcher {
+                        ops: vec![Op::OneOf(
+                            items.iter().map(|i| r.tvalue(i, "assert.status")).collect(),
+                        )],
+                    },
+                    _ => read_matcher(r, value, "assert.status"),
+                };
+                push(r, key, Subject::Status, Check::Matcher(matcher));
+            }
+            "headers" => {
+                for (header, hkey, hvalue) in
+                    r.map_entries(value, "assert.headers").unwrap_or_default()
+                {
+                    let matcher = read_matcher(r, hvalue, &format!("assert.headers.{header}"));
+                    push(
+                        r,
+                        hkey,
+                        Subject::Header(header.to_ascii_lowercase()),
+                        Check::Matcher(matcher),
+                    );
+                }
+            }
+            "json" => {
+                for (path, pkey, pvalue) in r.map_entries(value, "assert.json").unwrap_or_default()
+                {
+                    let query = read_query(r, pkey, path);
+                    let matcher = read_matcher(r, pvalue, &format!("assert.json.{path}"));
+                    if let Some(query) = query {
+                        push(r, pkey, Subject::Json(query), Check::Matcher(matcher));
+                    }
+                }
+            }
+            "body" => {
+                let matcher = read_matcher(r, value, "assert.body");
+                push(r, key, Subject::Body, Check::Matcher(matcher));
+            }
+            "duration_ms" => {
+                let matcher = read_matcher(r, value, "assert.duration_ms");
+                push(r, key, Subject::DurationMs, Check::Matcher(matcher));
+            }
+            _ => {
+                let items: Vec<&Node> = match &value.kind {
+                    NodeKind::Seq(items) => items.iter().collect(),
+                    _ => vec![value],
+                };
+                for item in items {
+                    if let Some(text) = r.string(item, "assert.expr") {
+                        let location = r.location(item.pos);
+                        let id = r.templates.expression(&text, location, "assert.expr");
+                        push(r, item, Subject::Expr { id, source: text }, Check::Truthy);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A JSONPath, parsed now so a typo is a load error.
+fn read_query(r: &mut Reader, node: &Node, path: &str) -> Option<Query> {
+    match JsonPath::parse(path) {
+        Ok(parsed) => Some(Query {
+            source: path.to_string(),
+            path: parsed,
+        }),
+        Err(e) => {
+            r.error(
+                node.pos,
+                LoadErrorKind::JsonPath {
+                    path: path.to_string(),
+                    message: e.to_string(),
+                },
+            );
+            None
+        }
+    }
+}
+
+fn read_regex(r: &mut Reader, node: &Node, what: &str) -> Option<Regex> {
+    let pattern = r.string(node, what)?;
+    match Regex::new(&pattern) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            let full = e.to_string();
+            let last = full.lines().last().unwrap_or_default().trim();
+            let message = last.strip_prefix("error: ").unwrap_or(last).to_string();
+            r.error(node.pos, LoadErrorKind::Regex { pattern, message });
+            None
+        }
+    }
+}
+
+/// A plain value means equality; a map whose keys are (or nearly are) operators is a matcher.
+fn read_matcher(r: &mut Reader, node: &Node, what: &str) -> Matcher {
+    let NodeKind::Map(entries) = &node.kind else {
+        return Matcher {
+            ops: vec![Op::Eq(r.tvalue(node, what))],
+        };
+    };
+    let looks_like_operators = entries.iter().any(|(k, _)| {
+        k.scalar_text().is_some_and(|k| {
+            OPERATORS.contains(&k.as_str())
+                || suggest::closest(&k, OPERATORS.iter().copied()).is_some()
+        })
+    });
+    if !looks_like_operators {
+        return Matcher {
+            ops: vec![Op::Eq(r.tvalue(node, what))],
+        };
+    }
+    let mut ops = Vec::new();
+    for (op, key, value) in r.map_entries(node, what).unwrap_or_default() {
+        let operand_what = format!("{what}.{op}");
+        let parsed = match op {
+            "eq" => Some(Op::Eq(r.tvalue(value, &operand_what))),
+            "ne" => Some(Op::Ne(r.tvalue(value, &operand_what))),
+            "gt" => Some(Op::Gt(r.tvalue(value, &operand_what))),
+            "gte" => Some(Op::Gte(r.tvalue(value, &operand_what))),
+            "lt" => Some(Op::Lt(r.tvalue(value, &operand_what))),
+            "lte" => Some(Op::Lte(r.tvalue(value, &operand_what))),
+            "contains" => Some(Op::Contains(r.tvalue(value, &operand_what))),
+            "not_contains" => Some(Op::NotContains(r.tvalue(value, &operand_what))),
+            "starts_with" => Some(Op::StartsWith(r.tvalue(value, &operand_what))),
+            "ends_with" => Some(Op::EndsWith(r.tvalue(value, &operand_what))),
+            "matches" => read_regex(r, value, &operand_what).map(Op::Matches),
+            "exists" => r.bool(value, &operand_what).map(Op::Exists),
+            "type" => read_type(r, value, &operand_what).map(Op::Type),
+            "length" => Some(Op::Length(read_matcher(r, value, &operand_what))),
+            "one_of" => r
+                .seq(value, &operand_what)
+                .map(|items| Op::OneOf(items.iter().map(|i| r.tvalue(i, &operand_what)).collect())),
+            unknown => {
+                r.error(
+                    key.pos,
+                    LoadErrorKind::UnknownOperator {
+                        name: unknown.to_string(),
+                        suggestion: suggest::closest(unknown, OPERATORS.iter().copied()),
+                    },
+                );
+                None
+            }
+        };
+        ops.extend(parsed);
+    }
+    Matcher { ops }
+}
+
+fn read_type(r: &mut Reader, node: &Node, what: &str) -> Option<JsonType> {
+    let name = r.string(node, what)?;
+    let parsed = JsonType::parse(&name);
+    if parsed.is_none() {
+        r.error(
+            node.pos,
+            LoadErrorKind::Invalid(format!(
+                "unknown type `{name}`; expected string, number, integer, bool, object, array or null"
+            )),
+        );
+    }
+    parsed
+}
+
+fn read_captures(r: &mut Reader, node: &Node) -> Vec<Capture> {
+    let mut out = Vec::new();
+    for (name, key, value) in r.map_entries(node, "capture").unwrap_or_default() {
+        let source = match &value.kind {
+            NodeKind::Str(path) => read_query(r, value, path).map(CaptureSource::Json),
+            NodeKind::Map(_) => read_capture_source(r, value, name),
+            _ => {
+                r.error(
+                    value.pos,
+                    LoadErrorKind::WrongType {
+                        field: format!("capture.{name}"),
+                        expected: "a JSONPath or a map",
+                        found: value.type_name(),
+                    },
+                );
+                None
+            }
+        };
+        if let Some(source) = source {
+            out.push(Capture {
+                name: name.to_string(),
+                location: r.location(key.pos),
+                source,
+            });
+        }
+    }
+    out
+}
+
+fn read_capture_source(r: &mut Reader, node: &Node, name: &str) -> Option<CaptureSource> {
+    let what = format!("capture.{name}");
+    let fields = r.fields(node, &what, CAPTURE_FIELDS)?;
+    let kinds: Vec<&str> = ["json", "header", "regex", "status"]
+        .into_iter()
+        .filter(|k| fields.get(k).is_some())
+        .collect();
+    if kinds.len() != 1 {
+        r.error(
+            node.pos,
+            LoadErrorKind::Invalid(format!(
+                "{what} needs exactly one of `json`, `header`, `regex`, `status`"
+            )),
+        );
+        return None;
+    }
+    if fields.get("from").is_some() && kinds[0] != "regex" {
+        let key = fields.key("from").expect("present");
+        r.error(
+            key.pos,
+            LoadErrorKind::Invalid("`from` goes with `regex`".into()),
+        );
+    }
+    let value = fields.get(kinds[0])?;
+    match kinds[0] {
+        "json" => {
+            let path = r.string(value, &format!("{what}.json"))?;
+            read_query(r, value, &path).map(CaptureSource::Json)
+        }
+        "header" => r
+            .string(value, &format!("{what}.header"))
+            .map(CaptureSource::Header),
+        "regex" => {
+            let regex = read_regex(r, value, &format!("{what}.regex"))?;
+            let header = match fields.get("from") {
+                Some(from) => read_from(r, from, &what)?,
+                None => None,
+            };
+            Some(CaptureSource::Regex { regex, header })
+        }
+        _ => match r.bool(value, &format!("{what}.status"))? {
+            true => Some(CaptureSource::Status),
+            false => {
+                r.error(
+                    value.pos,
+                    LoadErrorKind::Invalid("`status: false` captures nothing".into()),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// `from: body` or `from: header NAME`.
+fn read_from(r: &mut Reader, node: &Node, what: &str) -> Option<Option<String>> {
+    let text = r.string(node, &format!("{what}.from"))?;
+    let mut words = text.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some("body"), None, None) => Some(None),
+        (Some("header"), Some(name), None) => Some(Some(name.to_string())),
+        _ => {
+            r.error(
+                node.pos,
+                LoadErrorKind::Invalid(format!("`from: {text}`: expected `body` or `header NAME`")),
+            );
+            None
+        }
+    }
+}

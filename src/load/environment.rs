@@ -1,0 +1,94 @@
+//! Environments: finding `-e NAME` and reading its flat map of variables.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::load::reader::Reader;
+use crate::load::{LoadError, LoadErrorKind, VarFile, finish, parse_yaml, read_text};
+
+/// Finds the environment file for `name`: an existing path as given; otherwise
+/// `environments/NAME.yaml|.yml` in the current directory, then beside and above the collection.
+pub fn find(name: &str, collection: &Path) -> Result<PathBuf, LoadError> {
+    let given = Path::new(name);
+    if given.is_file() {
+        return Ok(given.to_path_buf());
+    }
+    let folders = search_folders(collection);
+    let mut looked = Vec::new();
+    for folder in &folders {
+        for ext in ["yaml", "yml"] {
+            let candidate = folder.join(format!("{name}.{ext}"));
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+            looked.push(candidate);
+        }
+    }
+    let mut available: Vec<String> = folders.iter().flat_map(|f| environments_in(f)).collect();
+    available.sort();
+    available.dedup();
+    Err(LoadError::general(LoadErrorKind::EnvironmentNotFound {
+        name: name.to_string(),
+        looked,
+        available,
+    }))
+}
+
+/// `./environments`, then `environments/` in the collection's folder and in its parent.
+fn search_folders(collection: &Path) -> Vec<PathBuf> {
+    let mut folders = vec![PathBuf::from("environments")];
+    if let Some(dir) = collection.parent() {
+        folders.push(dir.join("environments"));
+        let parent = if dir.as_os_str().is_empty() {
+            Path::new("..").to_path_buf()
+        } else {
+            dir.join("..")
+        };
+        folders.push(parent.join("environments"));
+    }
+    let mut unique: Vec<PathBuf> = Vec::new();
+    for folder in folders {
+        let same = unique.iter().any(|u| same_dir(u, &folder));
+        if !same {
+            unique.push(folder);
+        }
+    }
+    unique
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn environments_in(folder: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect()
+}
+
+/// Reads an environment file: a flat map of variables whose values may be templates.
+pub fn load(path: &Path) -> Result<VarFile, Vec<LoadError>> {
+    let text = read_text(path).map_err(|e| vec![e])?;
+    let file: Arc<Path> = Arc::from(path);
+    let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
+    let mut r = Reader::new(file, &text);
+    let vars = if matches!(root.kind, crate::load::yaml::NodeKind::Null) {
+        Vec::new()
+    } else {
+        r.tvalue_map(&root, "the environment")
+    };
+    let templates = finish(&mut r)?;
+    Ok(VarFile {
+        vars,
+        templates: Arc::new(templates),
+    })
+}

@@ -1,0 +1,223 @@
+//! Reading typed values out of a positioned YAML tree, collecting every error with its place.
+//! Shared by collection and environment loading (and mock files), so all report alike.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::load::yaml::{Node, NodeKind, Pos};
+use crate::load::{LoadError, LoadErrorKind};
+use crate::model::Location;
+use crate::suggest;
+use crate::template::{TValue, TemplateBuilder, Tpl};
+
+/// The state of reading one file: where errors go and where templates are collected.
+pub struct Reader<'t> {
+    file: Arc<Path>,
+    text: &'t str,
+    /// Every problem found so far, in file order of discovery.
+    pub errors: Vec<LoadError>,
+    /// Templates seen so far, compiled after the whole file is read.
+    pub templates: TemplateBuilder,
+}
+
+/// The entries of a YAML map whose keys were checked against the allowed names.
+pub struct Fields<'n> {
+    entries: Vec<(&'n str, &'n Node, &'n Node)>,
+}
+
+impl<'n> Fields<'n> {
+    /// The value of a key, if present.
+    pub fn get(&self, name: &str) -> Option<&'n Node> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == name)
+            .map(|(_, _, v)| *v)
+    }
+
+    /// The key node of a present key (for positions).
+    pub fn key(&self, name: &str) -> Option<&'n Node> {
+        self.entries
+            .iter()
+            .find(|(k, _, _)| *k == name)
+            .map(|(_, k, _)| *k)
+    }
+}
+
+impl<'t> Reader<'t> {
+    /// A reader for one file's text.
+    pub fn new(file: Arc<Path>, text: &'t str) -> Self {
+        Reader {
+            file,
+            text,
+            errors: Vec::new(),
+            templates: TemplateBuilder::default(),
+        }
+    }
+
+    /// The file's text.
+    pub fn text(&self) -> &str {
+        self.text
+    }
+
+    /// A location in this file.
+    pub fn location(&self, pos: Pos) -> Location {
+        Location {
+            file: self.file.clone(),
+            line: pos.line,
+            col: pos.col,
+        }
+    }
+
+    /// Records an error at a position.
+    pub fn error(&mut self, pos: Pos, kind: LoadErrorKind) {
+        self.errors
+            .push(LoadError::at(self.location(pos), self.text, kind));
+    }
+
+    fn wrong_type(&mut self, node: &Node, field: &str, expected: &'static str) {
+        self.error(
+            node.pos,
+            LoadErrorKind::WrongType {
+                field: field.to_string(),
+                expected,
+                found: node.type_name(),
+            },
+        );
+    }
+
+    /// A map's entries, refusing keys not in `allowed` (with a "did you mean").
+    pub fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Fields<'n>> {
+        let entries = self.map_entries(node, what)?;
+        let mut fields = Fields {
+            entries: Vec::new(),
+        };
+        for (key, key_node, value) in entries {
+            if allowed.contains(&key) {
+                fields.entries.push((key, key_node, value));
+            } else {
+                let suggestion = suggest::closest(key, allowed.iter().copied());
+                self.error(
+                    key_node.pos,
+                    LoadErrorKind::UnknownField {
+                        field: key.to_string(),
+                        what: what.to_string(),
+                        suggestion,
+                        expected: allowed.join(", "),
+                    },
+                );
+            }
+        }
+        Some(fields)
+    }
+
+    /// A map's entries with string keys, in file order.
+    pub fn map_entries<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+    ) -> Option<Vec<(&'n str, &'n Node, &'n Node)>> {
+        let NodeKind::Map(entries) = &node.kind else {
+            self.wrong_type(node, what, "a map");
+            return None;
+        };
+        let mut out = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            match &key.kind {
+                NodeKind::Str(k) => out.push((k.as_str(), key, value)),
+                _ => self.wrong_type(key, &format!("a key in {what}"), "a string"),
+            }
+        }
+        Some(out)
+    }
+
+    /// A list's items.
+    pub fn seq<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Node]> {
+        match &node.kind {
+            NodeKind::Seq(items) => Some(items),
+            _ => {
+                self.wrong_type(node, what, "a list");
+                None
+            }
+        }
+    }
+
+    /// A scalar as a plain string (numbers and booleans as written).
+    pub fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.kind {
+            NodeKind::Seq(_) | NodeKind::Map(_) | NodeKind::Null => {
+                self.wrong_type(node, what, "a string");
+                None
+            }
+            _ => node.scalar_text(),
+        }
+    }
+
+    /// A boolean.
+    pub fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
+        match node.kind {
+            NodeKind::Bool(b) => Some(b),
+            _ => {
+                self.wrong_type(node, what, "true or false");
+                None
+            }
+        }
+    }
+
+    /// A scalar that may be a template.
+    pub fn tpl(&mut self, node: &Node, what: &str) -> Option<Tpl> {
+        let text = self.string(node, what)?;
+        Some(self.templates.text(&text, self.location(node.pos), what))
+    }
+
+    /// Any value whose strings may be templates.
+    pub fn tvalue(&mut self, node: &Node, what: &str) -> TValue {
+        match &node.kind {
+            NodeKind::Null => TValue::Null,
+            NodeKind::Bool(b) => TValue::Bool(*b),
+            NodeKind::Int(i) => TValue::Number((*i).into()),
+            NodeKind::Float(f) => serde_json::Number::from_f64(*f)
+                .map(TValue::Number)
+                .unwrap_or(TValue::Null),
+            NodeKind::Str(s) => TValue::Str(self.templates.text(s, self.location(node.pos), what)),
+            NodeKind::Seq(items) => TValue::Seq(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| self.tvalue(item, &format!("{what}[{i}]")))
+                    .collect(),
+            ),
+            NodeKind::Map(_) => {
+                let entries = self.map_entries(node, what).unwrap_or_default();
+                TValue::Map(
+                    entries
+                        .into_iter()
+                        .map(|(k, _, v)| (k.to_string(), self.tvalue(v, &format!("{what}.{k}"))))
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    /// A map of names to values that may be templates (vars, query, form fields).
+    pub fn tvalue_map(&mut self, node: &Node, what: &str) -> Vec<(String, TValue)> {
+        self.map_entries(node, what)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, _, v)| (k.to_string(), self.tvalue(v, &format!("{what}.{k}"))))
+            .collect()
+    }
+
+    /// A map of names to string templates (headers).
+    pub fn tpl_map(&mut self, node: &Node, what: &str) -> Vec<(String, Tpl)> {
+        self.map_entries(node, what)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, _, v)| Some((k.to_string(), self.tpl(v, &format!("{what}.{k}"))?)))
+            .collect()
+    }
+}

@@ -1,0 +1,302 @@
+//! The validated collection: what the loader produces and the runner executes.
+//! Strings that may hold templates are already compiled (`Tpl`); JSONPaths and regexes are parsed.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use regex::Regex;
+use serde_json_path::JsonPath;
+
+use crate::template::{TValue, TemplateId, Templates, Tpl};
+
+/// A place in a source file, for diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file as the user named it (or as found by lookup).
+    pub file: Arc<Path>,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub col: u32,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
+    }
+}
+
+/// One collection file, ready to run.
+#[derive(Debug)]
+pub struct Collection {
+    /// `name:` or the file stem.
+    pub name: String,
+    /// The collection file.
+    pub path: PathBuf,
+    /// The folder relative paths (multipart files) are resolved against.
+    pub dir: PathBuf,
+    /// Default variables, lowest precedence.
+    pub vars: Vec<(String, TValue)>,
+    /// Requests in file order.
+    pub requests: Vec<Request>,
+    /// The compiled templates every `Tpl` in this collection points into.
+    pub templates: Arc<Templates>,
+}
+
+/// One HTTP request with its checks and captures.
+#[derive(Debug)]
+pub struct Request {
+    /// Unique within the collection.
+    pub name: String,
+    /// Where the request's entry starts.
+    pub location: Location,
+    /// HTTP method (may be a template).
+    pub method: Tpl,
+    /// URL before the query is appended.
+    pub url: Tpl,
+    /// Query parameters appended to the URL, percent-encoded.
+    pub query: Vec<(String, TValue)>,
+    /// Headers in file order.
+    pub headers: Vec<(String, Tpl)>,
+    /// At most one body.
+    pub body: Option<Body>,
+    /// Checks on the response, all evaluated.
+    pub assertions: Vec<Assertion>,
+    /// Values taken from the response into variables.
+    pub captures: Vec<Capture>,
+}
+
+/// A request body.
+#[derive(Debug)]
+pub enum Body {
+    /// Any value, sent as JSON; whole-expression strings keep their type.
+    Json(TValue),
+    /// application/x-www-form-urlencoded.
+    Form(Vec<(String, TValue)>),
+    /// multipart/form-data.
+    Multipart(Vec<(String, Part)>),
+    /// A raw string; the user sets Content-Type.
+    Raw(Tpl),
+}
+
+/// One multipart field.
+#[derive(Debug)]
+pub enum Part {
+    /// A text field.
+    Text(TValue),
+    /// A file, relative to the collection's folder.
+    File(Tpl),
+}
+
+/// One check, with the place it was written.
+#[derive(Debug)]
+pub struct Assertion {
+    /// Where the assertion's key stands.
+    pub location: Location,
+    /// What is checked.
+    pub subject: Subject,
+    /// How it is checked.
+    pub check: Check,
+}
+
+/// What part of the response an assertion looks at.
+#[derive(Debug)]
+pub enum Subject {
+    /// The status code.
+    Status,
+    /// One header, by case-insensitive name.
+    Header(String),
+    /// A JSONPath into the JSON body.
+    Json(Query),
+    /// The body as text.
+    Body,
+    /// Time to the full response, in milliseconds.
+    DurationMs,
+    /// A minijinja expression over `response` and the variables.
+    Expr {
+        /// The compiled expression.
+        id: TemplateId,
+        /// As written.
+        source: String,
+    },
+}
+
+/// How a subject is checked.
+#[derive(Debug)]
+pub enum Check {
+    /// A matcher over the subject's value.
+    Matcher(Matcher),
+    /// An expression that must be truthy (for `Subject::Expr`).
+    Truthy,
+}
+
+/// A parsed JSONPath with its source text.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// As written.
+    pub source: String,
+    /// Parsed (RFC 9535).
+    pub path: JsonPath,
+}
+
+/// A matcher: every operator must hold.
+#[derive(Debug)]
+pub struct Matcher {
+    /// Operators, in file order.
+    pub ops: Vec<Op>,
+}
+
+/// One matcher operator.
+#[derive(Debug)]
+pub enum Op {
+    /// Equal (numbers compare by value).
+    Eq(TValue),
+    /// Not equal.
+    Ne(TValue),
+    /// Greater than.
+    Gt(TValue),
+    /// Greater than or equal.
+    Gte(TValue),
+    /// Less than.
+    Lt(TValue),
+    /// Less than or equal.
+    Lte(TValue),
+    /// Substring, array element or object key.
+    Contains(TValue),
+    /// Negation of `Contains`.
+    NotContains(TValue),
+    /// String prefix.
+    StartsWith(TValue),
+    /// String suffix.
+    EndsWith(TValue),
+    /// Regex search over a string.
+    Matches(Regex),
+    /// Whether the subject is present at all.
+    Exists(bool),
+    /// JSON type.
+    Type(JsonType),
+    /// Length of a string, array or object.
+    Length(Matcher),
+    /// Equal to one of these.
+    OneOf(Vec<TValue>),
+}
+
+impl Op {
+    /// The operator's name as written in YAML.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Eq(_) => "eq",
+            Op::Ne(_) => "ne",
+            Op::Gt(_) => "gt",
+            Op::Gte(_) => "gte",
+            Op::Lt(_) => "lt",
+            Op::Lte(_) => "lte",
+            Op::Contains(_) => "contains",
+            Op::NotContains(_) => "not_contains",
+            Op::StartsWith(_) => "starts_with",
+            Op::EndsWith(_) => "ends_with",
+            Op::Matches(_) => "matches",
+            Op::Exists(_) => "exists",
+            Op::Type(_) => "type",
+            Op::Length(_) => "length",
+            Op::OneOf(_) => "one_of",
+        }
+    }
+}
+
+/// Operator names, for parsing and "did you mean" hints.
+pub const OPERATORS: &[&str] = &[
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "exists",
+    "type",
+    "length",
+    "one_of",
+];
+
+/// JSON value types for the `type` operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// A string.
+    String,
+    /// Any number.
+    Number,
+    /// A number without fraction.
+    Integer,
+    /// true/false.
+    Bool,
+    /// A map.
+    Object,
+    /// A list.
+    Array,
+    /// null.
+    Null,
+}
+
+impl JsonType {
+    /// Parses a type name; `boolean` is accepted beside `bool`.
+    pub fn parse(name: &str) -> Option<JsonType> {
+        Some(match name {
+            "string" => JsonType::String,
+            "number" => JsonType::Number,
+            "integer" => JsonType::Integer,
+            "bool" | "boolean" => JsonType::Bool,
+            "object" => JsonType::Object,
+            "array" => JsonType::Array,
+            "null" => JsonType::Null,
+            _ => return None,
+        })
+    }
+
+    /// The type's name as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Bool => "bool",
+            JsonType::Object => "object",
+            JsonType::Array => "array",
+            JsonType::Null => "null",
+        }
+    }
+}
+
+/// A value taken from the response into a variable.
+#[derive(Debug)]
+pub struct Capture {
+    /// The variable it sets.
+    pub name: String,
+    /// Where it was written.
+    pub location: Location,
+    /// Where the value comes from.
+    pub source: CaptureSource,
+}
+
+/// Where a capture reads from.
+#[derive(Debug)]
+pub enum CaptureSource {
+    /// A JSONPath into the JSON body.
+    Json(Query),
+    /// A header's value.
+    Header(String),
+    /// The first group (or whole match) of a regex over the body or a header.
+    Regex {
+        /// The pattern.
+        regex: Regex,
+        /// `None` for the body; `Some(name)` for a header.
+        header: Option<String>,
+    },
+    /// The status code.
+    Status,
+}

@@ -1,0 +1,282 @@
+//! Human output: a line per request as it finishes, failures in detail under it, a summary.
+//! The only writer to stdout during a run.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
+use crate::model::Collection;
+use crate::run::Observer;
+use crate::run::result::{AssertFailure, Failure, Outcome, RequestResult};
+
+const PASS: Style = AnsiColor::Green.on_default().bold();
+const FAIL: Style = AnsiColor::Red.on_default().bold();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+const ADDED: Style = AnsiColor::Green.on_default();
+const REMOVED: Style = AnsiColor::Red.on_default();
+
+/// How much of a body `-v` shows.
+const VERBOSE_BODY_BYTES: usize = 2048;
+
+/// Writes progress and results to stdout.
+pub struct TerminalReporter {
+    verbose: bool,
+    name_width: usize,
+    collections: usize,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+impl TerminalReporter {
+    /// A reporter; `verbose` adds request and response dumps.
+    pub fn new(verbose: bool) -> Self {
+        TerminalReporter {
+            verbose,
+            name_width: 0,
+            collections: 0,
+            passed: 0,
+            failed: 0,
+            skipped: 0,
+        }
+    }
+
+    /// Whether every request passed.
+    pub fn all_passed(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// Prints the final line: `N passed, N failed[, N skipped]`.
+    pub fn finish(&self) {
+        let mut line = format!("{} passed, {} failed", self.passed, self.failed);
+        if self.skipped > 0 {
+            let _ = write!(line, ", {} skipped", self.skipped);
+        }
+        emit(&format!("\n{line}\n"));
+    }
+}
+
+fn emit(text: &str) {
+    let mut out = anstream::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+impl Observer for TerminalReporter {
+    fn collection_started(&mut self, collection: &Collection) {
+        let gap = if self.collections > 0 { "\n" } else { "" };
+        self.collections += 1;
+        self.name_width = collection
+            .requests
+            .iter()
+            .map(|r| r.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        emit(&format!(
+            "{gap}{BOLD}{}{BOLD:#} {DIM}({}){DIM:#}\n",
+            collection.name,
+            collection.path.display()
+        ));
+    }
+
+    fn request_finished(&mut self, result: &RequestResult) {
+        let mut out = String::new();
+        match result.outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Skipped => self.skipped += 1,
+        }
+        write_request_line(&mut out, result, self.name_width);
+        for failure in &result.failures {
+            write_failure(&mut out, failure);
+        }
+        if self.verbose {
+            if let Some(request) = &result.request {
+                write_request_dump(&mut out, request);
+            }
+            if let Some(response) = &result.response {
+                write_response_dump(&mut out, response);
+            }
+        }
+        emit(&out);
+    }
+}
+
+fn write_request_line(out: &mut String, result: &RequestResult, name_width: usize) {
+    let (mark, style) = match result.outcome {
+        Outcome::Passed => ("✔", PASS),
+        Outcome::Failed => ("✘", FAIL),
+        Outcome::Skipped => ("-", DIM),
+    };
+    let _ = write!(
+        out,
+        "{style}{mark}{style:#} {:<6} {:<name_width$}",
+        result.method, result.name
+    );
+    match (&result.response, result.outcome) {
+        (Some(response), _) => {
+            let _ = write!(
+                out,
+                "  {} {DIM}{} ms{DIM:#}",
+                response.status,
+                response.duration.as_millis()
+            );
+        }
+        (None, Outcome::Skipped) => {
+            let _ = write!(out, "  {DIM}skipped{DIM:#}");
+        }
+        (None, _) => {}
+    }
+    out.push('\n');
+}
+
+fn write_failure(out: &mut String, failure: &Failure) {
+    let cross = format!("{FAIL}✘{FAIL:#}");
+    match failure {
+        Failure::Assertion(a) => write_assert_failure(out, a),
+        Failure::Template { message, cause } => {
+            let _ = writeln!(out, "    {cross} {message}");
+            if let Some(cause) = cause {
+                let _ = writeln!(out, "      cause: {cause}");
+            }
+        }
+        Failure::Http(error) => {
+            let _ = writeln!(out, "    {cross} {error}");
+        }
+        Failure::Capture {
+            name,
+            location,
+            message,
+        } => {
+            let _ = writeln!(out, "    {cross} capture `{name}`: {message}");
+            let _ = writeln!(out, "      {DIM}--> {location}{DIM:#}");
+        }
+        Failure::File { message } => {
+            let _ = writeln!(out, "    {cross} {message}");
+        }
+    }
+}
+
+fn write_assert_failure(out: &mut String, a: &AssertFailure) {
+    let _ = write!(out, "    {FAIL}✘{FAIL:#} {}", a.subject);
+    if let Some(expected) = &a.expected {
+        let op = if a.op == "eq" {
+            String::new()
+        } else {
+            format!("{} ", a.op)
+        };
+        let actual = a.actual.as_ref().map_or("nothing".to_string(), compact);
+        if a.diff.is_some() {
+            let _ = write!(out, ": expected {op}and actual differ");
+        } else {
+            let _ = write!(out, ": expected {op}{}, actual {actual}", compact(expected));
+        }
+    }
+    if !a.message.is_empty() {
+        let sep = if a.expected.is_some() { " —" } else { ":" };
+        let _ = write!(out, "{sep} {}", a.message);
+    }
+    out.push('\n');
+    let _ = writeln!(out, "      {DIM}--> {}{DIM:#}", a.location);
+    if let Some(diff) = &a.diff {
+        for line in diff.lines() {
+            let style = if line.starts_with('+') && !line.starts_with("+++") {
+                ADDED
+            } else if line.starts_with('-') && !line.starts_with("---") {
+                REMOVED
+            } else {
+                DIM
+            };
+            let _ = writeln!(out, "      {style}{line}{style:#}");
+        }
+    }
+}
+
+/// A value in one line, shortened when long.
+fn compact(value: &serde_json::Value) -> String {
+    crate::check::excerpt(&value.to_string(), 200)
+}
+
+/// Header values that must never be shown (issue: secrets never leak).
+fn shown_header_value<'v>(name: &str, value: &'v str) -> std::borrow::Cow<'v, str> {
+    let secret = [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    ]
+    .iter()
+    .any(|s| name.eq_ignore_ascii_case(s));
+    if !secret {
+        return value.into();
+    }
+    match value.split_once(' ') {
+        Some((scheme, _)) if name.to_ascii_lowercase().ends_with("authorization") => {
+            format!("{scheme} ***").into()
+        }
+        _ => "***".into(),
+    }
+}
+
+fn write_request_dump(out: &mut String, request: &HttpRequest) {
+    let _ = writeln!(out, "    {DIM}>{DIM:#} {} {}", request.method, request.url);
+    for (name, value) in &request.headers {
+        let _ = writeln!(
+            out,
+            "    {DIM}>{DIM:#} {name}: {}",
+            shown_header_value(name, value)
+        );
+    }
+    match &request.body {
+        HttpBody::Empty => {}
+        HttpBody::Bytes { data, .. } => write_body(out, '>', data),
+        HttpBody::Multipart(fields) => {
+            for (name, value) in fields {
+                let shown = match value {
+                    MultipartValue::Text(text) => text.clone(),
+                    MultipartValue::File { file_name, data } => {
+                        format!("[file {file_name}, {} bytes]", data.len())
+                    }
+                };
+                let _ = writeln!(out, "    {DIM}>{DIM:#} [{name}] {shown}");
+            }
+        }
+    }
+}
+
+fn write_response_dump(out: &mut String, response: &HttpResponse) {
+    let _ = writeln!(
+        out,
+        "    {DIM}<{DIM:#} {} {}",
+        response.version, response.status
+    );
+    for (name, value) in &response.headers {
+        let _ = writeln!(
+            out,
+            "    {DIM}<{DIM:#} {name}: {}",
+            shown_header_value(name, value)
+        );
+    }
+    write_body(out, '<', &response.body);
+}
+
+fn write_body(out: &mut String, arrow: char, body: &[u8]) {
+    if body.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "    {DIM}{arrow}{DIM:#}");
+    let shown = &body[..body.len().min(VERBOSE_BODY_BYTES)];
+    for line in String::from_utf8_lossy(shown).lines() {
+        let _ = writeln!(out, "    {DIM}{arrow}{DIM:#} {line}");
+    }
+    if body.len() > VERBOSE_BODY_BYTES {
+        let _ = writeln!(
+            out,
+            "    {DIM}{arrow} … {} more bytes{DIM:#}",
+            body.len() - VERBOSE_BODY_BYTES
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! What a run produced: plain data for reporters. Assertion failures and errors are kept apart.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::http::{HttpError, HttpRequest, HttpResponse};
+use crate::model::Location;
+
+/// The results of one collection file.
+#[derive(Debug)]
+pub struct CollectionResult {
+    /// The collection's name.
+    pub name: String,
+    /// Its file.
+    pub path: std::path::PathBuf,
+    /// One result per request, in order (skipped ones included).
+    pub requests: Vec<RequestResult>,
+}
+
+/// How one request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sent, every assertion and capture held.
+    Passed,
+    /// Not sent, or something did not hold.
+    Failed,
+    /// Not run (after `--bail`).
+    Skipped,
+}
+
+/// One request's result.
+#[derive(Debug)]
+pub struct RequestResult {
+    /// The request's name.
+    pub name: String,
+    /// Where the request is written.
+    pub location: Location,
+    /// The rendered method (or the template source if rendering failed).
+    pub method: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// What was sent, if it got that far.
+    pub request: Option<HttpRequest>,
+    /// What came back, if anything.
+    pub response: Option<HttpResponse>,
+    /// Every problem, in the order found.
+    pub failures: Vec<Failure>,
+}
+
+impl RequestResult {
+    /// Time to the full response, if there was one.
+    pub fn duration(&self) -> Option<Duration> {
+        self.response.as_ref().map(|r| r.duration)
+    }
+}
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A template could not be rendered.
+    Template {
+        /// The message, naming the variable and field.
+        message: String,
+        /// Why the variable is missing, when an earlier request should have captured it.
+        cause: Option<String>,
+    },
+    /// No response (connection, timeout, invalid URL).
+    Http(HttpError),
+    /// A capture found nothing.
+    Capture {
+        /// The variable.
+        name: String,
+        /// Where the capture is written.
+        location: Location,
+        /// What was looked for and what the response held.
+        message: String,
+    },
+    /// An assertion did not hold.
+    Assertion(AssertFailure),
+    /// A multipart file could not be read.
+    File {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Failure {
+    /// Where the failing capture or assertion is written, if it is one.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Failure::Capture { location, .. } => Some(location),
+            Failure::Assertion(a) => Some(&a.location),
+            _ => None,
+        }
+    }
+}
+
+/// One operator of one assertion that did not hold.
+#[derive(Debug, Clone)]
+pub struct AssertFailure {
+    /// Where the assertion is written.
+    pub location: Location,
+    /// What was checked (`status`, `header etag`, `json $.value`).
+    pub subject: String,
+    /// The operator (`eq`, `length gte`, …); empty where the subject itself failed.
+    pub op: String,
+    /// The rendered expected value, where there is one.
+    pub expected: Option<Value>,
+    /// The actual value, where one was found.
+    pub actual: Option<Value>,
+    /// Why, where the values alone do not say it (may be empty).
+    pub message: String,
+    /// A unified diff for large values.
+    pub diff: Option<String>,
+}
