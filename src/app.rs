@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{Cli, Command, MockArgs, RunArgs};
 use crate::http::{ClientSettings, HttpClient};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
+use crate::mock::server::{self, LogEntry, LogMode};
+use crate::mock::spec::MockSpec;
 use crate::model::Collection;
 use crate::report::terminal::TerminalReporter;
 use crate::run::vars::{VarLayer, Vars};
@@ -39,34 +41,59 @@ impl From<Exit> for ExitCode {
 pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run(args) => run_files(args).await.into(),
+        Command::Mock(args) => serve_mock(args).await.into(),
     }
 }
 
-/// A collection ready to run, with its starting variables.
-struct Prepared {
-    collection: Collection,
-    vars: Vars,
+/// Everything loaded and checked, before any variable is resolved or request sent.
+struct Plan {
+    collections: Vec<(Collection, Vec<VarLayer>)>,
+    mock: Option<MockSpec>,
 }
 
 async fn run_files(args: RunArgs) -> Exit {
     if args.no_color {
         anstream::ColorChoice::Never.write_global();
     }
-    let prepared = match prepare(&args) {
-        Ok(prepared) => prepared,
-        Err(errors) => {
-            report_input_errors(&errors);
-            return Exit::BadInput;
-        }
+    let plan = match load_plan(&args) {
+        Ok(plan) => plan,
+        Err(errors) => return input_errors(&errors),
     };
-    let client = match HttpClient::new(&ClientSettings {
-        timeout: args.timeout,
-    }) {
-        Ok(client) => client,
-        Err(e) => {
-            report_input_errors(&[LoadError::general(LoadErrorKind::Invalid(e.to_string()))]);
-            return Exit::BadInput;
+    let mock = match plan.mock {
+        Some(spec) => match server::start(spec, "127.0.0.1", 0, LogMode::Keep).await {
+            Ok(mock) => Some(mock),
+            Err(e) => return input_errors(&[general(format!("cannot start the mock server: {e}"))]),
+        },
+        None => None,
+    };
+    let mock_layer = mock.as_ref().map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())]));
+    let mut prepared = Vec::new();
+    let mut errors = Vec::new();
+    for (collection, mut layers) in plan.collections {
+        layers.splice(0..0, mock_layer.clone());
+        match resolve_vars(&collection, &layers) {
+            Ok(vars) => prepared.push((collection, vars)),
+            Err(e) => errors.push(e),
         }
+    }
+    dedup_errors(&mut errors);
+    let exit = if errors.is_empty() {
+        execute(&args, prepared).await
+    } else {
+        input_errors(&errors)
+    };
+    if let Some(mock) = mock {
+        report_mock_log(&mock.log(), args.verbose);
+        mock.stop().await;
+    }
+    exit
+}
+
+/// Sends the requests of every collection; Ctrl-C stops the run and still prints the summary.
+async fn execute(args: &RunArgs, prepared: Vec<(Collection, Vars)>) -> Exit {
+    let client = match HttpClient::new(&ClientSettings { timeout: args.timeout }) {
+        Ok(client) => client,
+        Err(e) => return input_errors(&[general(e.to_string())]),
     };
     let mut reporter = TerminalReporter::new(args.verbose);
     let interrupted = {
@@ -77,7 +104,7 @@ async fn run_files(args: RunArgs) -> Exit {
             observer: &mut reporter,
         };
         let all = async {
-            for Prepared { collection, vars } in prepared {
+            for (collection, vars) in prepared {
                 run_collection(&collection, vars, &mut cx).await;
             }
         };
@@ -97,13 +124,43 @@ async fn run_files(args: RunArgs) -> Exit {
     }
 }
 
-/// Loads every collection and environment and resolves the starting variables,
-/// returning all problems at once.
-fn prepare(args: &RunArgs) -> Result<Vec<Prepared>, Vec<LoadError>> {
+/// Unmatched mock requests are always worth a warning; the whole log only with `-v`.
+fn report_mock_log(log: &[LogEntry], verbose: bool) {
+    let mut err = anstream::stderr().lock();
+    for entry in log.iter().filter(|e| verbose || e.route.is_none()) {
+        let _ = writeln!(err, "mock: {entry}");
+    }
+}
+
+/// `runner mock FILE`: serve until Ctrl-C.
+async fn serve_mock(args: MockArgs) -> Exit {
+    let spec = match load::mock::load_mock(&args.file) {
+        Ok(spec) => spec,
+        Err(errors) => return input_errors(&errors),
+    };
+    let routes = spec.routes.len();
+    let mock = match server::start(spec, &args.host, args.port, LogMode::Print).await {
+        Ok(mock) => mock,
+        Err(e) => {
+            return input_errors(&[general(format!(
+                "cannot listen on {}:{}: {e}",
+                args.host, args.port
+            ))]);
+        }
+    };
+    println!("mock listening on {} ({routes} routes from {})", mock.url, args.file.display());
+    tokio::select! {
+        () = mock.wait() => Exit::Failed,
+        _ = tokio::signal::ctrl_c() => Exit::Passed,
+    }
+}
+
+/// Loads every collection, environment and mock file, returning all problems at once.
+fn load_plan(args: &RunArgs) -> Result<Plan, Vec<LoadError>> {
     let mut errors = Vec::new();
     let files = expand_files(&args.files, &mut errors);
-    let cli_layer = cli_var_layer(&args.vars);
-    let mut prepared = Vec::new();
+    let cli_layer = literal_layer("--var", &args.vars);
+    let mut collections = Vec::new();
     for file in files {
         let collection = match load::load_collection(&file) {
             Ok(c) => c,
@@ -118,13 +175,9 @@ fn prepare(args: &RunArgs) -> Result<Vec<Prepared>, Vec<LoadError>> {
             templates: collection.templates.clone(),
         }];
         if let Some(name) = &args.env {
-            match environment::find(name, &file)
-                .map_err(|e| vec![e])
-                .and_then(|path| {
-                    let loaded = environment::load(&path)?;
-                    Ok((path, loaded))
-                }) {
-                Ok((path, env)) => layers.push(VarLayer {
+            let found = environment::find(name, &file).map_err(|e| vec![e]);
+            match found.and_then(|path| Ok((environment::load(&path)?, path))) {
+                Ok((env, path)) => layers.push(VarLayer {
                     origin: path.display().to_string(),
                     vars: env.vars,
                     templates: env.templates,
@@ -136,22 +189,38 @@ fn prepare(args: &RunArgs) -> Result<Vec<Prepared>, Vec<LoadError>> {
             }
         }
         layers.push(cli_layer.clone());
-        let captured: HashSet<&str> = collection
-            .requests
-            .iter()
-            .flat_map(|r| r.captures.iter().map(|c| c.name.as_str()))
-            .collect();
-        match Vars::resolve(&layers, &captured) {
-            Ok(vars) => prepared.push(Prepared { collection, vars }),
-            Err(e) => errors.push(LoadError::general(LoadErrorKind::Invalid(e.to_string()))),
-        }
+        collections.push((collection, layers));
     }
+    let mock = match &args.mock {
+        Some(path) => match load::mock::load_mock(path) {
+            Ok(spec) => Some(spec),
+            Err(mut e) => {
+                errors.append(&mut e);
+                None
+            }
+        },
+        None => None,
+    };
     dedup_errors(&mut errors);
     if errors.is_empty() {
-        Ok(prepared)
+        Ok(Plan { collections, mock })
     } else {
         Err(errors)
     }
+}
+
+/// The starting variables of a collection; a definition waiting for a capture is allowed.
+fn resolve_vars(collection: &Collection, layers: &[VarLayer]) -> Result<Vars, LoadError> {
+    let captured: HashSet<&str> = collection
+        .requests
+        .iter()
+        .flat_map(|r| r.captures.iter().map(|c| c.name.as_str()))
+        .collect();
+    Vars::resolve(layers, &captured).map_err(|e| general(e.to_string()))
+}
+
+fn general(message: String) -> LoadError {
+    LoadError::general(LoadErrorKind::Invalid(message))
 }
 
 /// The same environment error found for several collections is reported once.
@@ -160,10 +229,10 @@ fn dedup_errors(errors: &mut Vec<LoadError>) {
     errors.retain(|e| seen.insert(crate::diagnostic::render(e)));
 }
 
-/// `--var NAME=VALUE` values, literal strings.
-fn cli_var_layer(vars: &[(String, String)]) -> VarLayer {
+/// Variables with literal string values (`--var NAME=VALUE`, `mock_url`).
+fn literal_layer(origin: &str, vars: &[(String, String)]) -> VarLayer {
     VarLayer {
-        origin: "--var".into(),
+        origin: origin.into(),
         vars: vars
             .iter()
             .map(|(name, value)| (name.clone(), TValue::Str(Tpl::Lit(value.clone()))))
@@ -210,7 +279,8 @@ fn is_yaml(path: &Path) -> bool {
     )
 }
 
-fn report_input_errors(errors: &[LoadError]) {
+/// Prints input errors and gives the exit code for unusable input.
+fn input_errors(errors: &[LoadError]) -> Exit {
     let mut err = anstream::stderr().lock();
     for error in errors {
         let _ = write!(err, "{}", crate::diagnostic::render(error));
@@ -218,4 +288,5 @@ fn report_input_errors(errors: &[LoadError]) {
     let count = errors.len();
     let noun = if count == 1 { "error" } else { "errors" };
     let _ = writeln!(err, "{count} {noun} in the input; no request was sent");
+    Exit::BadInput
 }

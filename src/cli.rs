@@ -19,6 +19,24 @@ pub struct Cli {
 pub enum Command {
     /// Run collections: send their requests in order, check the responses.
     Run(RunArgs),
+    /// Serve the routes of a mock file until stopped.
+    Mock(MockArgs),
+}
+
+/// `runner mock`.
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// The mock file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
 }
 
 /// `runner run`.
@@ -47,6 +65,10 @@ pub struct RunArgs {
     /// Never color the output (NO_COLOR is respected too).
     #[arg(long)]
     pub no_color: bool,
+
+    /// Serve this mock file on a free loopback port during the run; its URL is `mock_url`.
+    #[arg(long, value_name = "FILE")]
+    pub mock: Option<PathBuf>,
 
     /// Timeout for each request, e.g. `30s`, `500ms` or plain seconds.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod http;
 pub mod load;
+pub mod mock;
 pub mod model;
 pub mod report;
 pub mod run;

@@ -383,6 +383,7 @@ fn environment() -> Environment<'static> {
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
     env.add_function("now", now_rfc3339);
     env.add_function("timestamp", timestamp);
+    env.add_function("jwt", jwt);
     for (name, f) in [
         ("base64_encode", base64_encode as fn(String) -> String),
         ("urlencode_component", urlencode_component),
@@ -420,6 +421,28 @@ fn timestamp() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// A JWT-shaped token (unsigned) carrying the given claims over Azure AD-like defaults.
+/// For mocks and tests: a client must not validate tokens, only pass them on.
+fn jwt(claims: Value) -> Result<String, minijinja::Error> {
+    let now = timestamp();
+    let mut payload = serde_json::json!({
+        "aud": "https://api.businesscentral.dynamics.com",
+        "iss": "https://sts.windows.net/00000000-0000-0000-0000-000000000000/",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3599,
+    });
+    let given = serde_json::to_value(&claims)
+        .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    if let (Some(payload), serde_json::Value::Object(given)) = (payload.as_object_mut(), given) {
+        payload.extend(given);
+    }
+    let part = |v: &serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let header = serde_json::json!({ "alg": "RS256", "typ": "JWT" });
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("mock-signature");
+    Ok(format!("{}.{}.{signature}", part(&header), part(&payload)))
 }
 
 fn base64_encode(text: String) -> String {

@@ -72,13 +72,17 @@ impl<'r> ResponseView<'r> {
     }
 
     fn select(&self, query: &Query) -> Result<Option<Value>, String> {
-        let json = self.json().map_err(str::to_string)?;
-        let mut nodes = query.path.query(json).all();
-        Ok(match nodes.len() {
-            0 => None,
-            1 => Some(nodes.remove(0).clone()),
-            _ => Some(Value::Array(nodes.into_iter().cloned().collect())),
-        })
+        Ok(select(query, self.json().map_err(str::to_string)?))
+    }
+}
+
+/// A JSONPath's result: one node as itself, several as an array, none as `None`.
+pub fn select(query: &Query, json: &Value) -> Option<Value> {
+    let mut nodes = query.path.query(json).all();
+    match nodes.len() {
+        0 => None,
+        1 => Some(nodes.remove(0).clone()),
+        _ => Some(Value::Array(nodes.into_iter().cloned().collect())),
     }
 }
 
@@ -160,6 +164,14 @@ fn subject_label(subject: &Subject) -> String {
         Subject::DurationMs => "duration_ms".into(),
         Subject::Expr { source, .. } => format!("expr `{source}`"),
     }
+}
+
+/// Whether every operator of a matcher holds for a value (`None`: nothing was found).
+pub fn matches(matcher: &Matcher, actual: Option<&Value>, cx: &CheckContext) -> bool {
+    matcher
+        .ops
+        .iter()
+        .all(|op| eval_op(op, actual, cx).is_ok())
 }
 
 /// Evaluates every operator of a matcher against a value (`None`: nothing was found).

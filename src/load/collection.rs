@@ -289,7 +289,7 @@ fn read_assertions(r: &mut Reader, node: &Node) -> Vec<Assertion> {
 }
 
 /// A JSONPath, parsed now so a typo is a load error.
-fn read_query(r: &mut Reader, node: &Node, path: &str) -> Option<Query> {
+pub(crate) fn read_query(r: &mut Reader, node: &Node, path: &str) -> Option<Query> {
     match JsonPath::parse(path) {
         Ok(parsed) => Some(Query {
             source: path.to_string(),
@@ -323,7 +323,7 @@ fn read_regex(r: &mut Reader, node: &Node, what: &str) -> Option<Regex> {
 }
 
 /// A plain value means equality; a map whose keys are (or nearly are) operators is a matcher.
-fn read_matcher(r: &mut Reader, node: &Node, what: &str) -> Matcher {
+pub(crate) fn read_matcher(r: &mut Reader, node: &Node, what: &str) -> Matcher {
     let NodeKind::Map(entries) = &node.kind else {
         return Matcher {
             ops: vec![Op::Eq(r.tvalue(node, what))],

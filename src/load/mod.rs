@@ -3,6 +3,7 @@
 
 mod collection;
 pub mod environment;
+pub mod mock;
 pub mod reader;
 pub mod yaml;
 

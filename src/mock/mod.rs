@@ -1,0 +1,6 @@
+//! Mock servers from YAML: routes matched with the assertion vocabulary, templated responses,
+//! optional in-memory state. Used standalone (`runner mock`) or inside a run (`--mock`).
+
+pub mod server;
+pub mod spec;
+pub mod store;

@@ -1,0 +1,386 @@
+//! Serving a `MockSpec` over HTTP: match the first route, apply its store action, render its
+//! response, log the exchange.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::check::{self, CheckContext};
+use crate::mock::spec::{MockBody, MockSpec, Respond, Route};
+use crate::mock::store::{self, ActionInput, Store, StoreOutcome};
+
+/// Request bodies larger than this are refused.
+const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// One served request, for the log.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    /// Method.
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// The matched route's label; `None` when nothing matched.
+    pub route: Option<String>,
+    /// Status sent.
+    pub status: u16,
+}
+
+impl std::fmt::Display for LogEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.route {
+            Some(route) => write!(f, "{} {} → {} ({route})", self.method, self.target, self.status),
+            None => write!(f, "{} {} → {} (no route matched)", self.method, self.target, self.status),
+        }
+    }
+}
+
+/// What happens with log entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogMode {
+    /// Print each to stdout as it happens (`runner mock`).
+    Print,
+    /// Keep them for the caller (`runner run --mock`).
+    Keep,
+}
+
+struct MockState {
+    spec: MockSpec,
+    store: Store,
+    log: Mutex<Vec<LogEntry>>,
+    mode: LogMode,
+}
+
+/// A mock server running on a background task.
+pub struct RunningMock {
+    /// `http://host:port`.
+    pub url: String,
+    state: Arc<MockState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningMock {
+    /// The requests served so far.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.state.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Stops accepting requests and waits for the server to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    /// Serves until the process is interrupted.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Binds `host:port` (port 0 picks a free one) and starts serving.
+pub async fn start(spec: MockSpec, host: &str, port: u16, mode: LogMode) -> std::io::Result<RunningMock> {
+    let listener = TcpListener::bind((host, port)).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(MockState {
+        spec,
+        store: Store::default(),
+        log: Mutex::new(Vec::new()),
+        mode,
+    });
+    let router = axum::Router::new().fallback(handle).with_state(state.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    let host = if addr.is_ipv6() { format!("[{}]", addr.ip()) } else { addr.ip().to_string() };
+    Ok(RunningMock {
+        url: format!("http://{host}:{}", addr.port()),
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// The parts of a request that routes match on and templates see.
+struct Incoming {
+    method: String,
+    path: String,
+    target: String,
+    query: Vec<(String, String)>,
+    headers: Map<String, Value>,
+    body: String,
+    json: Option<Value>,
+    form: Map<String, Value>,
+}
+
+async fn handle(State(state): State<Arc<MockState>>, request: axum::extract::Request) -> Response {
+    let incoming = match read_incoming(request).await {
+        Ok(incoming) => incoming,
+        Err(message) => return error_response(400, "BadRequest", &message),
+    };
+    let (response, route) = respond(&state, &incoming).await;
+    let entry = LogEntry {
+        method: incoming.method.clone(),
+        target: incoming.target.clone(),
+        route,
+        status: response.status().as_u16(),
+    };
+    if state.mode == LogMode::Print {
+        println!("{entry}");
+    }
+    state.log.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+    response
+}
+
+async fn read_incoming(request: axum::extract::Request) -> Result<Incoming, String> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .map_err(|e| format!("cannot read the request body: {e}"))?;
+    let raw_path = parts.uri.path();
+    let path = percent_encoding::percent_decode_str(raw_path).decode_utf8_lossy().into_owned();
+    let query: Vec<(String, String)> = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let mut headers = Map::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers
+            .entry(name.as_str().to_string())
+            .and_modify(|v| {
+                if let Value::String(s) = v {
+                    s.push_str(", ");
+                    s.push_str(&value);
+                }
+            })
+            .or_insert(Value::String(value));
+    }
+    let content_type = headers.get("content-type").and_then(Value::as_str).unwrap_or("").to_string();
+    let form = read_form(&content_type, &bytes).await;
+    Ok(Incoming {
+        method: parts.method.as_str().to_string(),
+        target: parts.uri.path_and_query().map_or(raw_path.to_string(), |p| p.as_str().to_string()),
+        path,
+        query,
+        headers,
+        json: serde_json::from_slice(&bytes).ok(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        form,
+    })
+}
+
+/// Fields of an urlencoded or multipart body (file fields as their text).
+async fn read_form(content_type: &str, bytes: &bytes::Bytes) -> Map<String, Value> {
+    let mut form = Map::new();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        for (k, v) in form_urlencoded::parse(bytes) {
+            form.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+    } else if let Ok(boundary) = multer::parse_boundary(content_type) {
+        let data = bytes.clone();
+        let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(data) });
+        let mut multipart = multer::Multipart::new(stream, boundary);
+        while let Ok(Some(field)) = multipart.next_field().await {
+            let name = field.name().unwrap_or_default().to_string();
+            if let Ok(text) = field.text().await {
+                form.insert(name, Value::String(text));
+            }
+        }
+    }
+    form
+}
+
+/// The first matching route's response, and its label for the log.
+async fn respond(state: &MockState, incoming: &Incoming) -> (Response, Option<String>) {
+    for route in &state.spec.routes {
+        let Some(params) = route_params(route, incoming) else {
+            continue;
+        };
+        let request = request_value(incoming, &params);
+        let ctx = minijinja::Value::from_iter([("request", minijinja::Value::from_serialize(&request))]);
+        if !route_matches(state, route, incoming, &ctx) {
+            continue;
+        }
+        let response = route_response(state, route, incoming, ctx).await;
+        return (response, Some(route.label.clone()));
+    }
+    let message = format!("No mock route matches {} {}.", incoming.method, incoming.path);
+    (error_response(404, "BadRequest_NotFound", &message), None)
+}
+
+fn route_params(route: &Route, incoming: &Incoming) -> Option<Vec<(String, String)>> {
+    if route.method.as_ref().is_some_and(|m| *m != incoming.method) {
+        return None;
+    }
+    route.path.captures(&incoming.path)
+}
+
+fn request_value(incoming: &Incoming, params: &[(String, String)]) -> Value {
+    let query: Map<String, Value> = incoming
+        .query
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let params: Map<String, Value> = params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    json!({
+        "method": incoming.method,
+        "path": incoming.path,
+        "params": params,
+        "query": query,
+        "headers": incoming.headers,
+        "json": incoming.json,
+        "form": incoming.form,
+        "body": incoming.body,
+    })
+}
+
+fn route_matches(state: &MockState, route: &Route, incoming: &Incoming, ctx: &minijinja::Value) -> bool {
+    let cx = CheckContext {
+        templates: &state.spec.templates,
+        vars: ctx,
+    };
+    let query_value = |name: &str| {
+        incoming
+            .query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| Value::String(v.clone()))
+    };
+    route.query.iter().all(|(name, m)| check::matches(m, query_value(name).as_ref(), &cx))
+        && route
+            .headers
+            .iter()
+            .all(|(name, m)| check::matches(m, incoming.headers.get(name), &cx))
+        && route.form.iter().all(|(name, m)| check::matches(m, incoming.form.get(name), &cx))
+        && route.json.iter().all(|(query, m)| {
+            let selected = incoming.json.as_ref().and_then(|json| check::select(query, json));
+            check::matches(m, selected.as_ref(), &cx)
+        })
+}
+
+async fn route_response(state: &MockState, route: &Route, incoming: &Incoming, ctx: minijinja::Value) -> Response {
+    let t = &state.spec.templates;
+    let mut ctx = ctx;
+    let mut default = None;
+    if let Some(action) = &route.store {
+        let collection = match t.render(&action.collection, &ctx) {
+            Ok(c) => c,
+            Err(e) => return template_error(route, &e),
+        };
+        let id = match action.id.as_ref().map(|id| t.render(id, &ctx)).transpose() {
+            Ok(id) => id,
+            Err(e) => return template_error(route, &e),
+        };
+        let input = ActionInput {
+            id: id.as_deref(),
+            json: incoming.json.as_ref(),
+            if_match: incoming.headers.get("if-match").and_then(Value::as_str),
+        };
+        let outcome = state.store.apply(&collection, action.action, &input);
+        let (name, value, response) = match outcome {
+            StoreOutcome::Refused { status, code, message } => return error_response(status, code, &message),
+            StoreOutcome::Record(record) => {
+                let status = if action.action == crate::mock::spec::Action::Create { 201 } else { 200 };
+                let mut response = json_response(status, &record);
+                if let Some(etag) = store::etag(&record).and_then(|e| HeaderValue::from_str(e).ok()) {
+                    response.headers_mut().insert("etag", etag);
+                }
+                ("record", record, response)
+            }
+            StoreOutcome::Records(records) => {
+                let list = json!({ "value": records });
+                let response = json_response(200, &list);
+                ("records", Value::Array(records), response)
+            }
+            StoreOutcome::Deleted => ("record", Value::Null, empty_response(204)),
+        };
+        ctx = minijinja::Value::from_iter([
+            ("request", ctx.get_attr("request").unwrap_or_default()),
+            (name, minijinja::Value::from_serialize(&value)),
+        ]);
+        default = Some(response);
+    }
+    match (&route.respond, default) {
+        (Some(respond), _) => render_response(t, respond, &ctx, route).await,
+        (None, Some(response)) => response,
+        (None, None) => empty_response(200),
+    }
+}
+
+async fn render_response(
+    t: &crate::template::Templates,
+    respond: &Respond,
+    ctx: &minijinja::Value,
+    route: &Route,
+) -> Response {
+    if let Some(delay) = respond.delay {
+        tokio::time::sleep(delay).await;
+    }
+    let (body, content_type) = match &respond.body {
+        None => (Vec::new(), None),
+        Some(MockBody::Json(value)) => match t.render_value(value, ctx) {
+            Ok(v) => (serde_json::to_vec(&v).unwrap_or_default(), Some("application/json; charset=utf-8")),
+            Err(e) => return template_error(route, &e),
+        },
+        Some(MockBody::Text(text)) => match t.render(text, ctx) {
+            Ok(s) => (s.into_bytes(), Some("text/plain; charset=utf-8")),
+            Err(e) => return template_error(route, &e),
+        },
+    };
+    let mut builder = Response::builder().status(respond.status);
+    let mut has_content_type = false;
+    for (name, value) in &respond.headers {
+        match t.render(value, ctx) {
+            Ok(v) => {
+                has_content_type |= name.eq_ignore_ascii_case("content-type");
+                builder = builder.header(name.as_str(), v);
+            }
+            Err(e) => return template_error(route, &e),
+        }
+    }
+    if let (Some(ct), false) = (content_type, has_content_type) {
+        builder = builder.header("content-type", ct);
+    }
+    builder
+        .body(Body::from(body))
+        .unwrap_or_else(|e| error_response(500, "Mock_InvalidResponse", &e.to_string()))
+}
+
+fn template_error(route: &Route, e: &crate::template::TemplateError) -> Response {
+    error_response(500, "Mock_TemplateError", &format!("route `{}` ({}): {e}", route.label, route.location))
+}
+
+fn json_response(status: u16, value: &Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(Body::from(serde_json::to_vec(value).unwrap_or_default()))
+        .expect("a valid response")
+}
+
+fn empty_response(status: u16) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    response
+}
+
+/// A Business Central-shaped error body.
+fn error_response(status: u16, code: &str, message: &str) -> Response {
+    let correlation = uuid::Uuid::new_v4();
+    json_response(
+        status,
+        &json!({ "error": { "code": code, "message": format!("{message}  CorrelationId:  {correlation}.") } }),
+    )
+}
