@@ -62,11 +62,15 @@ async fn run_files(args: RunArgs) -> Exit {
     let mock = match plan.mock {
         Some(spec) => match server::start(spec, "127.0.0.1", 0, LogMode::Keep).await {
             Ok(mock) => Some(mock),
-            Err(e) => return input_errors(&[general(format!("cannot start the mock server: {e}"))]),
+            Err(e) => {
+                return input_errors(&[general(format!("cannot start the mock server: {e}"))]);
+            }
         },
         None => None,
     };
-    let mock_layer = mock.as_ref().map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())]));
+    let mock_layer = mock
+        .as_ref()
+        .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())]));
     let mut prepared = Vec::new();
     let mut errors = Vec::new();
     for (collection, mut layers) in plan.collections {
@@ -91,7 +95,9 @@ async fn run_files(args: RunArgs) -> Exit {
 
 /// Sends the requests of every collection; Ctrl-C stops the run and still prints the summary.
 async fn execute(args: &RunArgs, prepared: Vec<(Collection, Vars)>) -> Exit {
-    let client = match HttpClient::new(&ClientSettings { timeout: args.timeout }) {
+    let client = match HttpClient::new(&ClientSettings {
+        timeout: args.timeout,
+    }) {
         Ok(client) => client,
         Err(e) => return input_errors(&[general(e.to_string())]),
     };
@@ -148,7 +154,11 @@ async fn serve_mock(args: MockArgs) -> Exit {
             ))]);
         }
     };
-    println!("mock listening on {} ({routes} routes from {})", mock.url, args.file.display());
+    println!(
+        "mock listening on {} ({routes} routes from {})",
+        mock.url,
+        args.file.display()
+    );
     tokio::select! {
         () = mock.wait() => Exit::Failed,
         _ = tokio::signal::ctrl_c() => Exit::Passed,

@@ -439,7 +439,9 @@ fn jwt(claims: Value) -> Result<String, minijinja::Error> {
     if let (Some(payload), serde_json::Value::Object(given)) = (payload.as_object_mut(), given) {
         payload.extend(given);
     }
-    let part = |v: &serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let part = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
     let header = serde_json::json!({ "alg": "RS256", "typ": "JWT" });
     let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("mock-signature");
     Ok(format!("{}.{}.{signature}", part(&header), part(&payload)))

@@ -168,10 +168,7 @@ fn subject_label(subject: &Subject) -> String {
 
 /// Whether every operator of a matcher holds for a value (`None`: nothing was found).
 pub fn matches(matcher: &Matcher, actual: Option<&Value>, cx: &CheckContext) -> bool {
-    matcher
-        .ops
-        .iter()
-        .all(|op| eval_op(op, actual, cx).is_ok())
+    matcher.ops.iter().all(|op| eval_op(op, actual, cx).is_ok())
 }
 
 /// Evaluates every operator of a matcher against a value (`None`: nothing was found).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::load::collection::{read_matcher, read_query};
 use crate::load::reader::Reader;
 use crate::load::yaml::{Node, NodeKind};
-use crate::load::{finish, parse_yaml, read_text, LoadError, LoadErrorKind};
+use crate::load::{LoadError, LoadErrorKind, finish, parse_yaml, read_text};
 use crate::mock::spec::{Action, MockBody, MockSpec, PathPattern, Respond, Route, StoreAction};
 
 const FILE_FIELDS: &[&str] = &["routes"];
@@ -71,7 +71,11 @@ fn read_route(r: &mut Reader, node: &Node) -> Option<Route> {
             .unwrap_or_default()
             .into_iter()
             .map(|(name, _, value)| {
-                let name = if lower { name.to_ascii_lowercase() } else { name.to_string() };
+                let name = if lower {
+                    name.to_ascii_lowercase()
+                } else {
+                    name.to_string()
+                };
                 let m = read_matcher(r, value, &format!("match.{key}.{name}"));
                 (name, m)
             })
@@ -120,7 +124,10 @@ fn read_respond(r: &mut Reader, node: &Node) -> Option<Respond> {
         Some(s) => match s.kind {
             NodeKind::Int(code @ 100..=599) => code as u16,
             _ => {
-                r.error(s.pos, LoadErrorKind::Invalid("`status` must be a number from 100 to 599".into()));
+                r.error(
+                    s.pos,
+                    LoadErrorKind::Invalid("`status` must be a number from 100 to 599".into()),
+                );
                 return None;
             }
         },

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -34,8 +34,16 @@ pub struct LogEntry {
 impl std::fmt::Display for LogEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.route {
-            Some(route) => write!(f, "{} {} → {} ({route})", self.method, self.target, self.status),
-            None => write!(f, "{} {} → {} (no route matched)", self.method, self.target, self.status),
+            Some(route) => write!(
+                f,
+                "{} {} → {} ({route})",
+                self.method, self.target, self.status
+            ),
+            None => write!(
+                f,
+                "{} {} → {} (no route matched)",
+                self.method, self.target, self.status
+            ),
         }
     }
 }
@@ -68,7 +76,11 @@ pub struct RunningMock {
 impl RunningMock {
     /// The requests served so far.
     pub fn log(&self) -> Vec<LogEntry> {
-        self.state.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.state
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Stops accepting requests and waits for the server to finish.
@@ -86,7 +98,12 @@ impl RunningMock {
 }
 
 /// Binds `host:port` (port 0 picks a free one) and starts serving.
-pub async fn start(spec: MockSpec, host: &str, port: u16, mode: LogMode) -> std::io::Result<RunningMock> {
+pub async fn start(
+    spec: MockSpec,
+    host: &str,
+    port: u16,
+    mode: LogMode,
+) -> std::io::Result<RunningMock> {
     let listener = TcpListener::bind((host, port)).await?;
     let addr = listener.local_addr()?;
     let state = Arc::new(MockState {
@@ -95,7 +112,9 @@ pub async fn start(spec: MockSpec, host: &str, port: u16, mode: LogMode) -> std:
         log: Mutex::new(Vec::new()),
         mode,
     });
-    let router = axum::Router::new().fallback(handle).with_state(state.clone());
+    let router = axum::Router::new()
+        .fallback(handle)
+        .with_state(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router)
@@ -104,7 +123,11 @@ pub async fn start(spec: MockSpec, host: &str, port: u16, mode: LogMode) -> std:
             })
             .await;
     });
-    let host = if addr.is_ipv6() { format!("[{}]", addr.ip()) } else { addr.ip().to_string() };
+    let host = if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
     Ok(RunningMock {
         url: format!("http://{host}:{}", addr.port()),
         state,
@@ -140,7 +163,11 @@ async fn handle(State(state): State<Arc<MockState>>, request: axum::extract::Req
     if state.mode == LogMode::Print {
         println!("{entry}");
     }
-    state.log.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
+    state
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(entry);
     response
 }
 
@@ -150,10 +177,13 @@ async fn read_incoming(request: axum::extract::Request) -> Result<Incoming, Stri
         .await
         .map_err(|e| format!("cannot read the request body: {e}"))?;
     let raw_path = parts.uri.path();
-    let path = percent_encoding::percent_decode_str(raw_path).decode_utf8_lossy().into_owned();
-    let query: Vec<(String, String)> = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
+    let path = percent_encoding::percent_decode_str(raw_path)
+        .decode_utf8_lossy()
+        .into_owned();
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
     let mut headers = Map::new();
     for (name, value) in &parts.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -167,11 +197,18 @@ async fn read_incoming(request: axum::extract::Request) -> Result<Incoming, Stri
             })
             .or_insert(Value::String(value));
     }
-    let content_type = headers.get("content-type").and_then(Value::as_str).unwrap_or("").to_string();
+    let content_type = headers
+        .get("content-type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let form = read_form(&content_type, &bytes).await;
     Ok(Incoming {
         method: parts.method.as_str().to_string(),
-        target: parts.uri.path_and_query().map_or(raw_path.to_string(), |p| p.as_str().to_string()),
+        target: parts
+            .uri
+            .path_and_query()
+            .map_or(raw_path.to_string(), |p| p.as_str().to_string()),
         path,
         query,
         headers,
@@ -190,7 +227,8 @@ async fn read_form(content_type: &str, bytes: &bytes::Bytes) -> Map<String, Valu
         }
     } else if let Ok(boundary) = multer::parse_boundary(content_type) {
         let data = bytes.clone();
-        let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(data) });
+        let stream =
+            futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(data) });
         let mut multipart = multer::Multipart::new(stream, boundary);
         while let Ok(Some(field)) = multipart.next_field().await {
             let name = field.name().unwrap_or_default().to_string();
@@ -209,14 +247,18 @@ async fn respond(state: &MockState, incoming: &Incoming) -> (Response, Option<St
             continue;
         };
         let request = request_value(incoming, &params);
-        let ctx = minijinja::Value::from_iter([("request", minijinja::Value::from_serialize(&request))]);
+        let ctx =
+            minijinja::Value::from_iter([("request", minijinja::Value::from_serialize(&request))]);
         if !route_matches(state, route, incoming, &ctx) {
             continue;
         }
         let response = route_response(state, route, incoming, ctx).await;
         return (response, Some(route.label.clone()));
     }
-    let message = format!("No mock route matches {} {}.", incoming.method, incoming.path);
+    let message = format!(
+        "No mock route matches {} {}.",
+        incoming.method, incoming.path
+    );
     (error_response(404, "BadRequest_NotFound", &message), None)
 }
 
@@ -233,7 +275,10 @@ fn request_value(incoming: &Incoming, params: &[(String, String)]) -> Value {
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
-    let params: Map<String, Value> = params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let params: Map<String, Value> = params
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
     json!({
         "method": incoming.method,
         "path": incoming.path,
@@ -246,7 +291,12 @@ fn request_value(incoming: &Incoming, params: &[(String, String)]) -> Value {
     })
 }
 
-fn route_matches(state: &MockState, route: &Route, incoming: &Incoming, ctx: &minijinja::Value) -> bool {
+fn route_matches(
+    state: &MockState,
+    route: &Route,
+    incoming: &Incoming,
+    ctx: &minijinja::Value,
+) -> bool {
     let cx = CheckContext {
         templates: &state.spec.templates,
         vars: ctx,
@@ -258,19 +308,33 @@ fn route_matches(state: &MockState, route: &Route, incoming: &Incoming, ctx: &mi
             .find(|(k, _)| k == name)
             .map(|(_, v)| Value::String(v.clone()))
     };
-    route.query.iter().all(|(name, m)| check::matches(m, query_value(name).as_ref(), &cx))
+    route
+        .query
+        .iter()
+        .all(|(name, m)| check::matches(m, query_value(name).as_ref(), &cx))
         && route
             .headers
             .iter()
             .all(|(name, m)| check::matches(m, incoming.headers.get(name), &cx))
-        && route.form.iter().all(|(name, m)| check::matches(m, incoming.form.get(name), &cx))
+        && route
+            .form
+            .iter()
+            .all(|(name, m)| check::matches(m, incoming.form.get(name), &cx))
         && route.json.iter().all(|(query, m)| {
-            let selected = incoming.json.as_ref().and_then(|json| check::select(query, json));
+            let selected = incoming
+                .json
+                .as_ref()
+                .and_then(|json| check::select(query, json));
             check::matches(m, selected.as_ref(), &cx)
         })
 }
 
-async fn route_response(state: &MockState, route: &Route, incoming: &Incoming, ctx: minijinja::Value) -> Response {
+async fn route_response(
+    state: &MockState,
+    route: &Route,
+    incoming: &Incoming,
+    ctx: minijinja::Value,
+) -> Response {
     let t = &state.spec.templates;
     let mut ctx = ctx;
     let mut default = None;
@@ -290,11 +354,20 @@ async fn route_response(state: &MockState, route: &Route, incoming: &Incoming, c
         };
         let outcome = state.store.apply(&collection, action.action, &input);
         let (name, value, response) = match outcome {
-            StoreOutcome::Refused { status, code, message } => return error_response(status, code, &message),
+            StoreOutcome::Refused {
+                status,
+                code,
+                message,
+            } => return error_response(status, code, &message),
             StoreOutcome::Record(record) => {
-                let status = if action.action == crate::mock::spec::Action::Create { 201 } else { 200 };
+                let status = if action.action == crate::mock::spec::Action::Create {
+                    201
+                } else {
+                    200
+                };
                 let mut response = json_response(status, &record);
-                if let Some(etag) = store::etag(&record).and_then(|e| HeaderValue::from_str(e).ok()) {
+                if let Some(etag) = store::etag(&record).and_then(|e| HeaderValue::from_str(e).ok())
+                {
                     response.headers_mut().insert("etag", etag);
                 }
                 ("record", record, response)
@@ -331,7 +404,10 @@ async fn render_response(
     let (body, content_type) = match &respond.body {
         None => (Vec::new(), None),
         Some(MockBody::Json(value)) => match t.render_value(value, ctx) {
-            Ok(v) => (serde_json::to_vec(&v).unwrap_or_default(), Some("application/json; charset=utf-8")),
+            Ok(v) => (
+                serde_json::to_vec(&v).unwrap_or_default(),
+                Some("application/json; charset=utf-8"),
+            ),
             Err(e) => return template_error(route, &e),
         },
         Some(MockBody::Text(text)) => match t.render(text, ctx) {
@@ -359,7 +435,11 @@ async fn render_response(
 }
 
 fn template_error(route: &Route, e: &crate::template::TemplateError) -> Response {
-    error_response(500, "Mock_TemplateError", &format!("route `{}` ({}): {e}", route.label, route.location))
+    error_response(
+        500,
+        "Mock_TemplateError",
+        &format!("route `{}` ({}): {e}", route.label, route.location),
+    )
 }
 
 fn json_response(status: u16, value: &Value) -> Response {

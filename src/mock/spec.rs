@@ -73,7 +73,9 @@ impl PathPattern {
                     && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                     && !name.starts_with(|c: char| c.is_ascii_digit());
                 if !valid {
-                    return Err(format!("`<{name}>` in path `{source}`: names are letters, digits and _"));
+                    return Err(format!(
+                        "`<{name}>` in path `{source}`: names are letters, digits and _"
+                    ));
                 }
                 regex.push_str(&format!("(?P<{name}>[^/]+?)"));
                 rest = &after[end + 1..];
@@ -172,7 +174,8 @@ mod tests {
 
     #[test]
     fn named_segments_and_wildcards() {
-        let p = PathPattern::parse("/v2.0/<tenant>/<env>/api/v2.0/companies(<company>)/customers").unwrap();
+        let p = PathPattern::parse("/v2.0/<tenant>/<env>/api/v2.0/companies(<company>)/customers")
+            .unwrap();
         let caps = p
             .captures("/v2.0/contoso/Production/api/v2.0/companies(c1)/customers")
             .unwrap();
@@ -184,7 +187,10 @@ mod tests {
                 ("company".to_string(), "c1".to_string())
             ]
         );
-        assert!(p.captures("/v2.0/contoso/Production/api/v2.0/companies(c1)/items").is_none());
+        assert!(
+            p.captures("/v2.0/contoso/Production/api/v2.0/companies(c1)/items")
+                .is_none()
+        );
         let any = PathPattern::parse("/**").unwrap();
         assert!(any.captures("/a/b/c").is_some());
         let one = PathPattern::parse("/a/*/c").unwrap();

@@ -59,9 +59,11 @@ impl Store {
         state.version += 1;
         let version = state.version;
         let records = state.collections.entry(collection.to_string()).or_default();
-        let position = input
-            .id
-            .and_then(|id| records.iter().position(|r| r.get("id").and_then(Value::as_str) == Some(id)));
+        let position = input.id.and_then(|id| {
+            records
+                .iter()
+                .position(|r| r.get("id").and_then(Value::as_str) == Some(id))
+        });
         match action {
             Action::List => StoreOutcome::Records(records.clone()),
             Action::Create => {
@@ -73,11 +75,16 @@ impl Store {
                     Some(id) => id.to_string(),
                     None => uuid::Uuid::new_v4().to_string(),
                 };
-                if records.iter().any(|r| r.get("id").and_then(Value::as_str) == Some(&id)) {
+                if records
+                    .iter()
+                    .any(|r| r.get("id").and_then(Value::as_str) == Some(&id))
+                {
                     return StoreOutcome::Refused {
                         status: 400,
                         code: "Internal_EntityWithSameKeyExists",
-                        message: format!("The record in table {collection} already exists. Identification fields and values: Id='{id}'"),
+                        message: format!(
+                            "The record in table {collection} already exists. Identification fields and values: Id='{id}'"
+                        ),
                     };
                 }
                 record.insert("id".into(), Value::String(id));
@@ -129,7 +136,10 @@ impl Store {
 fn stamp(record: &mut Map<String, Value>, version: u64) {
     let digits = version.to_string();
     let payload = format!("'{};{digits};00;'", digits.len());
-    let etag = format!("W/\"{}\"", base64::engine::general_purpose::STANDARD.encode(payload));
+    let etag = format!(
+        "W/\"{}\"",
+        base64::engine::general_purpose::STANDARD.encode(payload)
+    );
     record.insert(ETAG.into(), Value::String(etag));
     record.insert(
         "lastModifiedDateTime".into(),
@@ -181,7 +191,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn input<'a>(id: Option<&'a str>, json: Option<&'a Value>, if_match: Option<&'a str>) -> ActionInput<'a> {
+    fn input<'a>(
+        id: Option<&'a str>,
+        json: Option<&'a Value>,
+        if_match: Option<&'a str>,
+    ) -> ActionInput<'a> {
         ActionInput { id, json, if_match }
     }
 
@@ -189,7 +203,9 @@ mod tests {
     fn crud_with_etags() {
         let store = Store::default();
         let body = json!({"displayName": "Adatum"});
-        let StoreOutcome::Record(created) = store.apply("c", Action::Create, &input(None, Some(&body), None)) else {
+        let StoreOutcome::Record(created) =
+            store.apply("c", Action::Create, &input(None, Some(&body), None))
+        else {
             panic!("create failed")
         };
         let id = created["id"].as_str().unwrap().to_string();
@@ -198,9 +214,20 @@ mod tests {
 
         let change = json!({"displayName": "Adatum Corp"});
         let refused = store.apply("c", Action::Update, &input(Some(&id), Some(&change), None));
-        assert!(matches!(refused, StoreOutcome::Refused { status: 400, code: "BadRequest_InvalidToken", .. }));
+        assert!(matches!(
+            refused,
+            StoreOutcome::Refused {
+                status: 400,
+                code: "BadRequest_InvalidToken",
+                ..
+            }
+        ));
 
-        let StoreOutcome::Record(updated) = store.apply("c", Action::Update, &input(Some(&id), Some(&change), Some(&etag1))) else {
+        let StoreOutcome::Record(updated) = store.apply(
+            "c",
+            Action::Update,
+            &input(Some(&id), Some(&change), Some(&etag1)),
+        ) else {
             panic!("update failed")
         };
         assert_eq!(updated["displayName"], "Adatum Corp");
@@ -208,7 +235,13 @@ mod tests {
 
         let stale = store.apply("c", Action::Delete, &input(Some(&id), None, Some(&etag1)));
         assert!(matches!(stale, StoreOutcome::Refused { status: 409, .. }));
-        assert!(matches!(store.apply("c", Action::Delete, &input(Some(&id), None, None)), StoreOutcome::Deleted));
-        assert!(matches!(store.apply("c", Action::Get, &input(Some(&id), None, None)), StoreOutcome::Refused { status: 404, .. }));
+        assert!(matches!(
+            store.apply("c", Action::Delete, &input(Some(&id), None, None)),
+            StoreOutcome::Deleted
+        ));
+        assert!(matches!(
+            store.apply("c", Action::Get, &input(Some(&id), None, None)),
+            StoreOutcome::Refused { status: 404, .. }
+        ));
     }
 }
