@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod auth;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
@@ -16,5 +17,6 @@ pub mod mock;
 pub mod model;
 pub mod report;
 pub mod run;
+pub mod secrets;
 pub mod suggest;
 pub mod template;

@@ -38,17 +38,107 @@ pub struct Collection {
     pub dir: PathBuf,
     /// Default variables, lowest precedence.
     pub vars: Vec<(String, TValue)>,
-    /// Requests in file order.
+    /// Requests in file order, groups flattened (each request knows its scope).
     pub requests: Vec<Request>,
+    /// Variable scopes of groups; `scopes[0]` is the collection itself (no vars of its own).
+    pub scopes: Vec<Scope>,
     /// The compiled templates every `Tpl` in this collection points into.
     pub templates: Arc<Templates>,
+}
+
+/// The variables a group adds for its requests, and the group around it.
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// The enclosing scope; `None` for the collection.
+    pub parent: Option<usize>,
+    /// Defaults for the group's requests: above collection vars, below environment and `--var`.
+    pub vars: Vec<(String, TValue)>,
+}
+
+/// How a request authenticates.
+#[derive(Debug)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer(Tpl),
+    /// HTTP Basic.
+    Basic {
+        /// User name.
+        username: Tpl,
+        /// Password (always secret).
+        password: Tpl,
+    },
+    /// A token from an OAuth2 token endpoint, fetched once and shared.
+    OAuth2(OAuth2),
+}
+
+/// An OAuth2 token endpoint and the credentials to present to it.
+#[derive(Debug)]
+pub struct OAuth2 {
+    /// Where the `auth:` block is written.
+    pub location: Location,
+    /// The token endpoint.
+    pub token_url: Tpl,
+    /// The application (client) id.
+    pub client_id: Tpl,
+    /// The client secret, unless a certificate is used.
+    pub client_secret: Option<Tpl>,
+    /// Requested scope, e.g. `https://api.businesscentral.dynamics.com/.default`.
+    pub scope: Option<Tpl>,
+    /// The grant and its own parameters.
+    pub grant: Grant,
+    /// How client credentials travel.
+    pub send_as: SendAs,
+    /// A certificate to sign a client assertion with, instead of a secret.
+    pub client_assertion: Option<ClientAssertion>,
+}
+
+/// OAuth2 grant types.
+#[derive(Debug)]
+pub enum Grant {
+    /// `client_credentials` (the default).
+    ClientCredentials,
+    /// `password` (resource owner credentials).
+    Password {
+        /// User name.
+        username: Tpl,
+        /// Password.
+        password: Tpl,
+    },
+    /// `refresh_token`.
+    RefreshToken(Tpl),
+}
+
+/// Where client credentials go in the token request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendAs {
+    /// In an urlencoded body (the default, what Azure AD documents).
+    Form,
+    /// In a multipart body (as Postman's form-data sends them).
+    Multipart,
+    /// As HTTP Basic credentials, the rest in an urlencoded body.
+    Basic,
+}
+
+/// A certificate credential: a signed JWT instead of a client secret.
+#[derive(Debug)]
+pub struct ClientAssertion {
+    /// PEM certificate file, relative to the collection.
+    pub cert: Tpl,
+    /// PEM private key file (RSA), relative to the collection.
+    pub key: Tpl,
 }
 
 /// One HTTP request with its checks and captures.
 #[derive(Debug)]
 pub struct Request {
-    /// Unique within the collection.
+    /// The request's own name.
     pub name: String,
+    /// Group names and the name joined with `/`: unique within the collection.
+    pub path: String,
+    /// The variable scope of the innermost group around it (0: none).
+    pub scope: usize,
+    /// The nearest `auth:` (request, group, collection); `None` when off.
+    pub auth: Option<Arc<Auth>>,
     /// Where the request's entry starts.
     pub location: Location,
     /// HTTP method (may be a template).
@@ -281,6 +371,8 @@ pub struct Capture {
     pub location: Location,
     /// Where the value comes from.
     pub source: CaptureSource,
+    /// Mask the value in every output.
+    pub secret: bool,
 }
 
 /// Where a capture reads from.

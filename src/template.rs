@@ -380,6 +380,7 @@ fn environment() -> Environment<'static> {
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(64);
     env.add_function("env", env_var);
+    env.add_function("secret", secret_var);
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
     env.add_function("now", now_rfc3339);
     env.add_function("timestamp", timestamp);
@@ -410,6 +411,13 @@ fn env_var(name: String, default: Rest<String>) -> Result<String, minijinja::Err
             )
         }),
     }
+}
+
+/// `secret("NAME")`: like `env`, and the value is masked in every output.
+fn secret_var(name: String, default: Rest<String>) -> Result<String, minijinja::Error> {
+    let value = env_var(name, default)?;
+    crate::secrets::add(&value);
+    Ok(value)
 }
 
 fn now_rfc3339() -> String {

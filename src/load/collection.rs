@@ -1,6 +1,7 @@
 //! A collection file's tree → `model::Collection`: every field checked, every error kept.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use regex::Regex;
 use serde_json_path::JsonPath;
@@ -9,13 +10,14 @@ use crate::load::LoadErrorKind;
 use crate::load::reader::{Fields, Reader};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
-    Assertion, Body, Capture, CaptureSource, Check, JsonType, Matcher, OPERATORS, Op, Part, Query,
-    Request, Subject,
+    Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Grant, JsonType,
+    Matcher, OAuth2, OPERATORS, Op, Part, Query, Request, Scope, SendAs, Subject,
 };
 use crate::suggest;
 use crate::template::{TValue, Tpl};
 
-const COLLECTION_FIELDS: &[&str] = &["name", "vars", "requests"];
+const COLLECTION_FIELDS: &[&str] = &["name", "vars", "auth", "requests"];
+const GROUP_FIELDS: &[&str] = &["group", "vars", "auth", "requests"];
 const REQUEST_FIELDS: &[&str] = &[
     "name",
     "method",
@@ -26,12 +28,27 @@ const REQUEST_FIELDS: &[&str] = &[
     "form",
     "multipart",
     "body",
+    "auth",
     "assert",
     "capture",
 ];
 const BODY_FIELDS: &[&str] = &["json", "form", "multipart", "body"];
 const ASSERT_FIELDS: &[&str] = &["status", "headers", "json", "body", "duration_ms", "expr"];
-const CAPTURE_FIELDS: &[&str] = &["json", "header", "regex", "from", "status"];
+const CAPTURE_FIELDS: &[&str] = &["json", "header", "regex", "from", "status", "secret"];
+const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
+const BASIC_FIELDS: &[&str] = &["username", "password"];
+const OAUTH2_FIELDS: &[&str] = &[
+    "token_url",
+    "client_id",
+    "client_secret",
+    "scope",
+    "grant",
+    "username",
+    "password",
+    "refresh_token",
+    "send_as",
+    "client_assertion",
+];
 
 /// The parts of a collection file, before templates are compiled.
 pub struct CollectionParts {
@@ -39,8 +56,18 @@ pub struct CollectionParts {
     pub name: Option<String>,
     /// Default variables.
     pub vars: Vec<(String, TValue)>,
-    /// The requests.
+    /// The requests, groups flattened.
     pub requests: Vec<Request>,
+    /// Group variable scopes; index 0 is the collection.
+    pub scopes: Vec<Scope>,
+}
+
+/// What a request inherits from the groups around it.
+#[derive(Clone)]
+struct Inherited {
+    prefix: String,
+    scope: usize,
+    auth: Option<Arc<Auth>>,
 }
 
 /// Reads the top level of a collection file.
@@ -49,6 +76,7 @@ pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
         name: None,
         vars: Vec::new(),
         requests: Vec::new(),
+        scopes: vec![Scope::default()],
     };
     let Some(fields) = r.fields(root, "the collection", COLLECTION_FIELDS) else {
         return parts;
@@ -57,37 +85,100 @@ pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
     if let Some(vars) = fields.get("vars") {
         parts.vars = r.tvalue_map(vars, "vars");
     }
+    let inherited = Inherited {
+        prefix: String::new(),
+        scope: 0,
+        auth: fields.get("auth").and_then(|a| read_auth(r, a)).flatten(),
+    };
     match fields.get("requests") {
         Some(list) => {
-            let mut first_seen: HashMap<String, u32> = HashMap::new();
-            for item in r.seq(list, "requests").unwrap_or_default() {
-                let Some(request) = read_request(r, item) else {
-                    continue;
-                };
-                match first_seen.get(&request.name) {
-                    Some(line) => {
-                        let first_line = *line;
-                        r.error(
-                            item.pos,
-                            LoadErrorKind::DuplicateName {
-                                name: request.name.clone(),
-                                first_line,
-                            },
-                        );
-                    }
-                    None => {
-                        first_seen.insert(request.name.clone(), request.location.line);
-                        parts.requests.push(request);
-                    }
-                }
-            }
+            let mut first_seen = HashMap::new();
+            read_items(r, list, &inherited, &mut parts, &mut first_seen);
         }
         None => r.error(root.pos, LoadErrorKind::MissingField("requests")),
     }
     parts
 }
 
-fn read_request(r: &mut Reader, node: &Node) -> Option<Request> {
+/// Requests and groups of one `requests:` list, in order; groups recurse.
+fn read_items(
+    r: &mut Reader,
+    list: &Node,
+    inherited: &Inherited,
+    parts: &mut CollectionParts,
+    first_seen: &mut HashMap<String, u32>,
+) {
+    for item in r.seq(list, "requests").unwrap_or_default() {
+        let is_group = matches!(&item.kind, NodeKind::Map(entries)
+            if entries.iter().any(|(k, _)| k.scalar_text().as_deref() == Some("group")));
+        if is_group {
+            read_group(r, item, inherited, parts, first_seen);
+            continue;
+        }
+        let Some(request) = read_request(r, item, inherited) else {
+            continue;
+        };
+        match first_seen.get(&request.path) {
+            Some(line) => {
+                let first_line = *line;
+                r.error(
+                    item.pos,
+                    LoadErrorKind::DuplicateName {
+                        name: request.path.clone(),
+                        first_line,
+                    },
+                );
+            }
+            None => {
+                first_seen.insert(request.path.clone(), request.location.line);
+                parts.requests.push(request);
+            }
+        }
+    }
+}
+
+fn read_group(
+    r: &mut Reader,
+    node: &Node,
+    inherited: &Inherited,
+    parts: &mut CollectionParts,
+    first_seen: &mut HashMap<String, u32>,
+) {
+    let Some(fields) = r.fields(node, "a group", GROUP_FIELDS) else {
+        return;
+    };
+    let Some(name) = fields.get("group").and_then(|g| r.string(g, "group")) else {
+        return;
+    };
+    let vars = fields
+        .get("vars")
+        .map(|v| r.tvalue_map(v, &format!("{name}.vars")))
+        .unwrap_or_default();
+    let scope = if vars.is_empty() {
+        inherited.scope
+    } else {
+        parts.scopes.push(Scope {
+            parent: Some(inherited.scope),
+            vars,
+        });
+        parts.scopes.len() - 1
+    };
+    let auth = match fields.get("auth") {
+        Some(a) => read_auth(r, a).unwrap_or_else(|| inherited.auth.clone()),
+        None => inherited.auth.clone(),
+    };
+    let inner = Inherited {
+        prefix: format!("{}{name}/", inherited.prefix),
+        scope,
+        auth,
+    };
+    match fields.get("requests") {
+        Some(list) => read_items(r, list, &inner, parts, first_seen),
+        None => r.error(node.pos, LoadErrorKind::MissingField("requests")),
+    }
+}
+
+fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -> Option<Request> {
     let fields = r.fields(node, "a request", REQUEST_FIELDS)?;
     let name = match fields.get("name") {
         Some(n) => r.string(n, "name"),
@@ -116,6 +207,10 @@ fn read_request(r: &mut Reader, node: &Node) -> Option<Request> {
         .map(|h| r.tpl_map(h, "headers"))
         .unwrap_or_default();
     let body = read_body(r, &fields);
+    let auth = match fields.get("auth") {
+        Some(a) => read_auth(r, a).unwrap_or_else(|| inherited.auth.clone()),
+        None => inherited.auth.clone(),
+    };
     let assertions = fields
         .get("assert")
         .map(|a| read_assertions(r, a))
@@ -124,8 +219,12 @@ fn read_request(r: &mut Reader, node: &Node) -> Option<Request> {
         .get("capture")
         .map(|c| read_captures(r, c))
         .unwrap_or_default();
+    let name = name?;
     Some(Request {
-        name: name?,
+        path: format!("{}{name}", inherited.prefix),
+        name,
+        scope: inherited.scope,
+        auth,
         location: r.location(node.pos),
         method: method?,
         url: url?,
@@ -134,6 +233,143 @@ fn read_request(r: &mut Reader, node: &Node) -> Option<Request> {
         body,
         assertions,
         captures,
+    })
+}
+
+/// `auth: none` gives `Some(None)`; a valid block `Some(Some(auth))`; an invalid one `None`.
+fn read_auth(r: &mut Reader, node: &Node) -> Option<Option<Arc<Auth>>> {
+    if let NodeKind::Str(s) = &node.kind {
+        if s == "none" {
+            return Some(None);
+        }
+    }
+    let fields = r.fields(node, "auth", AUTH_KINDS)?;
+    let kinds: Vec<&str> = AUTH_KINDS
+        .iter()
+        .copied()
+        .filter(|k| fields.get(k).is_some())
+        .collect();
+    if kinds.len() != 1 {
+        r.error(
+            node.pos,
+            LoadErrorKind::Invalid(
+                "`auth` takes exactly one of `bearer`, `basic`, `oauth2`, or `none`".into(),
+            ),
+        );
+        return None;
+    }
+    let value = fields.get(kinds[0])?;
+    let auth = match kinds[0] {
+        "bearer" => Auth::Bearer(r.tpl(value, "auth.bearer")?),
+        "basic" => {
+            let basic = r.fields(value, "auth.basic", BASIC_FIELDS)?;
+            Auth::Basic {
+                username: required_tpl(r, &basic, value, "username", "auth.basic")?,
+                password: required_tpl(r, &basic, value, "password", "auth.basic")?,
+            }
+        }
+        _ => Auth::OAuth2(read_oauth2(r, value)?),
+    };
+    Some(Some(Arc::new(auth)))
+}
+
+fn required_tpl(
+    r: &mut Reader,
+    fields: &Fields,
+    node: &Node,
+    name: &'static str,
+    what: &str,
+) -> Option<Tpl> {
+    match fields.get(name) {
+        Some(v) => r.tpl(v, &format!("{what}.{name}")),
+        None => {
+            r.error(node.pos, LoadErrorKind::MissingField(name));
+            None
+        }
+    }
+}
+
+fn read_oauth2(r: &mut Reader, node: &Node) -> Option<OAuth2> {
+    let what = "auth.oauth2";
+    let fields = r.fields(node, what, OAUTH2_FIELDS)?;
+    let token_url = required_tpl(r, &fields, node, "token_url", what);
+    let client_id = required_tpl(r, &fields, node, "client_id", what);
+    let optional = |r: &mut Reader, name: &str| {
+        fields
+            .get(name)
+            .and_then(|v| r.tpl(v, &format!("{what}.{name}")))
+    };
+    let client_secret = optional(r, "client_secret");
+    let scope = optional(r, "scope");
+    let grant_name = fields
+        .get("grant")
+        .and_then(|g| r.string(g, "auth.oauth2.grant"))
+        .unwrap_or_else(|| "client_credentials".into());
+    let grant = match grant_name.as_str() {
+        "client_credentials" => Grant::ClientCredentials,
+        "password" => Grant::Password {
+            username: required_tpl(r, &fields, node, "username", what)?,
+            password: required_tpl(r, &fields, node, "password", what)?,
+        },
+        "refresh_token" => {
+            Grant::RefreshToken(required_tpl(r, &fields, node, "refresh_token", what)?)
+        }
+        other => {
+            let pos = fields.get("grant").map_or(node.pos, |g| g.pos);
+            r.error(
+                pos,
+                LoadErrorKind::Invalid(format!(
+                    "unknown grant `{other}`; expected client_credentials, password or refresh_token"
+                )),
+            );
+            return None;
+        }
+    };
+    let send_as = match fields.get("send_as") {
+        None => SendAs::Form,
+        Some(v) => match r.string(v, "auth.oauth2.send_as")?.as_str() {
+            "form" => SendAs::Form,
+            "multipart" => SendAs::Multipart,
+            "basic" => SendAs::Basic,
+            other => {
+                r.error(
+                    v.pos,
+                    LoadErrorKind::Invalid(format!(
+                        "unknown send_as `{other}`; expected form, multipart or basic"
+                    )),
+                );
+                return None;
+            }
+        },
+    };
+    let client_assertion = match fields.get("client_assertion") {
+        Some(v) => {
+            let cert_fields = r.fields(v, "auth.oauth2.client_assertion", &["cert", "key"])?;
+            Some(ClientAssertion {
+                cert: required_tpl(r, &cert_fields, v, "cert", "auth.oauth2.client_assertion")?,
+                key: required_tpl(r, &cert_fields, v, "key", "auth.oauth2.client_assertion")?,
+            })
+        }
+        None => None,
+    };
+    if client_secret.is_some() && client_assertion.is_some() {
+        r.error(
+            node.pos,
+            LoadErrorKind::Invalid(
+                "give either `client_secret` or `client_assertion`, not both".into(),
+            ),
+        );
+        return None;
+    }
+    Some(OAuth2 {
+        location: r.location(node.pos),
+        token_url: token_url?,
+        client_id: client_id?,
+        client_secret,
+        scope,
+        grant,
+        send_as,
+        client_assertion,
     })
 }
 
@@ -394,6 +630,7 @@ fn read_type(r: &mut Reader, node: &Node, what: &str) -> Option<JsonType> {
 fn read_captures(r: &mut Reader, node: &Node) -> Vec<Capture> {
     let mut out = Vec::new();
     for (name, key, value) in r.map_entries(node, "capture").unwrap_or_default() {
+        let secret = secret_flag(r, value, name);
         let source = match &value.kind {
             NodeKind::Str(path) => read_query(r, value, path).map(CaptureSource::Json),
             NodeKind::Map(_) => read_capture_source(r, value, name),
@@ -414,10 +651,23 @@ fn read_captures(r: &mut Reader, node: &Node) -> Vec<Capture> {
                 name: name.to_string(),
                 location: r.location(key.pos),
                 source,
+                secret,
             });
         }
     }
     out
+}
+
+/// `secret: true` on a capture map.
+fn secret_flag(r: &mut Reader, node: &Node, name: &str) -> bool {
+    let NodeKind::Map(entries) = &node.kind else {
+        return false;
+    };
+    entries
+        .iter()
+        .find(|(k, _)| k.scalar_text().as_deref() == Some("secret"))
+        .and_then(|(_, v)| r.bool(v, &format!("capture.{name}.secret")))
+        .unwrap_or(false)
 }
 
 fn read_capture_source(r: &mut Reader, node: &Node, name: &str) -> Option<CaptureSource> {

@@ -223,6 +223,7 @@ pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
         dir,
         vars: parts.vars,
         requests: parts.requests,
+        scopes: parts.scopes,
         templates: Arc::new(templates),
     })
 }

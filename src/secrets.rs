@@ -1,0 +1,117 @@
+//! Secret values known to this process and their masking. Process-wide on purpose: a secret
+//! learnt anywhere (an environment read, a token, a capture) must be hidden everywhere output
+//! is written, and no output path may forget to be told.
+
+use std::borrow::Cow;
+use std::sync::{OnceLock, RwLock};
+
+use aho_corasick::AhoCorasick;
+
+/// What a secret is replaced with.
+pub const MASK: &str = "***";
+
+/// Values shorter than this are not masked: they would blank out ordinary text.
+const MIN_LEN: usize = 3;
+
+#[derive(Default)]
+struct Registry {
+    values: Vec<String>,
+    matcher: Option<AhoCorasick>,
+}
+
+fn registry() -> &'static RwLock<Registry> {
+    static REGISTRY: OnceLock<RwLock<Registry>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+/// Marks a value secret, with the encodings it may appear in (URL, form, JSON string).
+pub fn add(value: &str) {
+    if value.len() < MIN_LEN {
+        return;
+    }
+    let forms = [
+        value.to_string(),
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        serde_json::to_string(value)
+            .map(|s| s.trim_matches('"').to_string())
+            .unwrap_or_default(),
+    ];
+    let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
+    let before = reg.values.len();
+    for form in forms {
+        if form.len() >= MIN_LEN && !reg.values.contains(&form) {
+            reg.values.push(form);
+        }
+    }
+    if reg.values.len() != before {
+        // longest first, so a secret containing another is masked whole
+        reg.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        reg.matcher = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&reg.values)
+            .ok();
+    }
+}
+
+/// The text with every known secret replaced by `***`.
+pub fn mask(text: &str) -> Cow<'_, str> {
+    let reg = registry().read().unwrap_or_else(|e| e.into_inner());
+    match &reg.matcher {
+        Some(matcher) if matcher.is_match(text) => {
+            Cow::Owned(matcher.replace_all(text, &vec![MASK; reg.values.len()]))
+        }
+        _ => Cow::Borrowed(text),
+    }
+}
+
+/// Header names whose values are always secret.
+pub fn is_secret_header(name: &str) -> bool {
+    [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    ]
+    .iter()
+    .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// Registers a secret header's value: whole, and its credential after an auth scheme.
+pub fn add_header_value(value: &str) {
+    add(value);
+    if let Some((_, credential)) = value.split_once(' ') {
+        add(credential.trim());
+    }
+    for cookie in value.split(';') {
+        if let Some((_, v)) = cookie.split_once('=') {
+            add(v.trim());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_secrets_inside_longer_text_and_their_encodings() {
+        add("s3cr+t/value");
+        assert_eq!(mask("x=s3cr+t/value&y=1"), "x=***&y=1");
+        assert_eq!(mask("client_secret=s3cr%2Bt%2Fvalue"), "client_secret=***");
+        assert_eq!(mask("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn short_values_are_not_masked() {
+        add("ab");
+        assert_eq!(mask("abc"), "abc");
+    }
+
+    #[test]
+    fn header_credentials_are_registered() {
+        add_header_value("Bearer eyJ0eXAiOiJKV1QiLCJ4");
+        assert_eq!(mask("token eyJ0eXAiOiJKV1QiLCJ4 used"), "token *** used");
+    }
+}
