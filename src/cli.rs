@@ -21,6 +21,52 @@ pub enum Command {
     Run(RunArgs),
     /// Serve the routes of a mock file until stopped.
     Mock(MockArgs),
+    /// Fetch the token a collection's `auth:` describes and show its claims.
+    Token(TokenArgs),
+}
+
+/// What selects an environment and sets variables (shared by `run` and `token`).
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Environment: a file path, or NAME for environments/NAME.yaml.
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: Option<String>,
+
+    /// Set a variable (overrides collection and environment values).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+
+    /// Set a secret variable: like `--var`, and its value is masked in every output.
+    #[arg(long = "secret", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub secrets: Vec<(String, String)>,
+}
+
+/// `runner token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The collection whose `auth:` describes the token (collection level, or the first request's).
+    #[arg(value_name = "COLLECTION", required_unless_present = "clear")]
+    pub file: Option<PathBuf>,
+
+    /// Environment, variables and secrets.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Print the token itself too (it is a secret: mind where the output goes).
+    #[arg(long)]
+    pub raw: bool,
+
+    /// Empty the token cache of `--token-cache` and exit.
+    #[arg(long)]
+    pub clear: bool,
+
+    /// Use and fill the token cache in the user's cache folder.
+    #[arg(long)]
+    pub token_cache: bool,
+
+    /// Timeout for the token request.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 /// `runner mock`.
@@ -46,13 +92,13 @@ pub struct RunArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Environment: a file path, or NAME for environments/NAME.yaml.
-    #[arg(short = 'e', long = "env", value_name = "ENV")]
-    pub env: Option<String>,
+    /// Environment, variables and secrets.
+    #[command(flatten)]
+    pub input: InputArgs,
 
-    /// Set a variable (overrides collection and environment values).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    pub vars: Vec<(String, String)>,
+    /// Keep OAuth2 tokens across runs in the user's cache folder (never the project).
+    #[arg(long)]
+    pub token_cache: bool,
 
     /// Stop at the first failed request; the rest are reported as skipped.
     #[arg(long)]

@@ -59,9 +59,10 @@ impl TerminalReporter {
     }
 }
 
+/// Writes to stdout with every known secret masked.
 fn emit(text: &str) {
     let mut out = anstream::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = out.write_all(crate::secrets::mask(text).as_bytes());
     let _ = out.flush();
 }
 
@@ -72,7 +73,7 @@ impl Observer for TerminalReporter {
         self.name_width = collection
             .requests
             .iter()
-            .map(|r| r.name.chars().count())
+            .map(|r| r.path.chars().count())
             .max()
             .unwrap_or(0);
         emit(&format!(
@@ -93,7 +94,13 @@ impl Observer for TerminalReporter {
         for failure in &result.failures {
             write_failure(&mut out, failure);
         }
+        for hint in &result.hints {
+            let _ = writeln!(out, "      {BOLD}hint:{BOLD:#} {hint}");
+        }
         if self.verbose {
+            for note in &result.notes {
+                let _ = writeln!(out, "    {DIM}· {note}{DIM:#}");
+            }
             if let Some(request) = &result.request {
                 write_request_dump(&mut out, request);
             }
@@ -142,6 +149,9 @@ fn write_failure(out: &mut String, failure: &Failure) {
             if let Some(cause) = cause {
                 let _ = writeln!(out, "      cause: {cause}");
             }
+        }
+        Failure::Auth(message) => {
+            let _ = writeln!(out, "    {cross} {message}");
         }
         Failure::Http(error) => {
             let _ = writeln!(out, "    {cross} {error}");
@@ -202,15 +212,7 @@ fn compact(value: &serde_json::Value) -> String {
 
 /// Header values that must never be shown (issue: secrets never leak).
 fn shown_header_value<'v>(name: &str, value: &'v str) -> std::borrow::Cow<'v, str> {
-    let secret = [
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-    ]
-    .iter()
-    .any(|s| name.eq_ignore_ascii_case(s));
-    if !secret {
+    if !crate::secrets::is_secret_header(name) {
         return value.into();
     }
     match value.split_once(' ') {

@@ -1,17 +1,20 @@
 //! The executor: requests in order, each rendered, sent, captured from and checked.
 //! It never prints; it tells an `Observer` what happened and returns plain results.
 
+pub mod authorize;
+mod render;
 pub mod result;
 pub mod vars;
 
 use std::collections::HashMap;
 
-use bytes::Bytes;
-
+use crate::auth::TokenCache;
 use crate::check::{self, CheckContext, ResponseView};
-use crate::http::{HttpBody, HttpClient, HttpRequest, MultipartValue};
-use crate::model::{Body, Collection, Part, Request};
-use crate::template::{TemplateError, Templates, Tpl};
+use crate::http::HttpClient;
+use crate::model::{Collection, Request, Subject};
+use crate::template::{TemplateError, Tpl};
+use authorize::Credentials;
+use render::{RenderFailure, render_request};
 use result::{CollectionResult, Failure, Outcome, RequestResult};
 use vars::Vars;
 
@@ -23,10 +26,19 @@ pub trait Observer {
     fn request_finished(&mut self, result: &RequestResult);
 }
 
-/// What the run needs besides the collection.
-pub struct RunContext<'a> {
+/// What sends requests: the one HTTP client and the shared OAuth2 tokens.
+#[derive(Clone, Copy)]
+pub struct Transport<'a> {
     /// The one HTTP client.
     pub client: &'a HttpClient,
+    /// Tokens shared by every request of the run.
+    pub tokens: &'a TokenCache,
+}
+
+/// What the run needs besides the collection.
+pub struct RunContext<'a> {
+    /// Client and tokens.
+    pub transport: Transport<'a>,
     /// Stop after the first failed request.
     pub bail: bool,
     /// Set once a request failed under `bail`: everything after is skipped.
@@ -49,12 +61,17 @@ pub async fn run_collection(
         let result = if cx.bailed {
             skipped(request)
         } else {
-            run_request(collection, request, &mut vars, &missing_captures, cx.client).await
+            let state = RequestState {
+                collection,
+                vars: &mut vars,
+                missing_captures: &missing_captures,
+            };
+            run_request(request, state, cx.transport).await
         };
         if result.outcome == Outcome::Failed {
             for capture in &request.captures {
                 if !vars.contains(&capture.name) {
-                    missing_captures.insert(capture.name.clone(), request.name.clone());
+                    missing_captures.insert(capture.name.clone(), request.path.clone());
                 }
             }
             cx.bailed |= cx.bail;
@@ -71,13 +88,15 @@ pub async fn run_collection(
 
 fn skipped(request: &Request) -> RequestResult {
     RequestResult {
-        name: request.name.clone(),
+        name: request.path.clone(),
         location: request.location.clone(),
         method: method_label(&request.method),
         outcome: Outcome::Skipped,
         request: None,
         response: None,
         failures: Vec::new(),
+        notes: Vec::new(),
+        hints: Vec::new(),
     }
 }
 
@@ -88,18 +107,37 @@ fn method_label(method: &Tpl) -> String {
     }
 }
 
-/// One request, in this order: render → send → captures → assertions (all evaluated).
+/// The collection-wide state one request reads and updates.
+struct RequestState<'a> {
+    collection: &'a Collection,
+    vars: &'a mut Vars,
+    missing_captures: &'a HashMap<String, String>,
+}
+
+/// One request, in this order: render → authorize → send (once more with a fresh token
+/// after a 401) → captures → assertions (all evaluated).
 async fn run_request(
-    collection: &Collection,
     request: &Request,
-    vars: &mut Vars,
-    missing_captures: &HashMap<String, String>,
-    client: &HttpClient,
+    state: RequestState<'_>,
+    transport: Transport<'_>,
 ) -> RequestResult {
+    let RequestState {
+        collection,
+        vars,
+        missing_captures,
+    } = state;
     let mut result = skipped(request);
     result.outcome = Outcome::Failed;
-    let ctx = vars.context();
-    let http_request = match render_request(collection, request, &ctx) {
+    let ctx = match vars.context_for(collection, request.scope) {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            result
+                .failures
+                .push(template_failure(error, missing_captures));
+            return result;
+        }
+    };
+    let mut http_request = match render_request(collection, request, &ctx) {
         Ok(r) => r,
         Err(failure) => {
             result.failures.push(match failure {
@@ -110,7 +148,88 @@ async fn run_request(
         }
     };
     result.method = http_request.method.clone();
-    let sent = client.send(&http_request).await;
+    let has_authorization = http_request
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+    let credentials = match request.auth.as_deref() {
+        Some(auth) if !has_authorization => match authorize::prepare(auth, collection, &ctx) {
+            Ok(c) => Some(c),
+            Err(error) => {
+                result
+                    .failures
+                    .push(template_failure(error, missing_captures));
+                return result;
+            }
+        },
+        _ => None,
+    };
+    let token = match &credentials {
+        None => None,
+        Some(Credentials::Header(value)) => {
+            http_request
+                .headers
+                .push(("Authorization".into(), value.clone()));
+            None
+        }
+        Some(Credentials::OAuth2(token_request)) => match transport
+            .tokens
+            .token(token_request, transport.client)
+            .await
+        {
+            Ok(granted) => {
+                if granted.fetched {
+                    result
+                        .notes
+                        .push(format!("fetched a token from {}", token_request.token_url));
+                }
+                http_request.headers.push((
+                    "Authorization".into(),
+                    format!("Bearer {}", granted.access_token),
+                ));
+                Some(granted.access_token)
+            }
+            Err(error) => {
+                result.hints.extend(error.hint());
+                result.failures.push(Failure::Auth(error.to_string()));
+                return result;
+            }
+        },
+    };
+    for (name, value) in &http_request.headers {
+        if crate::secrets::is_secret_header(name) {
+            crate::secrets::add_header_value(value);
+        }
+    }
+    let mut sent = transport.client.send(&http_request).await;
+    if let (Ok(response), Some(Credentials::OAuth2(token_request)), Some(rejected)) =
+        (&sent, &credentials, &token)
+    {
+        if response.status == 401 {
+            match transport
+                .tokens
+                .refresh(token_request, transport.client, rejected)
+                .await
+            {
+                Ok(granted) => {
+                    result.notes.push(
+                        "the API answered 401: fetched a new token and sent the request again"
+                            .into(),
+                    );
+                    set_header(
+                        &mut http_request.headers,
+                        "Authorization",
+                        format!("Bearer {}", granted.access_token),
+                    );
+                    sent = transport.client.send(&http_request).await;
+                }
+                Err(error) => {
+                    result.hints.extend(error.hint());
+                    result.failures.push(Failure::Auth(error.to_string()));
+                }
+            }
+        }
+    }
     result.request = Some(http_request);
     let response = match sent {
         Ok(response) => response,
@@ -119,10 +238,22 @@ async fn run_request(
             return result;
         }
     };
+    for (_, value) in response
+        .headers
+        .iter()
+        .filter(|(n, _)| crate::secrets::is_secret_header(n))
+    {
+        crate::secrets::add_header_value(value);
+    }
     let view = ResponseView::new(&response);
     for capture in &request.captures {
         match check::eval_capture(capture, &view) {
-            Ok(value) => vars.set(&capture.name, &value),
+            Ok(value) => {
+                if capture.secret {
+                    crate::secrets::add(&crate::template::json_to_text(&value));
+                }
+                vars.set(&capture.name, &value);
+            }
             Err(message) => result.failures.push(Failure::Capture {
                 name: capture.name.clone(),
                 location: capture.location.clone(),
@@ -130,11 +261,11 @@ async fn run_request(
             }),
         }
     }
-    let needs_response = request
+    let check_vars = if request
         .assertions
         .iter()
-        .any(|a| matches!(a.subject, crate::model::Subject::Expr { .. }));
-    let check_vars = if needs_response {
+        .any(|a| matches!(a.subject, Subject::Expr { .. }))
+    {
         vars.context_with(&[("response", view.template_value())])
     } else {
         vars.context()
@@ -155,11 +286,20 @@ async fn run_request(
     result
         .failures
         .sort_by_key(|f| f.location().map(|l| (l.line, l.col)));
-    result.response = Some(response);
     if result.failures.is_empty() {
         result.outcome = Outcome::Passed;
+    } else {
+        result
+            .hints
+            .extend(crate::auth::diagnose::api_hint(response.status));
     }
+    result.response = Some(response);
     result
+}
+
+fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: String) {
+    headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    headers.push((name.to_string(), value));
 }
 
 fn template_failure(error: TemplateError, missing_captures: &HashMap<String, String>) -> Failure {
@@ -172,135 +312,5 @@ fn template_failure(error: TemplateError, missing_captures: &HashMap<String, Str
     Failure::Template {
         message: error.to_string(),
         cause,
-    }
-}
-
-enum RenderFailure {
-    Template(TemplateError),
-    File(String),
-}
-
-impl From<TemplateError> for RenderFailure {
-    fn from(e: TemplateError) -> Self {
-        RenderFailure::Template(e)
-    }
-}
-
-/// Every template of the request rendered into what will be sent.
-fn render_request(
-    collection: &Collection,
-    request: &Request,
-    ctx: &minijinja::Value,
-) -> Result<HttpRequest, RenderFailure> {
-    let t: &Templates = &collection.templates;
-    let method = t.render(&request.method, ctx)?.to_ascii_uppercase();
-    let mut url = t.render(&request.url, ctx)?;
-    if !request.query.is_empty() {
-        let mut pairs = Vec::with_capacity(request.query.len());
-        for (name, value) in &request.query {
-            pairs.push(format!(
-                "{}={}",
-                encode_query(name),
-                encode_query(&t.render_text(value, ctx)?)
-            ));
-        }
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&pairs.join("&"));
-    }
-    let mut headers = Vec::with_capacity(request.headers.len());
-    for (name, value) in &request.headers {
-        headers.push((name.clone(), t.render(value, ctx)?));
-    }
-    let body = match &request.body {
-        None => HttpBody::Empty,
-        Some(Body::Json(value)) => HttpBody::Bytes {
-            data: Bytes::from(
-                serde_json::to_vec(&t.render_value(value, ctx)?).expect("JSON values serialize"),
-            ),
-            content_type: Some("application/json"),
-        },
-        Some(Body::Form(fields)) => {
-            let mut form = form_urlencoded::Serializer::new(String::new());
-            for (name, value) in fields {
-                form.append_pair(name, &t.render_text(value, ctx)?);
-            }
-            HttpBody::Bytes {
-                data: Bytes::from(form.finish()),
-                content_type: Some("application/x-www-form-urlencoded"),
-            }
-        }
-        Some(Body::Multipart(parts)) => {
-            let mut fields = Vec::with_capacity(parts.len());
-            for (name, part) in parts {
-                let value = match part {
-                    Part::Text(value) => MultipartValue::Text(t.render_text(value, ctx)?),
-                    Part::File(path) => {
-                        let path = collection.dir.join(t.render(path, ctx)?);
-                        let data = std::fs::read(&path).map_err(|e| {
-                            RenderFailure::File(format!("cannot read {}: {e}", path.display()))
-                        })?;
-                        let file_name = path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        MultipartValue::File {
-                            file_name,
-                            data: Bytes::from(data),
-                        }
-                    }
-                };
-                fields.push((name.clone(), value));
-            }
-            HttpBody::Multipart(fields)
-        }
-        Some(Body::Raw(text)) => HttpBody::Bytes {
-            data: Bytes::from(t.render(text, ctx)?),
-            content_type: None,
-        },
-    };
-    Ok(HttpRequest {
-        method,
-        url,
-        headers,
-        body,
-    })
-}
-
-/// Characters that must be escaped in a query name or value; `$`, `'`, `(`, `)`, `,`, `:`,
-/// `/` stay readable, as OData queries (`$filter=name eq 'x'`) expect.
-const QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b';')
-    .add(b'<')
-    .add(b'=')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
-fn encode_query(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, QUERY).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode_query;
-
-    #[test]
-    fn query_encoding_keeps_odata_readable() {
-        assert_eq!(encode_query("$top"), "$top");
-        assert_eq!(encode_query("name eq 'a&b'"), "name%20eq%20'a%26b'");
-        assert_eq!(encode_query("ü+"), "%C3%BC%2B");
     }
 }

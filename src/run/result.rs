@@ -46,6 +46,10 @@ pub struct RequestResult {
     pub response: Option<HttpResponse>,
     /// Every problem, in the order found.
     pub failures: Vec<Failure>,
+    /// What happened on the way (token fetched, resent after 401), for `-v`.
+    pub notes: Vec<String>,
+    /// What to check, for failures with a known usual cause.
+    pub hints: Vec<&'static str>,
 }
 
 impl RequestResult {
@@ -67,6 +71,8 @@ pub enum Failure {
     },
     /// No response (connection, timeout, invalid URL).
     Http(HttpError),
+    /// No token could be had for the request's `auth:`.
+    Auth(String),
     /// A capture found nothing.
     Capture {
         /// The variable.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use minijinja::Value;
 
+use crate::model::Collection;
 use crate::template::{TValue, TemplateError, Templates, Tpl};
 
 /// One layer of variable definitions with the templates their values use.
@@ -17,6 +18,8 @@ pub struct VarLayer {
     pub vars: Vec<(String, TValue)>,
     /// The compiled templates of the values.
     pub templates: Arc<Templates>,
+    /// Environment, `--var` and `--secret` win over group `vars`; collection defaults do not.
+    pub overrides_groups: bool,
 }
 
 /// A variable that could not be resolved before the run.
@@ -51,6 +54,8 @@ pub struct Vars {
     values: BTreeMap<String, Value>,
     pending: Vec<Pending>,
     context: Option<Value>,
+    /// Names set by layers that win over group vars, and by captures.
+    fixed: HashSet<String>,
 }
 
 impl Vars {
@@ -64,6 +69,11 @@ impl Vars {
             }
         }
         let mut vars = Vars::default();
+        vars.fixed = layers
+            .iter()
+            .filter(|l| l.overrides_groups)
+            .flat_map(|l| l.vars.iter().map(|(name, _)| name.clone()))
+            .collect();
         let mut resolver = Resolver {
             winners: &winners,
             captured,
@@ -80,6 +90,7 @@ impl Vars {
     pub fn set(&mut self, name: &str, value: &serde_json::Value) {
         self.values
             .insert(name.to_string(), Value::from_serialize(value));
+        self.fixed.insert(name.to_string());
         self.pending.retain(|p| p.name != name);
         self.context = None;
         let waiting = std::mem::take(&mut self.pending);
@@ -108,6 +119,35 @@ impl Vars {
                 Value::from_iter(self.values.iter().map(|(k, v)| (k.clone(), v.clone())))
             })
             .clone()
+    }
+
+    /// The context of a request in a group: the group vars (outer groups first) on top of
+    /// collection vars, under environment, `--var` and captures.
+    pub fn context_for(
+        &mut self,
+        collection: &Collection,
+        scope: usize,
+    ) -> Result<Value, TemplateError> {
+        let mut chain = Vec::new();
+        let mut current = Some(scope);
+        while let Some(index) = current.filter(|i| *i != 0) {
+            chain.push(index);
+            current = collection.scopes[index].parent;
+        }
+        if chain.is_empty() {
+            return Ok(self.context());
+        }
+        let mut values = self.values.clone();
+        for index in chain.into_iter().rev() {
+            let ctx = Value::from_iter(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+            for (name, value) in &collection.scopes[index].vars {
+                if !self.fixed.contains(name) {
+                    let rendered = collection.templates.render_value(value, &ctx)?;
+                    values.insert(name.clone(), Value::from_serialize(&rendered));
+                }
+            }
+        }
+        Ok(Value::from_iter(values))
     }
 
     /// The context with extra entries on top (e.g. `response`).

@@ -1,13 +1,17 @@
 //! Orchestration, top to bottom: load everything → resolve variables → run → report → exit code.
 //! Every input problem is found before the first request is sent.
 
+mod token;
+
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::cli::{Cli, Command, MockArgs, RunArgs};
+use crate::auth::TokenCache;
+use crate::auth::cache_file::CacheFile;
+use crate::cli::{Cli, Command, InputArgs, MockArgs, RunArgs};
 use crate::http::{ClientSettings, HttpClient};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
 use crate::mock::server::{self, LogEntry, LogMode};
@@ -15,7 +19,7 @@ use crate::mock::spec::MockSpec;
 use crate::model::Collection;
 use crate::report::terminal::TerminalReporter;
 use crate::run::vars::{VarLayer, Vars};
-use crate::run::{RunContext, run_collection};
+use crate::run::{RunContext, Transport, run_collection};
 use crate::template::{TValue, TemplateBuilder, Tpl};
 
 /// Exit codes of the contract.
@@ -42,20 +46,22 @@ pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Run(args) => run_files(args).await.into(),
         Command::Mock(args) => serve_mock(args).await.into(),
+        Command::Token(args) => token::show(args).await.into(),
     }
 }
 
 /// Everything loaded and checked, before any variable is resolved or request sent.
-struct Plan {
-    collections: Vec<(Collection, Vec<VarLayer>)>,
-    mock: Option<MockSpec>,
+pub(crate) struct Plan {
+    pub(crate) collections: Vec<(Collection, Vec<VarLayer>)>,
+    pub(crate) mock: Option<MockSpec>,
 }
 
 async fn run_files(args: RunArgs) -> Exit {
+    load_dotenv();
     if args.no_color {
         anstream::ColorChoice::Never.write_global();
     }
-    let plan = match load_plan(&args) {
+    let plan = match load_plan(&args.files, &args.input, args.mock.as_deref()) {
         Ok(plan) => plan,
         Err(errors) => return input_errors(&errors),
     };
@@ -70,7 +76,7 @@ async fn run_files(args: RunArgs) -> Exit {
     };
     let mock_layer = mock
         .as_ref()
-        .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())]));
+        .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())], false));
     let mut prepared = Vec::new();
     let mut errors = Vec::new();
     for (collection, mut layers) in plan.collections {
@@ -101,10 +107,14 @@ async fn execute(args: &RunArgs, prepared: Vec<(Collection, Vars)>) -> Exit {
         Ok(client) => client,
         Err(e) => return input_errors(&[general(e.to_string())]),
     };
+    let tokens = token_cache(args.token_cache);
     let mut reporter = TerminalReporter::new(args.verbose);
     let interrupted = {
         let mut cx = RunContext {
-            client: &client,
+            transport: Transport {
+                client: &client,
+                tokens: &tokens,
+            },
             bail: args.bail,
             bailed: false,
             observer: &mut reporter,
@@ -127,6 +137,20 @@ async fn execute(args: &RunArgs, prepared: Vec<(Collection, Vars)>) -> Exit {
         Exit::Passed
     } else {
         Exit::Failed
+    }
+}
+
+/// Variables from `./.env` join the process environment; ones already set win.
+fn load_dotenv() {
+    // a missing .env is normal; a malformed one should not stop the run either
+    let _ = dotenvy::dotenv();
+}
+
+/// The run's token cache, kept in the user's cache folder with `--token-cache`.
+pub(crate) fn token_cache(persist: bool) -> TokenCache {
+    match CacheFile::default_path().filter(|_| persist) {
+        Some(path) => TokenCache::persistent(CacheFile::new(path)),
+        None => TokenCache::new(),
     }
 }
 
@@ -166,10 +190,19 @@ async fn serve_mock(args: MockArgs) -> Exit {
 }
 
 /// Loads every collection, environment and mock file, returning all problems at once.
-fn load_plan(args: &RunArgs) -> Result<Plan, Vec<LoadError>> {
+pub(crate) fn load_plan(
+    files: &[PathBuf],
+    input: &InputArgs,
+    mock: Option<&Path>,
+) -> Result<Plan, Vec<LoadError>> {
     let mut errors = Vec::new();
-    let files = expand_files(&args.files, &mut errors);
-    let cli_layer = literal_layer("--var", &args.vars);
+    let files = expand_files(files, &mut errors);
+    for (_, value) in &input.secrets {
+        crate::secrets::add(value);
+    }
+    let cli_vars: Vec<(String, String)> =
+        input.vars.iter().chain(&input.secrets).cloned().collect();
+    let cli_layer = literal_layer("--var", &cli_vars, true);
     let mut collections = Vec::new();
     for file in files {
         let collection = match load::load_collection(&file) {
@@ -183,14 +216,16 @@ fn load_plan(args: &RunArgs) -> Result<Plan, Vec<LoadError>> {
             origin: file.display().to_string(),
             vars: collection.vars.clone(),
             templates: collection.templates.clone(),
+            overrides_groups: false,
         }];
-        if let Some(name) = &args.env {
+        if let Some(name) = &input.env {
             let found = environment::find(name, &file).map_err(|e| vec![e]);
             match found.and_then(|path| Ok((environment::load(&path)?, path))) {
                 Ok((env, path)) => layers.push(VarLayer {
                     origin: path.display().to_string(),
                     vars: env.vars,
                     templates: env.templates,
+                    overrides_groups: true,
                 }),
                 Err(mut e) => {
                     errors.append(&mut e);
@@ -201,7 +236,7 @@ fn load_plan(args: &RunArgs) -> Result<Plan, Vec<LoadError>> {
         layers.push(cli_layer.clone());
         collections.push((collection, layers));
     }
-    let mock = match &args.mock {
+    let mock = match mock {
         Some(path) => match load::mock::load_mock(path) {
             Ok(spec) => Some(spec),
             Err(mut e) => {
@@ -220,7 +255,10 @@ fn load_plan(args: &RunArgs) -> Result<Plan, Vec<LoadError>> {
 }
 
 /// The starting variables of a collection; a definition waiting for a capture is allowed.
-fn resolve_vars(collection: &Collection, layers: &[VarLayer]) -> Result<Vars, LoadError> {
+pub(crate) fn resolve_vars(
+    collection: &Collection,
+    layers: &[VarLayer],
+) -> Result<Vars, LoadError> {
     let captured: HashSet<&str> = collection
         .requests
         .iter()
@@ -229,7 +267,7 @@ fn resolve_vars(collection: &Collection, layers: &[VarLayer]) -> Result<Vars, Lo
     Vars::resolve(layers, &captured).map_err(|e| general(e.to_string()))
 }
 
-fn general(message: String) -> LoadError {
+pub(crate) fn general(message: String) -> LoadError {
     LoadError::general(LoadErrorKind::Invalid(message))
 }
 
@@ -240,9 +278,10 @@ fn dedup_errors(errors: &mut Vec<LoadError>) {
 }
 
 /// Variables with literal string values (`--var NAME=VALUE`, `mock_url`).
-fn literal_layer(origin: &str, vars: &[(String, String)]) -> VarLayer {
+fn literal_layer(origin: &str, vars: &[(String, String)], overrides_groups: bool) -> VarLayer {
     VarLayer {
         origin: origin.into(),
+        overrides_groups,
         vars: vars
             .iter()
             .map(|(name, value)| (name.clone(), TValue::Str(Tpl::Lit(value.clone()))))
@@ -290,10 +329,14 @@ fn is_yaml(path: &Path) -> bool {
 }
 
 /// Prints input errors and gives the exit code for unusable input.
-fn input_errors(errors: &[LoadError]) -> Exit {
+pub(crate) fn input_errors(errors: &[LoadError]) -> Exit {
     let mut err = anstream::stderr().lock();
     for error in errors {
-        let _ = write!(err, "{}", crate::diagnostic::render(error));
+        let _ = write!(
+            err,
+            "{}",
+            crate::secrets::mask(&crate::diagnostic::render(error))
+        );
     }
     let count = errors.len();
     let noun = if count == 1 { "error" } else { "errors" };
