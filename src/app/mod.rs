@@ -114,6 +114,7 @@ async fn execute(args: &RunArgs, prepared: Vec<(Collection, Vars)>) -> Exit {
             transport: Transport {
                 client: &client,
                 tokens: &tokens,
+                run_start: std::time::Instant::now(),
             },
             bail: args.bail,
             bailed: false,

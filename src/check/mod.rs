@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::http::HttpResponse;
 use crate::model::{Assertion, Capture, CaptureSource, Check, Matcher, Op, Query, Subject};
-use crate::run::result::AssertFailure;
+use crate::run::result::AssertOutcome;
 use crate::template::{TValue, Templates};
 
 /// A response as assertions and captures see it.
@@ -112,19 +112,20 @@ pub struct CheckContext<'a> {
     pub vars: &'a minijinja::Value,
 }
 
-/// Evaluates one assertion; an empty list means it held.
+/// Evaluates one assertion: an outcome per operator, passed or not.
 pub fn eval_assertion(
     assertion: &Assertion,
     view: &ResponseView,
     cx: &CheckContext,
-) -> Vec<AssertFailure> {
+) -> Vec<AssertOutcome> {
     let subject = subject_label(&assertion.subject);
-    let into_assert = |f: OpFailure| AssertFailure {
+    let into_assert = |f: OpOutcome| AssertOutcome {
         location: assertion.location.clone(),
         subject: subject.clone(),
         op: f.op,
         expected: f.expected,
         actual: f.actual,
+        passed: f.passed,
         message: f.message,
         diff: f.diff,
     };
@@ -140,7 +141,11 @@ pub fn eval_assertion(
         Subject::DurationMs => Some(Value::from(duration_ms(view.response))),
         Subject::Expr { id, .. } => {
             return match cx.templates.eval(*id, cx.vars) {
-                Ok(value) if value.is_true() => Vec::new(),
+                Ok(value) if value.is_true() => {
+                    let mut held = failure("", None, None, "");
+                    held.passed = true;
+                    vec![into_assert(held)]
+                }
                 Ok(value) => fail(format!("is not true (it is {value})")),
                 Err(e) => fail(e.to_string()),
             };
@@ -151,7 +156,7 @@ pub fn eval_assertion(
             .into_iter()
             .map(into_assert)
             .collect(),
-        Check::Truthy => Vec::new(),
+        Check::Truthy => unreachable!("only expressions are checked for truth"),
     }
 }
 
@@ -168,55 +173,81 @@ fn subject_label(subject: &Subject) -> String {
 
 /// Whether every operator of a matcher holds for a value (`None`: nothing was found).
 pub fn matches(matcher: &Matcher, actual: Option<&Value>, cx: &CheckContext) -> bool {
-    matcher.ops.iter().all(|op| eval_op(op, actual, cx).is_ok())
+    eval_matcher(matcher, actual, cx).iter().all(|o| o.passed)
 }
 
 /// Evaluates every operator of a matcher against a value (`None`: nothing was found).
-fn eval_matcher(matcher: &Matcher, actual: Option<&Value>, cx: &CheckContext) -> Vec<OpFailure> {
+fn eval_matcher(matcher: &Matcher, actual: Option<&Value>, cx: &CheckContext) -> Vec<OpOutcome> {
     matcher
         .ops
         .iter()
-        .filter_map(|op| eval_op(op, actual, cx).err())
+        .map(|op| eval_op(op, actual, cx).unwrap_or_else(|failed| failed))
         .collect()
 }
 
-fn render(value: &TValue, cx: &CheckContext) -> Result<Value, OpFailure> {
+fn render(value: &TValue, cx: &CheckContext) -> Result<Value, OpOutcome> {
     cx.templates
         .render_value(value, cx.vars)
         .map_err(|e| failure("", None, None, &e.to_string()))
 }
 
-fn failure(op: &str, expected: Option<Value>, actual: Option<&Value>, message: &str) -> OpFailure {
+fn failure(op: &str, expected: Option<Value>, actual: Option<&Value>, message: &str) -> OpOutcome {
     let diff = match (&expected, actual) {
         (Some(e), Some(a)) if op == "eq" => matcher::diff(e, a),
         _ => None,
     };
-    OpFailure {
+    OpOutcome {
         op: op.to_string(),
         expected,
         actual: actual.cloned(),
+        passed: false,
         message: message.to_string(),
         diff,
     }
 }
 
-/// One operator that did not hold.
-struct OpFailure {
+fn outcome(
+    op: &str,
+    expected: Option<Value>,
+    actual: Option<&Value>,
+    message: &str,
+    passed: bool,
+) -> OpOutcome {
+    if passed {
+        OpOutcome {
+            op: op.to_string(),
+            expected,
+            actual: actual.cloned(),
+            passed,
+            message: String::new(),
+            diff: None,
+        }
+    } else {
+        failure(op, expected, actual, message)
+    }
+}
+
+/// One operator's result; `Err` in `eval_op` marks a failure found early.
+struct OpOutcome {
     op: String,
+    passed: bool,
     expected: Option<Value>,
     actual: Option<Value>,
     message: String,
     diff: Option<String>,
 }
 
-fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<(), OpFailure> {
+fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<OpOutcome, OpOutcome> {
     let name = op.name();
     if let Op::Exists(expected) = op {
-        return if actual.is_some() == *expected {
-            Ok(())
-        } else {
-            Err(failure(name, Some(Value::Bool(*expected)), actual, ""))
-        };
+        let holds = actual.is_some() == *expected;
+        return Ok(outcome(
+            name,
+            Some(Value::Bool(*expected)),
+            actual,
+            "",
+            holds,
+        ));
     }
     let Some(actual) = actual else {
         let expected = match op {
@@ -227,11 +258,7 @@ fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<(), OpF
         return Err(failure(name, expected, None, "nothing was found"));
     };
     let check = |holds: bool, expected: Value, what: &str| {
-        if holds {
-            Ok(())
-        } else {
-            Err(failure(name, Some(expected), Some(actual), what))
-        }
+        Ok(outcome(name, Some(expected), Some(actual), what, holds))
     };
     match op {
         Op::Eq(v) => {
@@ -300,13 +327,16 @@ fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<(), OpF
                 ));
             };
             let len = Value::from(len);
-            match eval_matcher(inner, Some(&len), cx).into_iter().next() {
-                None => Ok(()),
-                Some(inner) => Err(OpFailure {
+            let outcomes = eval_matcher(inner, Some(&len), cx);
+            let first_failed = outcomes.iter().position(|o| !o.passed);
+            let reported = outcomes.into_iter().nth(first_failed.unwrap_or(0));
+            Ok(match reported {
+                Some(inner) => OpOutcome {
                     op: format!("length {}", inner.op),
                     ..inner
-                }),
-            }
+                },
+                None => outcome(name, None, Some(&len), "", true),
+            })
         }
         Op::OneOf(options) => {
             let rendered = options

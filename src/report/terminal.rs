@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 use crate::model::Collection;
 use crate::run::Observer;
-use crate::run::result::{AssertFailure, Failure, Outcome, RequestResult};
+use crate::run::result::{AssertOutcome, Failure, Outcome, RequestResult};
 
 const PASS: Style = AnsiColor::Green.on_default().bold();
 const FAIL: Style = AnsiColor::Red.on_default().bold();
@@ -91,9 +91,7 @@ impl Observer for TerminalReporter {
             Outcome::Skipped => self.skipped += 1,
         }
         write_request_line(&mut out, result, self.name_width);
-        for failure in &result.failures {
-            write_failure(&mut out, failure);
-        }
+        write_problems(&mut out, result);
         for hint in &result.hints {
             let _ = writeln!(out, "      {BOLD}hint:{BOLD:#} {hint}");
         }
@@ -140,10 +138,33 @@ fn write_request_line(out: &mut String, result: &RequestResult, name_width: usiz
     out.push('\n');
 }
 
+/// Failures and failed assertions, in the order they are written in the file
+/// (captures run before assertions, but read best in file order).
+fn write_problems(out: &mut String, result: &RequestResult) {
+    let mut problems: Vec<((u32, u32), String)> = Vec::new();
+    for failure in &result.failures {
+        let place = match failure {
+            Failure::Capture { location, .. } => (location.line, location.col),
+            _ => (0, 0),
+        };
+        let mut text = String::new();
+        write_failure(&mut text, failure);
+        problems.push((place, text));
+    }
+    for check in result.failed_checks() {
+        let mut text = String::new();
+        write_assert_failure(&mut text, check);
+        problems.push(((check.location.line, check.location.col), text));
+    }
+    problems.sort_by_key(|(place, _)| *place);
+    for (_, text) in problems {
+        out.push_str(&text);
+    }
+}
+
 fn write_failure(out: &mut String, failure: &Failure) {
     let cross = format!("{FAIL}✘{FAIL:#}");
     match failure {
-        Failure::Assertion(a) => write_assert_failure(out, a),
         Failure::Template { message, cause } => {
             let _ = writeln!(out, "    {cross} {message}");
             if let Some(cause) = cause {
@@ -170,7 +191,7 @@ fn write_failure(out: &mut String, failure: &Failure) {
     }
 }
 
-fn write_assert_failure(out: &mut String, a: &AssertFailure) {
+fn write_assert_failure(out: &mut String, a: &AssertOutcome) {
     let _ = write!(out, "    {FAIL}✘{FAIL:#} {}", a.subject);
     if let Some(expected) = &a.expected {
         let op = if a.op == "eq" {

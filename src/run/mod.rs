@@ -15,7 +15,7 @@ use crate::model::{Collection, Request, Subject};
 use crate::template::{TemplateError, Tpl};
 use authorize::Credentials;
 use render::{RenderFailure, render_request};
-use result::{CollectionResult, Failure, Outcome, RequestResult};
+use result::{CaptureOutcome, CollectionResult, Failure, Outcome, RequestResult};
 use vars::Vars;
 
 /// Receives results as they happen (the terminal reporter, later others).
@@ -33,6 +33,8 @@ pub struct Transport<'a> {
     pub client: &'a HttpClient,
     /// Tokens shared by every request of the run.
     pub tokens: &'a TokenCache,
+    /// When the run started (request start times are measured from it).
+    pub run_start: std::time::Instant,
 }
 
 /// What the run needs besides the collection.
@@ -95,6 +97,9 @@ fn skipped(request: &Request) -> RequestResult {
         request: None,
         response: None,
         failures: Vec::new(),
+        checks: Vec::new(),
+        captured: Vec::new(),
+        started: std::time::Duration::ZERO,
         notes: Vec::new(),
         hints: Vec::new(),
     }
@@ -128,6 +133,7 @@ async fn run_request(
     } = state;
     let mut result = skipped(request);
     result.outcome = Outcome::Failed;
+    result.started = transport.run_start.elapsed();
     let ctx = match vars.context_for(collection, request.scope) {
         Ok(ctx) => ctx,
         Err(error) => {
@@ -253,6 +259,11 @@ async fn run_request(
                     crate::secrets::add(&crate::template::json_to_text(&value));
                 }
                 vars.set(&capture.name, &value);
+                result.captured.push(CaptureOutcome {
+                    name: capture.name.clone(),
+                    value,
+                    secret: capture.secret,
+                });
             }
             Err(message) => result.failures.push(Failure::Capture {
                 name: capture.name.clone(),
@@ -275,18 +286,12 @@ async fn run_request(
         vars: &check_vars,
     };
     for assertion in &request.assertions {
-        result.failures.extend(
-            check::eval_assertion(assertion, &view, &check_cx)
-                .into_iter()
-                .map(Failure::Assertion),
-        );
+        result
+            .checks
+            .extend(check::eval_assertion(assertion, &view, &check_cx));
     }
     drop(view);
-    // captures run first, but read best in file order
-    result
-        .failures
-        .sort_by_key(|f| f.location().map(|l| (l.line, l.col)));
-    if result.failures.is_empty() {
+    if result.failures.is_empty() && result.failed_checks().next().is_none() {
         result.outcome = Outcome::Passed;
     } else {
         result

@@ -44,8 +44,14 @@ pub struct RequestResult {
     pub request: Option<HttpRequest>,
     /// What came back, if anything.
     pub response: Option<HttpResponse>,
-    /// Every problem, in the order found.
+    /// Every problem other than assertions, in the order found.
     pub failures: Vec<Failure>,
+    /// Every assertion operator's outcome, in file order.
+    pub checks: Vec<AssertOutcome>,
+    /// Values captured into variables.
+    pub captured: Vec<CaptureOutcome>,
+    /// When the request started, from the start of the run.
+    pub started: Duration,
     /// What happened on the way (token fetched, resent after 401), for `-v`.
     pub notes: Vec<String>,
     /// What to check, for failures with a known usual cause.
@@ -82,8 +88,6 @@ pub enum Failure {
         /// What was looked for and what the response held.
         message: String,
     },
-    /// An assertion did not hold.
-    Assertion(AssertFailure),
     /// A multipart file could not be read.
     File {
         /// What went wrong.
@@ -91,20 +95,27 @@ pub enum Failure {
     },
 }
 
-impl Failure {
-    /// Where the failing capture or assertion is written, if it is one.
-    pub fn location(&self) -> Option<&Location> {
-        match self {
-            Failure::Capture { location, .. } => Some(location),
-            Failure::Assertion(a) => Some(&a.location),
-            _ => None,
-        }
+/// A value a capture took.
+#[derive(Debug, Clone)]
+pub struct CaptureOutcome {
+    /// The variable.
+    pub name: String,
+    /// The value.
+    pub value: Value,
+    /// Marked `secret: true`.
+    pub secret: bool,
+}
+
+impl RequestResult {
+    /// The assertion operators that did not hold.
+    pub fn failed_checks(&self) -> impl Iterator<Item = &AssertOutcome> {
+        self.checks.iter().filter(|c| !c.passed)
     }
 }
 
-/// One operator of one assertion that did not hold.
+/// One operator of one assertion, held or not.
 #[derive(Debug, Clone)]
-pub struct AssertFailure {
+pub struct AssertOutcome {
     /// Where the assertion is written.
     pub location: Location,
     /// What was checked (`status`, `header etag`, `json $.value`).
@@ -115,6 +126,8 @@ pub struct AssertFailure {
     pub expected: Option<Value>,
     /// The actual value, where one was found.
     pub actual: Option<Value>,
+    /// Whether it held.
+    pub passed: bool,
     /// Why, where the values alone do not say it (may be empty).
     pub message: String,
     /// A unified diff for large values.
