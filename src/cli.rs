@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::model::Shard;
+
 /// A declarative HTTP request runner: YAML collections, templated, chained, asserted.
 #[derive(Debug, Parser)]
 #[command(name = "runner", version, about, propagate_version = true)]
@@ -23,6 +25,32 @@ pub enum Command {
     Mock(MockArgs),
     /// Fetch the token a collection's `auth:` describes and show its claims.
     Token(TokenArgs),
+    /// Work with JSON reports of earlier runs.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `runner report …`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the JSON reports of shards into one report (and JUnit/HTML/TAP via --report).
+    Merge(MergeArgs),
+}
+
+/// `runner report merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Where to write the merged report; its kind follows the extension (.json, .xml, .html, .tap).
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+
+    /// A JSON report to merge (repeat for each shard).
+    #[arg(long = "from", value_name = "FILE", required = true)]
+    pub from: Vec<PathBuf>,
+
+    /// Also write the merged result as KIND=PATH (junit, json, html, tap).
+    #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
+    pub reports: Vec<(ReportKind, PathBuf)>,
 }
 
 /// What selects an environment and sets variables (shared by `run` and `token`).
@@ -112,6 +140,39 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_color: bool,
 
+    /// Write a report: KIND=PATH with KIND junit, json, html or tap (repeatable).
+    #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
+    pub reports: Vec<(ReportKind, PathBuf)>,
+
+    /// Run only requests with this tag (repeatable: any of them).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
+    /// Leave out requests with this tag (repeatable).
+    #[arg(long = "skip-tag", value_name = "TAG")]
+    pub skip_tags: Vec<String>,
+
+    /// Run only requests whose `group/name` matches this glob (repeatable); requests they
+    /// need captures from still run.
+    #[arg(long = "only", value_name = "PATTERN", value_parser = parse_glob)]
+    pub only: Vec<globset::GlobMatcher>,
+
+    /// Run each collection once per row of a CSV (with header) or JSON (array of objects) file.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+
+    /// Run each collection this many times (without --data).
+    #[arg(long, value_name = "N", conflicts_with = "data", value_parser = clap::value_parser!(u32).range(1..))]
+    pub iterations: Option<u32>,
+
+    /// Run up to N units (collections, iterations) at once; requests of one unit stay in order.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+
+    /// Run only the K-th of N deterministic slices of the units (for CI matrices), e.g. 2/4.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+
     /// Serve this mock file on a free loopback port during the run; its URL is `mock_url`.
     #[arg(long, value_name = "FILE")]
     pub mock: Option<PathBuf>,
@@ -119,6 +180,75 @@ pub struct RunArgs {
     /// Timeout for each request, e.g. `30s`, `500ms` or plain seconds.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+/// The kinds of report files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// JUnit XML.
+    Junit,
+    /// The JSON report (`runner.report/v1`).
+    Json,
+    /// One self-contained HTML page.
+    Html,
+    /// Test Anything Protocol.
+    Tap,
+}
+
+impl ReportKind {
+    /// Parses a kind name.
+    pub fn parse(name: &str) -> Option<ReportKind> {
+        Some(match name {
+            "junit" => ReportKind::Junit,
+            "json" => ReportKind::Json,
+            "html" => ReportKind::Html,
+            "tap" => ReportKind::Tap,
+            _ => return None,
+        })
+    }
+
+    /// The kind a file name suggests (`.xml` → JUnit).
+    pub fn from_extension(path: &std::path::Path) -> Option<ReportKind> {
+        Some(match path.extension()?.to_str()? {
+            "xml" => ReportKind::Junit,
+            "json" => ReportKind::Json,
+            "html" | "htm" => ReportKind::Html,
+            "tap" => ReportKind::Tap,
+            _ => return None,
+        })
+    }
+}
+
+fn parse_report(text: &str) -> Result<(ReportKind, PathBuf), String> {
+    let (kind, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected KIND=PATH, got `{text}`"))?;
+    let kind = ReportKind::parse(kind).ok_or_else(|| {
+        format!("unknown report kind `{kind}`; expected junit, json, html or tap")
+    })?;
+    if path.is_empty() {
+        return Err("the report path is empty".into());
+    }
+    Ok((kind, PathBuf::from(path)))
+}
+
+fn parse_glob(text: &str) -> Result<globset::GlobMatcher, String> {
+    globset::Glob::new(text)
+        .map(|g| g.compile_matcher())
+        .map_err(|e| format!("`{text}`: {e}"))
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let parsed = text.split_once('/').and_then(|(k, n)| {
+        Some((
+            k.trim().parse::<usize>().ok()?,
+            n.trim().parse::<usize>().ok()?,
+        ))
+    });
+    match parsed {
+        Some((index, total)) if index >= 1 && index <= total => Ok(Shard { index, total }),
+        _ => Err(format!("expected K/N with 1 <= K <= N, got `{text}`")),
+    }
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {

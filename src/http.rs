@@ -98,6 +98,8 @@ pub enum HttpErrorKind {
     Timeout,
     /// Anything else (reset, protocol error, body read).
     Transport,
+    /// Cancelled by Ctrl-C.
+    Cancelled,
 }
 
 impl fmt::Display for HttpErrorKind {
@@ -107,6 +109,7 @@ impl fmt::Display for HttpErrorKind {
             HttpErrorKind::Connect => "connection failed",
             HttpErrorKind::Timeout => "timed out",
             HttpErrorKind::Transport => "transport error",
+            HttpErrorKind::Cancelled => "cancelled",
         })
     }
 }

@@ -139,6 +139,10 @@ pub struct Request {
     pub scope: usize,
     /// The nearest `auth:` (request, group, collection); `None` when off.
     pub auth: Option<Arc<Auth>>,
+    /// Its own tags and those of the groups around it.
+    pub tags: Vec<String>,
+    /// `when:` / `skip_if:` of the request and its groups, all checked before it runs.
+    pub conditions: Vec<Condition>,
     /// Where the request's entry starts.
     pub location: Location,
     /// HTTP method (may be a template).
@@ -155,6 +159,17 @@ pub struct Request {
     pub assertions: Vec<Assertion>,
     /// Values taken from the response into variables.
     pub captures: Vec<Capture>,
+}
+
+/// A `when:` or `skip_if:` expression over the variables.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// The compiled expression.
+    pub id: TemplateId,
+    /// As written.
+    pub source: String,
+    /// `skip_if:` (skip when true) rather than `when:` (run only when true).
+    pub skip_if: bool,
 }
 
 /// A request body.

@@ -42,6 +42,26 @@ pub enum TValue {
     Map(Vec<(String, TValue)>),
 }
 
+impl TValue {
+    /// A plain JSON value, its strings taken literally (data rows, `--var`).
+    pub fn literal(value: &serde_json::Value) -> TValue {
+        match value {
+            serde_json::Value::Null => TValue::Null,
+            serde_json::Value::Bool(b) => TValue::Bool(*b),
+            serde_json::Value::Number(n) => TValue::Number(n.clone()),
+            serde_json::Value::String(s) => TValue::Str(Tpl::Lit(s.clone())),
+            serde_json::Value::Array(items) => {
+                TValue::Seq(items.iter().map(TValue::literal).collect())
+            }
+            serde_json::Value::Object(map) => TValue::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), TValue::literal(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// Why a template could not be rendered.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TemplateError {

@@ -1,6 +1,8 @@
 //! Orchestration, top to bottom: load everything → resolve variables → run → report → exit code.
 //! Every input problem is found before the first request is sent.
 
+mod merge;
+mod run;
 mod token;
 
 use std::collections::HashSet;
@@ -11,15 +13,12 @@ use std::sync::Arc;
 
 use crate::auth::TokenCache;
 use crate::auth::cache_file::CacheFile;
-use crate::cli::{Cli, Command, InputArgs, MockArgs, RunArgs};
-use crate::http::{ClientSettings, HttpClient};
+use crate::cli::{Cli, Command, InputArgs, MockArgs, ReportCommand};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
 use crate::mock::server::{self, LogEntry, LogMode};
 use crate::mock::spec::MockSpec;
 use crate::model::Collection;
-use crate::report::terminal::TerminalReporter;
 use crate::run::vars::{VarLayer, Vars};
-use crate::run::{RunContext, Transport, run_collection};
 use crate::template::{TValue, TemplateBuilder, Tpl};
 
 /// Exit codes of the contract.
@@ -44,107 +43,27 @@ impl From<Exit> for ExitCode {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Run(args) => run_files(args).await.into(),
+        Command::Run(args) => run::run_files(args).await.into(),
         Command::Mock(args) => serve_mock(args).await.into(),
         Command::Token(args) => token::show(args).await.into(),
+        Command::Report(ReportCommand::Merge(args)) => merge::merge(&args).into(),
     }
 }
 
 /// Everything loaded and checked, before any variable is resolved or request sent.
 pub(crate) struct Plan {
+    /// Each collection with its variable layers: collection vars, then the environment.
     pub(crate) collections: Vec<(Collection, Vec<VarLayer>)>,
+    /// `--var` and `--secret`, the highest layer below captures.
+    pub(crate) cli_layer: VarLayer,
+    /// `--mock`.
     pub(crate) mock: Option<MockSpec>,
 }
 
-async fn run_files(args: RunArgs) -> Exit {
-    load_dotenv();
-    if args.no_color {
-        anstream::ColorChoice::Never.write_global();
-    }
-    let plan = match load_plan(&args.files, &args.input, args.mock.as_deref()) {
-        Ok(plan) => plan,
-        Err(errors) => return input_errors(&errors),
-    };
-    let mock = match plan.mock {
-        Some(spec) => match server::start(spec, "127.0.0.1", 0, LogMode::Keep).await {
-            Ok(mock) => Some(mock),
-            Err(e) => {
-                return input_errors(&[general(format!("cannot start the mock server: {e}"))]);
-            }
-        },
-        None => None,
-    };
-    let mock_layer = mock
-        .as_ref()
-        .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())], false));
-    let mut prepared = Vec::new();
-    let mut errors = Vec::new();
-    for (collection, mut layers) in plan.collections {
-        layers.splice(0..0, mock_layer.clone());
-        match resolve_vars(&collection, &layers) {
-            Ok(vars) => prepared.push((collection, vars)),
-            Err(e) => errors.push(e),
-        }
-    }
-    dedup_errors(&mut errors);
-    let exit = if errors.is_empty() {
-        execute(&args, prepared).await
-    } else {
-        input_errors(&errors)
-    };
-    if let Some(mock) = mock {
-        report_mock_log(&mock.log(), args.verbose);
-        mock.stop().await;
-    }
-    exit
-}
-
-/// Sends the requests of every collection; Ctrl-C stops the run and still prints the summary.
-async fn execute(args: &RunArgs, prepared: Vec<(Collection, Vars)>) -> Exit {
-    let client = match HttpClient::new(&ClientSettings {
-        timeout: args.timeout,
-    }) {
-        Ok(client) => client,
-        Err(e) => return input_errors(&[general(e.to_string())]),
-    };
-    let tokens = token_cache(args.token_cache);
-    let mut reporter = TerminalReporter::new(args.verbose);
-    let interrupted = {
-        let mut cx = RunContext {
-            transport: Transport {
-                client: &client,
-                tokens: &tokens,
-                run_start: std::time::Instant::now(),
-            },
-            bail: args.bail,
-            bailed: false,
-            observer: &mut reporter,
-        };
-        let all = async {
-            for (collection, vars) in prepared {
-                run_collection(&collection, vars, &mut cx).await;
-            }
-        };
-        tokio::select! {
-            () = all => false,
-            _ = tokio::signal::ctrl_c() => true,
-        }
-    };
-    reporter.finish();
-    if interrupted {
-        eprintln!("interrupted");
-        Exit::Interrupted
-    } else if reporter.all_passed() {
-        Exit::Passed
-    } else {
-        Exit::Failed
-    }
-}
-
 /// Variables from `./.env` join the process environment; ones already set win.
-fn load_dotenv() {
+pub(crate) fn load_dotenv() {
     // a missing .env is normal; a malformed one should not stop the run either
-    let _ = dotenvy::dotenv();
+    let _ = dotenvy::from_path(".env");
 }
 
 /// The run's token cache, kept in the user's cache folder with `--token-cache`.
@@ -156,7 +75,7 @@ pub(crate) fn token_cache(persist: bool) -> TokenCache {
 }
 
 /// Unmatched mock requests are always worth a warning; the whole log only with `-v`.
-fn report_mock_log(log: &[LogEntry], verbose: bool) {
+pub(crate) fn report_mock_log(log: &[LogEntry], verbose: bool) {
     let mut err = anstream::stderr().lock();
     for entry in log.iter().filter(|e| verbose || e.route.is_none()) {
         let _ = writeln!(err, "mock: {entry}");
@@ -234,7 +153,6 @@ pub(crate) fn load_plan(
                 }
             }
         }
-        layers.push(cli_layer.clone());
         collections.push((collection, layers));
     }
     let mock = match mock {
@@ -249,7 +167,11 @@ pub(crate) fn load_plan(
     };
     dedup_errors(&mut errors);
     if errors.is_empty() {
-        Ok(Plan { collections, mock })
+        Ok(Plan {
+            collections,
+            cli_layer,
+            mock,
+        })
     } else {
         Err(errors)
     }
@@ -273,13 +195,17 @@ pub(crate) fn general(message: String) -> LoadError {
 }
 
 /// The same environment error found for several collections is reported once.
-fn dedup_errors(errors: &mut Vec<LoadError>) {
+pub(crate) fn dedup_errors(errors: &mut Vec<LoadError>) {
     let mut seen = HashSet::new();
     errors.retain(|e| seen.insert(crate::diagnostic::render(e)));
 }
 
 /// Variables with literal string values (`--var NAME=VALUE`, `mock_url`).
-fn literal_layer(origin: &str, vars: &[(String, String)], overrides_groups: bool) -> VarLayer {
+pub(crate) fn literal_layer(
+    origin: &str,
+    vars: &[(String, String)],
+    overrides_groups: bool,
+) -> VarLayer {
     VarLayer {
         origin: origin.into(),
         overrides_groups,

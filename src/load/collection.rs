@@ -10,14 +10,16 @@ use crate::load::LoadErrorKind;
 use crate::load::reader::{Fields, Reader};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
-    Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Grant, JsonType,
-    Matcher, OAuth2, OPERATORS, Op, Part, Query, Request, Scope, SendAs, Subject,
+    Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Condition, Grant,
+    JsonType, Matcher, OAuth2, OPERATORS, Op, Part, Query, Request, Scope, SendAs, Subject,
 };
 use crate::suggest;
 use crate::template::{TValue, Tpl};
 
 const COLLECTION_FIELDS: &[&str] = &["name", "vars", "auth", "requests"];
-const GROUP_FIELDS: &[&str] = &["group", "vars", "auth", "requests"];
+const GROUP_FIELDS: &[&str] = &[
+    "group", "vars", "auth", "tags", "when", "skip_if", "requests",
+];
 const REQUEST_FIELDS: &[&str] = &[
     "name",
     "method",
@@ -29,6 +31,9 @@ const REQUEST_FIELDS: &[&str] = &[
     "multipart",
     "body",
     "auth",
+    "tags",
+    "when",
+    "skip_if",
     "assert",
     "capture",
 ];
@@ -68,6 +73,8 @@ struct Inherited {
     prefix: String,
     scope: usize,
     auth: Option<Arc<Auth>>,
+    tags: Vec<String>,
+    conditions: Vec<Condition>,
 }
 
 /// Reads the top level of a collection file.
@@ -87,6 +94,8 @@ pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
     }
     let inherited = Inherited {
         prefix: String::new(),
+        tags: Vec::new(),
+        conditions: Vec::new(),
         scope: 0,
         auth: fields.get("auth").and_then(|a| read_auth(r, a)).flatten(),
     };
@@ -167,10 +176,13 @@ fn read_group(
         Some(a) => read_auth(r, a).unwrap_or_else(|| inherited.auth.clone()),
         None => inherited.auth.clone(),
     };
+    let (tags, conditions) = read_selection(r, &fields, inherited);
     let inner = Inherited {
         prefix: format!("{}{name}/", inherited.prefix),
         scope,
         auth,
+        tags,
+        conditions,
     };
     match fields.get("requests") {
         Some(list) => read_items(r, list, &inner, parts, first_seen),
@@ -219,12 +231,15 @@ fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -> Option<Re
         .get("capture")
         .map(|c| read_captures(r, c))
         .unwrap_or_default();
+    let (tags, conditions) = read_selection(r, &fields, inherited);
     let name = name?;
     Some(Request {
         path: format!("{}{name}", inherited.prefix),
         name,
         scope: inherited.scope,
         auth,
+        tags,
+        conditions,
         location: r.location(node.pos),
         method: method?,
         url: url?,
@@ -234,6 +249,38 @@ fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -> Option<Re
         assertions,
         captures,
     })
+}
+
+/// `tags`, `when` and `skip_if` of a request or group, added to what it inherits.
+fn read_selection(
+    r: &mut Reader,
+    fields: &Fields,
+    inherited: &Inherited,
+) -> (Vec<String>, Vec<Condition>) {
+    let mut tags = inherited.tags.clone();
+    if let Some(node) = fields.get("tags") {
+        for item in r.seq(node, "tags").unwrap_or_default() {
+            if let Some(tag) = r.string(item, "tags") {
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+        }
+    }
+    let mut conditions = inherited.conditions.clone();
+    for (key, skip_if) in [("when", false), ("skip_if", true)] {
+        if let Some(node) = fields.get(key) {
+            if let Some(source) = r.string(node, key) {
+                let id = r.templates.expression(&source, r.location(node.pos), key);
+                conditions.push(Condition {
+                    id,
+                    source,
+                    skip_if,
+                });
+            }
+        }
+    }
+    (tags, conditions)
 }
 
 /// `auth: none` gives `Some(None)`; a valid block `Some(Some(auth))`; an invalid one `None`.

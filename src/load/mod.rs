@@ -2,6 +2,7 @@
 //! Nothing here sends a request; a file either loads completely or not at all.
 
 mod collection;
+pub mod data;
 pub mod environment;
 pub mod mock;
 pub mod reader;

@@ -1,3 +1,43 @@
-//! Reporters: what a run looks like to people (and, later, to CI).
+//! Reporters: the terminal for people as the run goes; report files for CI at the end.
+//! Every file is written from a `RunReport` and passes through secret masking.
 
+mod html;
+mod junit;
+pub mod model;
+mod tap;
 pub mod terminal;
+
+use std::path::Path;
+
+use crate::cli::ReportKind;
+use model::RunReport;
+
+/// Writes one report file (folders created as needed), every known secret masked.
+pub fn write(kind: ReportKind, report: &RunReport, path: &Path) -> std::io::Result<()> {
+    let text = match kind {
+        ReportKind::Json => serde_json::to_string_pretty(report).map_err(std::io::Error::other)?,
+        ReportKind::Junit => junit::render(report)?,
+        ReportKind::Tap => tap::render(report),
+        ReportKind::Html => html::render(report),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, crate::secrets::mask(&text).as_bytes())
+}
+
+/// Reads a JSON report written by `write`.
+pub fn read(path: &Path) -> Result<RunReport, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let report: RunReport = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{} is not a runner JSON report: {e}", path.display()))?;
+    if report.schema != model::SCHEMA {
+        return Err(format!(
+            "{} has schema `{}`; this runner reads `{}`",
+            path.display(),
+            report.schema,
+            model::SCHEMA
+        ));
+    }
+    Ok(report)
+}

@@ -7,9 +7,8 @@ use std::io::Write as _;
 use anstyle::{AnsiColor, Style};
 
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
-use crate::model::Collection;
-use crate::run::Observer;
 use crate::run::result::{AssertOutcome, Failure, Outcome, RequestResult};
+use crate::run::{Observer, UnitInfo};
 
 const PASS: Style = AnsiColor::Green.on_default().bold();
 const FAIL: Style = AnsiColor::Red.on_default().bold();
@@ -67,19 +66,19 @@ fn emit(text: &str) {
 }
 
 impl Observer for TerminalReporter {
-    fn collection_started(&mut self, collection: &Collection) {
+    fn unit_started(&mut self, unit: &UnitInfo) {
         let gap = if self.collections > 0 { "\n" } else { "" };
         self.collections += 1;
-        self.name_width = collection
-            .requests
-            .iter()
-            .map(|r| r.path.chars().count())
-            .max()
-            .unwrap_or(0);
+        self.name_width = unit.name_width;
+        let label = unit
+            .label
+            .as_ref()
+            .map(|l| format!(" {l}"))
+            .unwrap_or_default();
         emit(&format!(
-            "{gap}{BOLD}{}{BOLD:#} {DIM}({}){DIM:#}\n",
-            collection.name,
-            collection.path.display()
+            "{gap}{BOLD}{}{label}{BOLD:#} {DIM}({}){DIM:#}\n",
+            unit.name,
+            unit.path.display()
         ));
     }
 
@@ -131,9 +130,16 @@ fn write_request_line(out: &mut String, result: &RequestResult, name_width: usiz
             );
         }
         (None, Outcome::Skipped) => {
-            let _ = write!(out, "  {DIM}skipped{DIM:#}");
+            let reason = result.skip_reason.as_deref().unwrap_or("skipped");
+            let _ = write!(out, "  {DIM}skipped: {reason}{DIM:#}");
         }
         (None, _) => {}
+    }
+    if let Some(by) = &result.pulled_in_by {
+        let _ = write!(
+            out,
+            "  {DIM}(run for `{by}`, which needs its captures){DIM:#}"
+        );
     }
     out.push('\n');
 }

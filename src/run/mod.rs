@@ -4,96 +4,242 @@
 pub mod authorize;
 mod render;
 pub mod result;
+pub mod select;
 pub mod vars;
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::auth::TokenCache;
 use crate::check::{self, CheckContext, ResponseView};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, HttpError, HttpErrorKind, HttpRequest};
 use crate::model::{Collection, Request, Subject};
 use crate::template::{TemplateError, Tpl};
 use authorize::Credentials;
 use render::{RenderFailure, render_request};
 use result::{CaptureOutcome, CollectionResult, Failure, Outcome, RequestResult};
+use select::Selection;
 use vars::Vars;
 
-/// Receives results as they happen (the terminal reporter, later others).
+/// Receives results as they happen: live in a sequential run, a unit at a time in parallel.
 pub trait Observer {
-    /// A collection is about to run.
-    fn collection_started(&mut self, collection: &Collection);
+    /// A unit is about to run (or, in parallel runs, is about to be shown).
+    fn unit_started(&mut self, unit: &UnitInfo);
     /// A request finished (or was skipped).
     fn request_finished(&mut self, result: &RequestResult);
 }
 
-/// What sends requests: the one HTTP client and the shared OAuth2 tokens.
-#[derive(Clone, Copy)]
-pub struct Transport<'a> {
+/// An observer that ignores everything (parallel units report when they finish).
+pub struct Silent;
+
+impl Observer for Silent {
+    fn unit_started(&mut self, _: &UnitInfo) {}
+    fn request_finished(&mut self, _: &RequestResult) {}
+}
+
+/// Shows a finished unit to an observer as if it had been watched live.
+pub fn replay(result: &CollectionResult, observer: &mut dyn Observer) {
+    observer.unit_started(&result.info());
+    for request in &result.requests {
+        observer.request_finished(request);
+    }
+}
+
+/// What identifies a unit in output.
+pub struct UnitInfo {
+    /// Collection name.
+    pub name: String,
+    /// Collection file.
+    pub path: std::path::PathBuf,
+    /// `[row 3]`, for iterations.
+    pub label: Option<String>,
+    /// Width of the longest request path, for aligned output.
+    pub name_width: usize,
+}
+
+/// One run of a collection: with a data row or iteration, its own variables.
+pub struct Unit {
+    /// The collection.
+    pub collection: Arc<Collection>,
+    /// Its starting variables.
+    pub vars: Vars,
+    /// Which requests run.
+    pub selection: Arc<Vec<Selection>>,
+    /// 1-based data row or iteration.
+    pub iteration: Option<usize>,
+    /// `[row 3]` or `[iteration 3]`.
+    pub label: Option<String>,
+}
+
+/// Stops a run: after the first failure under `--bail`, or on Ctrl-C.
+#[derive(Debug, Default)]
+pub struct Stop {
+    bail: bool,
+    bailed: AtomicBool,
+    interrupted: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Stop {
+    /// A stop that also triggers on the first failure when `bail` is set.
+    pub fn new(bail: bool) -> Self {
+        Stop {
+            bail,
+            ..Self::default()
+        }
+    }
+
+    /// Ctrl-C: in-flight requests are cancelled, nothing new starts.
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    /// Whether the run was interrupted.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+
+    fn failed(&self) {
+        if self.bail {
+            self.bailed.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn reason(&self) -> Option<&'static str> {
+        if self.interrupted() {
+            Some("interrupted")
+        } else if self.bailed.load(Ordering::SeqCst) {
+            Some("after --bail")
+        } else {
+            None
+        }
+    }
+
+    async fn wait_interrupt(&self) {
+        let notified = self.notify.notified();
+        if !self.interrupted() {
+            notified.await;
+        }
+    }
+}
+
+/// What sends requests: the one HTTP client, the shared OAuth2 tokens, the stop signal.
+#[derive(Clone)]
+pub struct Transport {
     /// The one HTTP client.
-    pub client: &'a HttpClient,
-    /// Tokens shared by every request of the run.
-    pub tokens: &'a TokenCache,
+    pub client: HttpClient,
+    /// Tokens shared by every request and unit of the run.
+    pub tokens: Arc<TokenCache>,
     /// When the run started (request start times are measured from it).
     pub run_start: std::time::Instant,
+    /// Bail and interrupt.
+    pub stop: Arc<Stop>,
 }
 
-/// What the run needs besides the collection.
-pub struct RunContext<'a> {
-    /// Client and tokens.
-    pub transport: Transport<'a>,
-    /// Stop after the first failed request.
-    pub bail: bool,
-    /// Set once a request failed under `bail`: everything after is skipped.
-    pub bailed: bool,
-    /// Where results go as they happen.
-    pub observer: &'a mut dyn Observer,
-}
-
-/// Runs a collection's requests in order with the given starting variables.
-pub async fn run_collection(
-    collection: &Collection,
-    mut vars: Vars,
-    cx: &mut RunContext<'_>,
+/// Runs a unit's requests in order.
+pub async fn run_unit(
+    unit: Unit,
+    transport: &Transport,
+    observer: &mut (dyn Observer + Send),
 ) -> CollectionResult {
-    cx.observer.collection_started(collection);
+    let Unit {
+        collection,
+        mut vars,
+        selection,
+        iteration,
+        label,
+    } = unit;
+    let mut result = CollectionResult {
+        name: collection.name.clone(),
+        path: collection.path.clone(),
+        iteration,
+        label,
+        name_width: collection
+            .requests
+            .iter()
+            .map(|r| r.path.chars().count())
+            .max()
+            .unwrap_or(0),
+        requests: Vec::with_capacity(collection.requests.len()),
+    };
+    observer.unit_started(&result.info());
     // capture name → request that failed before making it, to explain later undefined variables
     let mut missing_captures: HashMap<String, String> = HashMap::new();
-    let mut results = Vec::with_capacity(collection.requests.len());
-    for request in &collection.requests {
-        let result = if cx.bailed {
-            skipped(request)
-        } else {
-            let state = RequestState {
-                collection,
-                vars: &mut vars,
-                missing_captures: &missing_captures,
-            };
-            run_request(request, state, cx.transport).await
+    for (request, selected) in collection.requests.iter().zip(selection.iter()) {
+        let skip_reason = match (transport.stop.reason(), selected) {
+            (Some(reason), _) => Some(reason.to_string()),
+            (None, Selection::Excluded) => Some("not selected".to_string()),
+            (None, _) => condition_skip(&collection, request, &mut vars),
         };
-        if result.outcome == Outcome::Failed {
+        let request_result = match skip_reason {
+            Some(reason) => skipped(request, reason),
+            None => {
+                let state = RequestState {
+                    collection: &collection,
+                    vars: &mut vars,
+                    missing_captures: &missing_captures,
+                };
+                let mut r = run_request(request, state, transport).await;
+                if let Selection::PulledIn { by } = selected {
+                    r.notes
+                        .insert(0, format!("run because `{by}` needs what it captures"));
+                    r.pulled_in_by = Some(by.clone());
+                }
+                r
+            }
+        };
+        if request_result.outcome == Outcome::Failed {
             for capture in &request.captures {
                 if !vars.contains(&capture.name) {
                     missing_captures.insert(capture.name.clone(), request.path.clone());
                 }
             }
-            cx.bailed |= cx.bail;
+            transport.stop.failed();
         }
-        cx.observer.request_finished(&result);
-        results.push(result);
+        observer.request_finished(&request_result);
+        result.requests.push(request_result);
     }
-    CollectionResult {
-        name: collection.name.clone(),
-        path: collection.path.clone(),
-        requests: results,
-    }
+    result
 }
 
-fn skipped(request: &Request) -> RequestResult {
+/// `when:` false or `skip_if:` true: why the request is skipped.
+fn condition_skip(collection: &Collection, request: &Request, vars: &mut Vars) -> Option<String> {
+    if request.conditions.is_empty() {
+        return None;
+    }
+    let ctx = match vars.context_for(collection, request.scope) {
+        Ok(ctx) => ctx,
+        // the request itself will report the variable problem
+        Err(_) => return None,
+    };
+    for condition in &request.conditions {
+        let truth = match collection.templates.eval(condition.id, &ctx) {
+            Ok(value) => value.is_true(),
+            Err(e) => {
+                return Some(format!(
+                    "`{}` could not be evaluated: {e}",
+                    condition.source
+                ));
+            }
+        };
+        if truth == condition.skip_if {
+            let key = if condition.skip_if { "skip_if" } else { "when" };
+            return Some(format!("{key}: {}", condition.source));
+        }
+    }
+    None
+}
+
+fn skipped(request: &Request, reason: String) -> RequestResult {
     RequestResult {
         name: request.path.clone(),
         location: request.location.clone(),
         method: method_label(&request.method),
         outcome: Outcome::Skipped,
+        skip_reason: Some(reason),
+        pulled_in_by: None,
         request: None,
         response: None,
         failures: Vec::new(),
@@ -124,14 +270,15 @@ struct RequestState<'a> {
 async fn run_request(
     request: &Request,
     state: RequestState<'_>,
-    transport: Transport<'_>,
+    transport: &Transport,
 ) -> RequestResult {
     let RequestState {
         collection,
         vars,
         missing_captures,
     } = state;
-    let mut result = skipped(request);
+    let mut result = skipped(request, String::new());
+    result.skip_reason = None;
     result.outcome = Outcome::Failed;
     result.started = transport.run_start.elapsed();
     let ctx = match vars.context_for(collection, request.scope) {
@@ -180,7 +327,7 @@ async fn run_request(
         }
         Some(Credentials::OAuth2(token_request)) => match transport
             .tokens
-            .token(token_request, transport.client)
+            .token(token_request, &transport.client)
             .await
         {
             Ok(granted) => {
@@ -207,14 +354,14 @@ async fn run_request(
             crate::secrets::add_header_value(value);
         }
     }
-    let mut sent = transport.client.send(&http_request).await;
+    let mut sent = send(transport, &http_request).await;
     if let (Ok(response), Some(Credentials::OAuth2(token_request)), Some(rejected)) =
         (&sent, &credentials, &token)
     {
         if response.status == 401 {
             match transport
                 .tokens
-                .refresh(token_request, transport.client, rejected)
+                .refresh(token_request, &transport.client, rejected)
                 .await
             {
                 Ok(granted) => {
@@ -227,7 +374,7 @@ async fn run_request(
                         "Authorization",
                         format!("Bearer {}", granted.access_token),
                     );
-                    sent = transport.client.send(&http_request).await;
+                    sent = send(transport, &http_request).await;
                 }
                 Err(error) => {
                     result.hints.extend(error.hint());
@@ -300,6 +447,20 @@ async fn run_request(
     }
     result.response = Some(response);
     result
+}
+
+/// Sends a request unless the run is interrupted first.
+async fn send(
+    transport: &Transport,
+    request: &HttpRequest,
+) -> Result<crate::http::HttpResponse, HttpError> {
+    tokio::select! {
+        sent = transport.client.send(request) => sent,
+        () = transport.stop.wait_interrupt() => Err(HttpError {
+            kind: HttpErrorKind::Cancelled,
+            cause: "the run was interrupted".into(),
+        }),
+    }
 }
 
 fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: String) {

@@ -7,15 +7,33 @@ use serde_json::Value;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::model::Location;
 
-/// The results of one collection file.
+/// The results of one unit: a collection file, once or for one data row.
 #[derive(Debug)]
 pub struct CollectionResult {
     /// The collection's name.
     pub name: String,
     /// Its file.
     pub path: std::path::PathBuf,
+    /// 1-based data row or iteration.
+    pub iteration: Option<usize>,
+    /// `[row 3]` or `[iteration 3]`.
+    pub label: Option<String>,
+    /// Width of the longest request path, for aligned output.
+    pub name_width: usize,
     /// One result per request, in order (skipped ones included).
     pub requests: Vec<RequestResult>,
+}
+
+impl CollectionResult {
+    /// What identifies the unit in output.
+    pub fn info(&self) -> crate::run::UnitInfo {
+        crate::run::UnitInfo {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            label: self.label.clone(),
+            name_width: self.name_width,
+        }
+    }
 }
 
 /// How one request ended.
@@ -40,6 +58,10 @@ pub struct RequestResult {
     pub method: String,
     /// How it ended.
     pub outcome: Outcome,
+    /// Why it did not run.
+    pub skip_reason: Option<String>,
+    /// Not selected, but run because this selected request needs its captures.
+    pub pulled_in_by: Option<String>,
     /// What was sent, if it got that far.
     pub request: Option<HttpRequest>,
     /// What came back, if anything.

@@ -1,0 +1,241 @@
+//! `runner run`: load → units (collections × data rows, selected, sharded) → run them
+//! (in order, or `--jobs N` at once) → terminal summary and report files → exit code.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use super::{
+    Exit, Plan, dedup_errors, general, input_errors, literal_layer, load_dotenv, load_plan,
+    report_mock_log, resolve_vars, token_cache,
+};
+use crate::cli::RunArgs;
+use crate::http::{ClientSettings, HttpClient};
+use crate::load::LoadError;
+use crate::load::data::{Row, load_rows};
+use crate::mock::server::{self, LogMode};
+use crate::report::model::{RunInfo, RunReport};
+use crate::report::terminal::TerminalReporter;
+use crate::run::result::CollectionResult;
+use crate::run::select::{Filter, select};
+use crate::run::vars::VarLayer;
+use crate::run::{Silent, Stop, Transport, Unit, replay, run_unit};
+use crate::template::TValue;
+
+/// Runs `runner run`.
+pub async fn run_files(args: RunArgs) -> Exit {
+    load_dotenv();
+    if args.no_color {
+        anstream::ColorChoice::Never.write_global();
+    }
+    let plan = match load_plan(&args.files, &args.input, args.mock.as_deref()) {
+        Ok(plan) => plan,
+        Err(errors) => return input_errors(&errors),
+    };
+    let rows = match args.data.as_deref().map(load_rows).transpose() {
+        Ok(rows) => rows,
+        Err(e) => return input_errors(&[e]),
+    };
+    let Plan {
+        collections,
+        cli_layer,
+        mock,
+    } = plan;
+    let mock = match mock {
+        Some(spec) => match server::start(spec, "127.0.0.1", 0, LogMode::Keep).await {
+            Ok(mock) => Some(mock),
+            Err(e) => {
+                return input_errors(&[general(format!("cannot start the mock server: {e}"))]);
+            }
+        },
+        None => None,
+    };
+    let mock_layer = mock
+        .as_ref()
+        .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())], false));
+    let exit = match build_units(&args, collections, mock_layer, cli_layer, rows) {
+        Ok(units) => execute(&args, units).await,
+        Err(errors) => input_errors(&errors),
+    };
+    if let Some(mock) = mock {
+        report_mock_log(&mock.log(), args.verbose);
+        mock.stop().await;
+    }
+    exit
+}
+
+/// Every unit of the run in a fixed order, then this shard's slice of them.
+fn build_units(
+    args: &RunArgs,
+    collections: Vec<(crate::model::Collection, Vec<VarLayer>)>,
+    mock_layer: Option<VarLayer>,
+    cli_layer: VarLayer,
+    rows: Option<Vec<Row>>,
+) -> Result<Vec<Unit>, Vec<LoadError>> {
+    let filter = Filter {
+        tags: args.tags.clone(),
+        skip_tags: args.skip_tags.clone(),
+        only: args.only.clone(),
+    };
+    // (iteration, label, row variables) for each run of a collection
+    let iterations: Vec<(Option<usize>, Option<String>, Option<VarLayer>)> =
+        match (rows, args.iterations) {
+            (Some(rows), _) => rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let n = i + 1;
+                    let layer = VarLayer {
+                        origin: format!("data row {n}"),
+                        vars: row
+                            .iter()
+                            .map(|(k, v)| (k.clone(), TValue::literal(v)))
+                            .collect(),
+                        templates: cli_layer.templates.clone(),
+                        overrides_groups: true,
+                    };
+                    (Some(n), Some(format!("[row {n}]")), Some(layer))
+                })
+                .collect(),
+            (None, Some(count)) => (1..=count as usize)
+                .map(|n| (Some(n), Some(format!("[iteration {n}]")), None))
+                .collect(),
+            (None, None) => vec![(None, None, None)],
+        };
+    let mut units = Vec::new();
+    let mut errors = Vec::new();
+    for (collection, layers) in collections {
+        let selection = Arc::new(select(&collection, &filter));
+        let collection = Arc::new(collection);
+        for (iteration, label, row) in &iterations {
+            let mut unit_layers: Vec<VarLayer> = mock_layer.iter().cloned().collect();
+            unit_layers.extend(layers.iter().cloned());
+            unit_layers.extend(row.iter().cloned());
+            unit_layers.push(cli_layer.clone());
+            match resolve_vars(&collection, &unit_layers) {
+                Ok(vars) => units.push(Unit {
+                    collection: collection.clone(),
+                    vars,
+                    selection: selection.clone(),
+                    iteration: *iteration,
+                    label: label.clone(),
+                }),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    dedup_errors(&mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if let Some(shard) = args.shard {
+        // round robin keeps each shard's share of every collection even
+        units = units
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % shard.total == shard.index - 1)
+            .map(|(_, u)| u)
+            .collect();
+    }
+    Ok(units)
+}
+
+/// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).
+async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
+    let client = match HttpClient::new(&ClientSettings {
+        timeout: args.timeout,
+    }) {
+        Ok(client) => client,
+        Err(e) => return input_errors(&[general(e.to_string())]),
+    };
+    let stop = Arc::new(Stop::new(args.bail));
+    watch_ctrl_c(stop.clone());
+    let transport = Transport {
+        client,
+        tokens: Arc::new(token_cache(args.token_cache)),
+        run_start: Instant::now(),
+        stop: stop.clone(),
+    };
+    let started_at = SystemTime::now();
+    let mut reporter = TerminalReporter::new(args.verbose);
+    let results = if args.jobs <= 1 {
+        let mut results = Vec::with_capacity(units.len());
+        for unit in units {
+            results.push(run_unit(unit, &transport, &mut reporter).await);
+        }
+        results
+    } else {
+        run_parallel(units, &transport, usize::from(args.jobs), &mut reporter).await
+    };
+    reporter.finish();
+    let info = RunInfo {
+        started_at,
+        duration: transport.run_start.elapsed(),
+        interrupted: stop.interrupted(),
+        shard: args.shard,
+    };
+    let report = RunReport::new(&results, &info);
+    let mut exit = if info.interrupted {
+        Exit::Interrupted
+    } else if reporter.all_passed() {
+        Exit::Passed
+    } else {
+        Exit::Failed
+    };
+    for (kind, path) in &args.reports {
+        if let Err(e) = crate::report::write(*kind, &report, path) {
+            eprintln!("cannot write the report {}: {e}", path.display());
+            if exit == Exit::Passed {
+                exit = Exit::Failed;
+            }
+        }
+    }
+    exit
+}
+
+/// Up to `jobs` units at once on the runtime's threads; each unit's lines are printed
+/// together when it finishes, and results keep the units' order for reports.
+async fn run_parallel(
+    units: Vec<Unit>,
+    transport: &Transport,
+    jobs: usize,
+    reporter: &mut TerminalReporter,
+) -> Vec<CollectionResult> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let mut set = tokio::task::JoinSet::new();
+    for (index, unit) in units.into_iter().enumerate() {
+        let transport = transport.clone();
+        let permits = permits.clone();
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            (index, run_unit(unit, &transport, &mut Silent).await)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((index, result)) => {
+                replay(&result, reporter);
+                results.push((index, result));
+            }
+            Err(e) => eprintln!("a unit stopped unexpectedly: {e}"),
+        }
+    }
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// First Ctrl-C: stop cleanly (cancel in-flight requests, still write reports).
+/// Second: exit at once.
+fn watch_ctrl_c(stop: Arc<Stop>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.interrupt();
+            eprintln!(
+                "interrupted: finishing the summary and reports (Ctrl-C again to quit at once)"
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(Exit::Interrupted as i32);
+            }
+        }
+    });
+}

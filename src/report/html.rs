@@ -1,0 +1,205 @@
+//! One self-contained HTML page for people opening a CI artifact: summary, a timing waterfall,
+//! failures with their diffs, each request and response expandable. No scripts, no fetches.
+
+use std::fmt::Write as _;
+
+use super::model::{MessageReport, RequestReport, RunReport, UnitReport};
+use crate::run::result::Outcome;
+
+const STYLE: &str = r#"
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1f2328;background:#fff}
+h1{font-size:1.4rem;margin:0 0 .3rem} h2{font-size:1.1rem;margin:1.6rem 0 .4rem}
+.meta{color:#59636e;margin-bottom:1rem}
+.summary span{display:inline-block;padding:.25rem .7rem;border-radius:1rem;margin-right:.4rem;font-weight:600}
+.passed{background:#dafbe1;color:#116329}.failed{background:#ffebe9;color:#a40e26}.skipped{background:#eef1f4;color:#59636e}
+.interrupted{background:#fff8c5;color:#7d4e00}
+table{border-collapse:collapse;width:100%}
+td,th{padding:.3rem .5rem;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top}
+th{font-weight:600;color:#59636e}
+.mark-passed{color:#1a7f37}.mark-failed{color:#cf222e}.mark-skipped{color:#818b98}
+.bar{position:relative;height:.9rem;background:#f6f8fa;min-width:12rem}
+.bar i{position:absolute;top:0;bottom:0;border-radius:2px}
+.bar i.passed{background:#4ac26b}.bar i.failed{background:#ff8182}.bar i.skipped{background:#d1d9e0}
+details{margin:.2rem 0} summary{cursor:pointer}
+pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:24rem;margin:.3rem 0;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
+.diff span{display:block;min-height:1.4em}.diff .add{color:#116329;background:#dafbe1}.diff .del{color:#a40e26;background:#ffebe9}
+.problem{color:#a40e26;margin:.15rem 0}.hint{color:#7d4e00}
+.num{text-align:right;white-space:nowrap}
+"#;
+
+/// The report as an HTML page.
+pub fn render(report: &RunReport) -> String {
+    let mut out = String::new();
+    let s = &report.summary;
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>runner report: {} passed, {} failed</title><style>{STYLE}</style></head><body>",
+        s.passed, s.failed
+    );
+    let _ = write!(
+        out,
+        "<h1>runner report</h1><div class=\"meta\">started {} · {} ms · runner {}{}</div>",
+        esc(&report.started_at),
+        report.duration_ms,
+        esc(&report.runner_version),
+        report
+            .shard
+            .map(|sh| format!(" · shard {}/{}", sh.index, sh.total))
+            .unwrap_or_default()
+    );
+    let _ = write!(
+        out,
+        "<div class=\"summary\"><span class=\"passed\">{} passed</span><span class=\"failed\">{} failed</span><span class=\"skipped\">{} skipped</span>{}</div>",
+        s.passed,
+        s.failed,
+        s.skipped,
+        if report.interrupted {
+            "<span class=\"interrupted\">interrupted</span>"
+        } else {
+            ""
+        }
+    );
+    let end = report
+        .units
+        .iter()
+        .flat_map(|u| &u.requests)
+        .map(|r| r.started_ms + r.duration_ms.unwrap_or(0))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    for unit in &report.units {
+        write_unit(&mut out, unit, end);
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn write_unit(out: &mut String, unit: &UnitReport, end: u64) {
+    let _ = write!(
+        out,
+        "<h2>{} <small class=\"meta\">{}</small></h2><table><tr><th></th><th>request</th><th>status</th><th class=\"num\">ms</th><th>timeline</th></tr>",
+        esc(&unit.label()),
+        esc(&unit.file)
+    );
+    for request in &unit.requests {
+        write_request(out, request, end);
+    }
+    out.push_str("</table>");
+}
+
+fn write_request(out: &mut String, r: &RequestReport, end: u64) {
+    let (mark, class) = match r.outcome {
+        Outcome::Passed => ("✔", "passed"),
+        Outcome::Failed => ("✘", "failed"),
+        Outcome::Skipped => ("–", "skipped"),
+    };
+    // the waterfall: where the request started and how long it took, on the run's time axis
+    let left = r.started_ms as f64 * 100.0 / end as f64;
+    let width = (r.duration_ms.unwrap_or(0) as f64 * 100.0 / end as f64).max(0.4);
+    let _ = write!(
+        out,
+        "<tr><td class=\"mark-{class}\">{mark}</td><td><details{}><summary><b>{}</b> {}</summary>",
+        if r.outcome == Outcome::Failed {
+            " open"
+        } else {
+            ""
+        },
+        esc(&r.method),
+        esc(&r.name)
+    );
+    if let Some(url) = &r.url {
+        let _ = write!(out, "<div class=\"meta\">{}</div>", esc(url));
+    }
+    for error in &r.errors {
+        let _ = write!(out, "<div class=\"problem\">{}</div>", esc(error));
+    }
+    for a in r.assertions.iter().filter(|a| !a.passed) {
+        let expected = a
+            .expected
+            .as_ref()
+            .map_or(String::new(), |v| format!(" expected {} {v}", a.op));
+        let actual = a
+            .actual
+            .as_ref()
+            .map_or(" actual nothing".to_string(), |v| format!(", actual {v}"));
+        let _ = write!(
+            out,
+            "<div class=\"problem\">{}:{}{} {} <span class=\"meta\">{}</span></div>",
+            esc(&a.subject),
+            esc(&expected),
+            esc(&actual),
+            esc(&a.message),
+            esc(&a.location)
+        );
+        if let Some(diff) = &a.diff {
+            write_diff(out, diff);
+        }
+    }
+    for hint in &r.hints {
+        let _ = write!(out, "<div class=\"hint\">hint: {}</div>", esc(hint));
+    }
+    let passed = r.assertions.iter().filter(|a| a.passed).count();
+    if passed > 0 {
+        let _ = write!(out, "<div class=\"meta\">{passed} assertion(s) held</div>");
+    }
+    if let Some(request) = &r.request {
+        write_message(out, "request", request);
+    }
+    if let Some(response) = &r.response {
+        write_message(out, "response", response);
+    }
+    let _ = write!(
+        out,
+        "</details></td><td>{}</td><td class=\"num\">{}</td><td><div class=\"bar\"><i class=\"{class}\" style=\"left:{left:.2}%;width:{width:.2}%\"></i></div></td></tr>",
+        r.status.map_or(String::new(), |s| s.to_string()),
+        r.duration_ms.map_or(String::new(), |d| d.to_string())
+    );
+}
+
+fn write_message(out: &mut String, title: &str, m: &MessageReport) {
+    let mut text = String::new();
+    for (name, value) in &m.headers {
+        let _ = writeln!(text, "{name}: {value}");
+    }
+    if !m.body.is_empty() {
+        text.push('\n');
+        text.push_str(&m.body);
+        if m.body_bytes > m.body.len() {
+            let _ = write!(text, "\n… ({} bytes in all)", m.body_bytes);
+        }
+    }
+    let _ = write!(
+        out,
+        "<details><summary>{title}</summary><pre>{}</pre></details>",
+        esc(&text)
+    );
+}
+
+fn write_diff(out: &mut String, diff: &str) {
+    out.push_str("<pre class=\"diff\">");
+    for line in diff.lines() {
+        let class = match line.chars().next() {
+            Some('+') if !line.starts_with("+++") => "add",
+            Some('-') if !line.starts_with("---") => "del",
+            _ => "",
+        };
+        let _ = write!(out, "<span class=\"{class}\">{}</span>", esc(line));
+    }
+    out.push_str("</pre>");
+}
+
+/// HTML-escapes text.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,78 @@
+//! JUnit XML as CI systems read it: a testsuite per unit, a testcase per request with its
+//! time, `<failure>` with the assertion messages, the request line in system-out.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::model::{RequestReport, RunReport};
+use crate::run::result::Outcome;
+
+/// The report as JUnit XML.
+pub fn render(report: &RunReport) -> std::io::Result<String> {
+    let mut junit = Report::new("runner");
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    for unit in &report.units {
+        let mut suite = TestSuite::new(unit.label());
+        for request in &unit.requests {
+            suite.add_test_case(test_case(request, &unit.file));
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.to_string().map_err(std::io::Error::other)
+}
+
+fn test_case(request: &RequestReport, file: &str) -> TestCase {
+    let status = match request.outcome {
+        Outcome::Passed => TestCaseStatus::success(),
+        Outcome::Skipped => TestCaseStatus::skipped(),
+        Outcome::Failed => {
+            let problems = problems(request);
+            let mut status = TestCaseStatus::non_success(if request.errors.is_empty() {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            });
+            status.set_message(problems.first().cloned().unwrap_or_default());
+            status.set_description(problems.join("\n"));
+            status
+        }
+    };
+    let mut case = TestCase::new(request.name.clone(), status);
+    case.set_classname(file.to_string());
+    case.set_assertions(request.assertions.len());
+    if let Some(ms) = request.duration_ms {
+        case.set_time(Duration::from_millis(ms));
+    }
+    let line = match (&request.url, request.status) {
+        (Some(url), Some(status)) => format!("{} {url} → {status}", request.method),
+        (Some(url), None) => format!("{} {url}", request.method),
+        _ => request.method.clone(),
+    };
+    case.set_system_out(line);
+    case
+}
+
+/// Errors, failed assertions (with their place) and hints, one per line.
+fn problems(request: &RequestReport) -> Vec<String> {
+    let mut out = request.errors.clone();
+    for a in request.assertions.iter().filter(|a| !a.passed) {
+        let mut text = format!("{}: ", a.subject);
+        if let Some(expected) = &a.expected {
+            text.push_str(&format!("expected {} {expected}", a.op));
+        }
+        if let Some(actual) = &a.actual {
+            text.push_str(&format!(", actual {actual}"));
+        }
+        if !a.message.is_empty() {
+            text.push_str(&format!(" ({})", a.message));
+        }
+        text.push_str(&format!(" at {}", a.location));
+        out.push(text);
+        if let Some(diff) = &a.diff {
+            out.push(diff.clone());
+        }
+    }
+    out.extend(request.hints.iter().map(|h| format!("hint: {h}")));
+    out
+}

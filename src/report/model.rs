@@ -1,0 +1,341 @@
+//! The report of a run as data: the documented, versioned JSON schema (`runner.report/v1`)
+//! that every file reporter (JSON, JUnit, HTML, TAP) and `runner report merge` work from.
+//! Built from run results; secrets are masked when a report is written.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
+use crate::run::result::{CollectionResult, Failure, Outcome, RequestResult};
+
+/// The schema name and version written into every JSON report.
+pub const SCHEMA: &str = "runner.report/v1";
+
+/// Bodies are kept in reports up to this many bytes.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunReport {
+    /// Always `runner.report/v1` for this layout.
+    pub schema: String,
+    /// The runner version that wrote it.
+    pub runner_version: String,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// Wall time of the run.
+    pub duration_ms: u64,
+    /// Stopped by Ctrl-C: the report holds what ran until then.
+    pub interrupted: bool,
+    /// The slice of the units this run took, for sharded runs.
+    pub shard: Option<Shard>,
+    /// Counts over all units.
+    pub summary: Summary,
+    /// One entry per unit (a collection, or one iteration of it).
+    pub units: Vec<UnitReport>,
+}
+
+/// `--shard K/N`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based index of this shard.
+    pub index: usize,
+    /// Number of shards.
+    pub total: usize,
+}
+
+/// Request counts.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Requests that passed.
+    pub passed: usize,
+    /// Requests that failed.
+    pub failed: usize,
+    /// Requests not run.
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// Counts the requests of the units.
+    pub fn of(units: &[UnitReport]) -> Summary {
+        let mut summary = Summary::default();
+        for request in units.iter().flat_map(|u| &u.requests) {
+            match request.outcome {
+                Outcome::Passed => summary.passed += 1,
+                Outcome::Failed => summary.failed += 1,
+                Outcome::Skipped => summary.skipped += 1,
+            }
+        }
+        summary
+    }
+}
+
+/// One unit: a collection file run once (or once per data row).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UnitReport {
+    /// The collection's name.
+    pub collection: String,
+    /// The collection file.
+    pub file: String,
+    /// 1-based data row or iteration, for data-driven runs.
+    pub iteration: Option<usize>,
+    /// The requests in order.
+    pub requests: Vec<RequestReport>,
+}
+
+impl UnitReport {
+    /// `name` or `name [row 3]`.
+    pub fn label(&self) -> String {
+        match self.iteration {
+            Some(i) => format!("{} [row {i}]", self.collection),
+            None => self.collection.clone(),
+        }
+    }
+}
+
+/// One request.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequestReport {
+    /// Group path and name, `group/name`.
+    pub name: String,
+    /// `file:line:col` of the request.
+    pub location: String,
+    /// HTTP method.
+    pub method: String,
+    /// The URL sent, if it got that far.
+    pub url: Option<String>,
+    /// Response status, if there was a response.
+    pub status: Option<u16>,
+    /// How it ended.
+    #[serde(with = "outcome_name")]
+    pub outcome: Outcome,
+    /// Start, from the start of the run.
+    pub started_ms: u64,
+    /// Time to the full response.
+    pub duration_ms: Option<u64>,
+    /// Every assertion operator, held or not.
+    pub assertions: Vec<AssertionReport>,
+    /// Values captured (secret ones masked).
+    pub captures: Vec<CaptureReport>,
+    /// Failures other than assertions (transport, template, capture, auth).
+    pub errors: Vec<String>,
+    /// What to check, for failures with a known usual cause.
+    pub hints: Vec<String>,
+    /// What happened on the way (token fetched, resent after 401).
+    pub notes: Vec<String>,
+    /// The request as sent.
+    pub request: Option<MessageReport>,
+    /// The response as received.
+    pub response: Option<MessageReport>,
+}
+
+/// One assertion operator.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AssertionReport {
+    /// What was checked (`status`, `header etag`, `json $.value`).
+    pub subject: String,
+    /// The operator (`eq`, `length gte`, …).
+    pub op: String,
+    /// The expected value.
+    pub expected: Option<Value>,
+    /// The actual value.
+    pub actual: Option<Value>,
+    /// Whether it held.
+    pub passed: bool,
+    /// Why not, where the values do not say it.
+    pub message: String,
+    /// `file:line:col` of the assertion.
+    pub location: String,
+    /// Unified diff for large values.
+    pub diff: Option<String>,
+}
+
+/// One capture.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CaptureReport {
+    /// The variable.
+    pub name: String,
+    /// The value (`"***"` for secret captures).
+    pub value: Value,
+    /// Marked secret.
+    pub secret: bool,
+}
+
+/// Headers and the start of a body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageReport {
+    /// Headers in order.
+    pub headers: Vec<(String, String)>,
+    /// The body as text, up to 64 KiB.
+    pub body: String,
+    /// The body's full size.
+    pub body_bytes: usize,
+}
+
+mod outcome_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::run::result::Outcome;
+
+    pub fn serialize<S: Serializer>(outcome: &Outcome, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match outcome {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        })
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Outcome, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "passed" => Ok(Outcome::Passed),
+            "failed" => Ok(Outcome::Failed),
+            "skipped" => Ok(Outcome::Skipped),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown outcome `{other}`"
+            ))),
+        }
+    }
+}
+
+/// What a report needs to know about the run besides its results.
+pub struct RunInfo {
+    /// When the run started.
+    pub started_at: std::time::SystemTime,
+    /// Wall time.
+    pub duration: std::time::Duration,
+    /// Stopped by Ctrl-C.
+    pub interrupted: bool,
+    /// The shard, if any.
+    pub shard: Option<Shard>,
+}
+
+impl RunReport {
+    /// The report of finished (or interrupted) units.
+    pub fn new(results: &[CollectionResult], info: &RunInfo) -> RunReport {
+        let units: Vec<UnitReport> = results.iter().map(unit_report).collect();
+        RunReport {
+            schema: SCHEMA.into(),
+            runner_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: humantime::format_rfc3339_millis(info.started_at).to_string(),
+            duration_ms: millis(info.duration),
+            interrupted: info.interrupted,
+            shard: info.shard,
+            summary: Summary::of(&units),
+            units,
+        }
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn unit_report(result: &CollectionResult) -> UnitReport {
+    UnitReport {
+        collection: result.name.clone(),
+        file: result.path.display().to_string(),
+        iteration: result.iteration,
+        requests: result.requests.iter().map(request_report).collect(),
+    }
+}
+
+fn request_report(r: &RequestResult) -> RequestReport {
+    RequestReport {
+        name: r.name.clone(),
+        location: r.location.to_string(),
+        method: r.method.clone(),
+        url: r.request.as_ref().map(|q| q.url.clone()),
+        status: r.response.as_ref().map(|s| s.status),
+        outcome: r.outcome,
+        started_ms: millis(r.started),
+        duration_ms: r.duration().map(millis),
+        assertions: r
+            .checks
+            .iter()
+            .map(|c| AssertionReport {
+                subject: c.subject.clone(),
+                op: c.op.clone(),
+                expected: c.expected.clone(),
+                actual: c.actual.clone(),
+                passed: c.passed,
+                message: c.message.clone(),
+                location: c.location.to_string(),
+                diff: c.diff.clone(),
+            })
+            .collect(),
+        captures: r
+            .captured
+            .iter()
+            .map(|c| CaptureReport {
+                name: c.name.clone(),
+                value: if c.secret {
+                    Value::String(crate::secrets::MASK.into())
+                } else {
+                    c.value.clone()
+                },
+                secret: c.secret,
+            })
+            .collect(),
+        errors: r.failures.iter().map(failure_text).collect(),
+        hints: r.hints.iter().map(|h| h.to_string()).collect(),
+        notes: r.notes.clone(),
+        request: r.request.as_ref().map(request_message),
+        response: r.response.as_ref().map(response_message),
+    }
+}
+
+/// A failure in one line (plus its cause), as reports show it.
+pub fn failure_text(failure: &Failure) -> String {
+    match failure {
+        Failure::Template { message, cause } => match cause {
+            Some(cause) => format!("{message} ({cause})"),
+            None => message.clone(),
+        },
+        Failure::Http(error) => error.to_string(),
+        Failure::Auth(message) | Failure::File { message } => message.clone(),
+        Failure::Capture {
+            name,
+            location,
+            message,
+        } => format!("capture `{name}` ({location}): {message}"),
+    }
+}
+
+fn request_message(request: &HttpRequest) -> MessageReport {
+    let (body, body_bytes) = match &request.body {
+        HttpBody::Empty => (String::new(), 0),
+        HttpBody::Bytes { data, .. } => (body_text(data), data.len()),
+        HttpBody::Multipart(fields) => {
+            let text: Vec<String> = fields
+                .iter()
+                .map(|(name, value)| match value {
+                    MultipartValue::Text(t) => format!("[{name}] {t}"),
+                    MultipartValue::File { file_name, data } => {
+                        format!("[{name}] file {file_name}, {} bytes", data.len())
+                    }
+                })
+                .collect();
+            let text = text.join("\n");
+            let len = text.len();
+            (text, len)
+        }
+    };
+    MessageReport {
+        headers: request.headers.clone(),
+        body,
+        body_bytes,
+    }
+}
+
+fn response_message(response: &HttpResponse) -> MessageReport {
+    MessageReport {
+        headers: response.headers.clone(),
+        body: body_text(&response.body),
+        body_bytes: response.body.len(),
+    }
+}
+
+fn body_text(body: &[u8]) -> String {
+    let cut = body.len().min(BODY_LIMIT);
+    String::from_utf8_lossy(&body[..cut]).into_owned()
+}
