@@ -262,10 +262,11 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 
 /// `30s`, `1m`, `250ms`, or a plain number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    if let Ok(seconds) = text.trim().parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 {
-            return Ok(Duration::from_secs_f64(seconds));
-        }
+    if let Ok(seconds) = text.trim().parse::<f64>()
+        && seconds.is_finite()
+        && seconds >= 0.0
+    {
+        return Ok(Duration::from_secs_f64(seconds));
     }
     humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}`: {e}"))
 }

@@ -164,10 +164,10 @@ impl TemplateBuilder {
         let mut env = environment();
         let mut errors = Vec::new();
         for (index, source) in self.sources.iter().enumerate() {
-            if source.kind == SourceKind::Text {
-                if let Err(e) = env.add_template_owned(index.to_string(), source.text.clone()) {
-                    errors.push((index, compile_error(source, &e)));
-                }
+            if source.kind == SourceKind::Text
+                && let Err(e) = env.add_template_owned(index.to_string(), source.text.clone())
+            {
+                errors.push((index, compile_error(source, &e)));
             }
         }
         // Expressions borrow the environment; it lives as long as the process.
@@ -331,10 +331,10 @@ impl Templates {
     }
 
     fn error(&self, id: TemplateId, ctx: &Value, e: &minijinja::Error) -> TemplateError {
-        if e.kind() == ErrorKind::UndefinedError {
-            if let Some(err) = self.find_undefined(id, ctx) {
-                return err;
-            }
+        if e.kind() == ErrorKind::UndefinedError
+            && let Some(err) = self.find_undefined(id, ctx)
+        {
+            return err;
         }
         TemplateError::Eval {
             field: self.field(id).to_string(),

@@ -181,14 +181,14 @@ fn eval_matcher(matcher: &Matcher, actual: Option<&Value>, cx: &CheckContext) ->
     matcher
         .ops
         .iter()
-        .map(|op| eval_op(op, actual, cx).unwrap_or_else(|failed| failed))
+        .map(|op| eval_op(op, actual, cx).unwrap_or_else(|failed| *failed))
         .collect()
 }
 
-fn render(value: &TValue, cx: &CheckContext) -> Result<Value, OpOutcome> {
+fn render(value: &TValue, cx: &CheckContext) -> Result<Value, Box<OpOutcome>> {
     cx.templates
         .render_value(value, cx.vars)
-        .map_err(|e| failure("", None, None, &e.to_string()))
+        .map_err(|e| Box::new(failure("", None, None, &e.to_string())))
 }
 
 fn failure(op: &str, expected: Option<Value>, actual: Option<&Value>, message: &str) -> OpOutcome {
@@ -237,7 +237,12 @@ struct OpOutcome {
     diff: Option<String>,
 }
 
-fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<OpOutcome, OpOutcome> {
+/// `Err` is a failure found before the operator could be applied (boxed: outcomes are large).
+fn eval_op(
+    op: &Op,
+    actual: Option<&Value>,
+    cx: &CheckContext,
+) -> Result<OpOutcome, Box<OpOutcome>> {
     let name = op.name();
     if let Op::Exists(expected) = op {
         let holds = actual.is_some() == *expected;
@@ -255,9 +260,9 @@ fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<OpOutco
             Op::Type(ty) => Some(Value::String(ty.name().to_string())),
             _ => None,
         };
-        return Err(failure(name, expected, None, "nothing was found"));
+        return Err(Box::new(failure(name, expected, None, "nothing was found")));
     };
-    let check = |holds: bool, expected: Value, what: &str| {
+    let check = |holds: bool, expected: Value, what: &str| -> Result<OpOutcome, Box<OpOutcome>> {
         Ok(outcome(name, Some(expected), Some(actual), what, holds))
     };
     match op {
@@ -272,7 +277,7 @@ fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<OpOutco
         Op::Gt(v) | Op::Gte(v) | Op::Lt(v) | Op::Lte(v) => {
             let e = render(v, cx)?;
             let Some(ordering) = matcher::compare(actual, &e) else {
-                return Err(failure(
+                return Err(Box::new(failure(
                     name,
                     Some(e.clone()),
                     Some(actual),
@@ -281,7 +286,7 @@ fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<OpOutco
                         matcher::type_name(actual),
                         matcher::type_name(&e)
                     ),
-                ));
+                )));
             };
             let holds = match op {
                 Op::Gt(_) => ordering == Ordering::Greater,
@@ -319,12 +324,12 @@ fn eval_op(op: &Op, actual: Option<&Value>, cx: &CheckContext) -> Result<OpOutco
         ),
         Op::Length(inner) => {
             let Some(len) = matcher::length(actual) else {
-                return Err(failure(
+                return Err(Box::new(failure(
                     name,
                     None,
                     Some(actual),
                     &format!("a {} has no length", matcher::type_name(actual)),
-                ));
+                )));
             };
             let len = Value::from(len);
             let outcomes = eval_matcher(inner, Some(&len), cx);

@@ -260,24 +260,24 @@ fn read_selection(
     let mut tags = inherited.tags.clone();
     if let Some(node) = fields.get("tags") {
         for item in r.seq(node, "tags").unwrap_or_default() {
-            if let Some(tag) = r.string(item, "tags") {
-                if !tags.contains(&tag) {
-                    tags.push(tag);
-                }
+            if let Some(tag) = r.string(item, "tags")
+                && !tags.contains(&tag)
+            {
+                tags.push(tag);
             }
         }
     }
     let mut conditions = inherited.conditions.clone();
     for (key, skip_if) in [("when", false), ("skip_if", true)] {
-        if let Some(node) = fields.get(key) {
-            if let Some(source) = r.string(node, key) {
-                let id = r.templates.expression(&source, r.location(node.pos), key);
-                conditions.push(Condition {
-                    id,
-                    source,
-                    skip_if,
-                });
-            }
+        if let Some(node) = fields.get(key)
+            && let Some(source) = r.string(node, key)
+        {
+            let id = r.templates.expression(&source, r.location(node.pos), key);
+            conditions.push(Condition {
+                id,
+                source,
+                skip_if,
+            });
         }
     }
     (tags, conditions)
@@ -285,10 +285,10 @@ fn read_selection(
 
 /// `auth: none` gives `Some(None)`; a valid block `Some(Some(auth))`; an invalid one `None`.
 fn read_auth(r: &mut Reader, node: &Node) -> Option<Option<Arc<Auth>>> {
-    if let NodeKind::Str(s) = &node.kind {
-        if s == "none" {
-            return Some(None);
-        }
+    if let NodeKind::Str(s) = &node.kind
+        && s == "none"
+    {
+        return Some(None);
     }
     let fields = r.fields(node, "auth", AUTH_KINDS)?;
     let kinds: Vec<&str> = AUTH_KINDS

@@ -23,8 +23,8 @@ pub struct LoadError {
     pub location: Option<Location>,
     /// The text of the offending line, for display.
     pub source_line: Option<String>,
-    /// What is wrong.
-    pub kind: LoadErrorKind,
+    /// What is wrong (boxed: errors travel in `Result`s and some kinds are large).
+    pub kind: Box<LoadErrorKind>,
 }
 
 impl LoadError {
@@ -37,7 +37,7 @@ impl LoadError {
         LoadError {
             location: Some(location),
             source_line,
-            kind,
+            kind: Box::new(kind),
         }
     }
 
@@ -46,13 +46,13 @@ impl LoadError {
         LoadError {
             location: None,
             source_line: None,
-            kind,
+            kind: Box::new(kind),
         }
     }
 
     /// A "did you mean" or other hint to show under the message.
     pub fn hint(&self) -> Option<String> {
-        match &self.kind {
+        match &*self.kind {
             LoadErrorKind::UnknownField {
                 suggestion: Some(s),
                 ..

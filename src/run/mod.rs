@@ -357,29 +357,27 @@ async fn run_request(
     let mut sent = send(transport, &http_request).await;
     if let (Ok(response), Some(Credentials::OAuth2(token_request)), Some(rejected)) =
         (&sent, &credentials, &token)
+        && response.status == 401
     {
-        if response.status == 401 {
-            match transport
-                .tokens
-                .refresh(token_request, &transport.client, rejected)
-                .await
-            {
-                Ok(granted) => {
-                    result.notes.push(
-                        "the API answered 401: fetched a new token and sent the request again"
-                            .into(),
-                    );
-                    set_header(
-                        &mut http_request.headers,
-                        "Authorization",
-                        format!("Bearer {}", granted.access_token),
-                    );
-                    sent = send(transport, &http_request).await;
-                }
-                Err(error) => {
-                    result.hints.extend(error.hint());
-                    result.failures.push(Failure::Auth(error.to_string()));
-                }
+        match transport
+            .tokens
+            .refresh(token_request, &transport.client, rejected)
+            .await
+        {
+            Ok(granted) => {
+                result.notes.push(
+                    "the API answered 401: fetched a new token and sent the request again".into(),
+                );
+                set_header(
+                    &mut http_request.headers,
+                    "Authorization",
+                    format!("Bearer {}", granted.access_token),
+                );
+                sent = send(transport, &http_request).await;
+            }
+            Err(error) => {
+                result.hints.extend(error.hint());
+                result.failures.push(Failure::Auth(error.to_string()));
             }
         }
     }
