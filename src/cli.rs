@@ -69,6 +69,58 @@ pub struct InputArgs {
     pub secrets: Vec<(String, String)>,
 }
 
+/// Network flags; each wins over the same key of a collection's `settings:`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NetworkArgs {
+    /// Timeout for each request, e.g. `30s`, `500ms` or plain seconds (default 30s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Timeout for making a connection (default 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub connect_timeout: Option<Duration>,
+
+    /// Do not follow redirects.
+    #[arg(long)]
+    pub no_follow_redirects: bool,
+
+    /// No cookie jar (by default cookies set by responses are sent back within the run).
+    #[arg(long)]
+    pub no_cookies: bool,
+
+    /// Accept any TLS certificate (prints a warning).
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+
+    /// Extra root certificates (PEM), e.g. a company CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Client certificate (PEM) for mutual TLS.
+    #[arg(long = "cert", value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of the client certificate.
+    #[arg(long = "key", value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
+    /// Proxy URL for every request (HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply otherwise).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Speak HTTP/2 from the start (prior knowledge).
+    #[arg(long)]
+    pub http2: bool,
+
+    /// Fail responses larger than this, e.g. `50MiB` (the default).
+    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+    pub max_response_bytes: Option<u64>,
+
+    /// Retries of throttled (429, 503) or reset requests (default 3).
+    #[arg(long, value_name = "N")]
+    pub max_retries: Option<u32>,
+}
+
 /// `runner token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
@@ -92,9 +144,9 @@ pub struct TokenArgs {
     #[arg(long)]
     pub token_cache: bool,
 
-    /// Timeout for the token request.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    /// Network settings (they win over the collection's `settings:`).
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// `runner mock`.
@@ -177,9 +229,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub mock: Option<PathBuf>,
 
-    /// Timeout for each request, e.g. `30s`, `500ms` or plain seconds.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    /// Network settings (they win over the collection's `settings:`).
+    #[command(flatten)]
+    pub network: NetworkArgs,
 }
 
 /// The kinds of report files.
@@ -258,6 +310,35 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("expected NAME=VALUE, got `{text}`")),
     }
+}
+
+/// `50MiB`, `1GB`, `2048`: a size in bytes.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "`{other}` is not a size unit (B, KB, KiB, MB, MiB, GB, GiB)"
+            ));
+        }
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// `30s`, `1m`, `250ms`, or a plain number of seconds.

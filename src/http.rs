@@ -98,6 +98,10 @@ pub enum HttpErrorKind {
     Timeout,
     /// Anything else (reset, protocol error, body read).
     Transport,
+    /// The connection was reset or closed before a response came.
+    Reset,
+    /// The body was larger than allowed.
+    TooLarge,
     /// Cancelled by Ctrl-C.
     Cancelled,
 }
@@ -109,33 +113,106 @@ impl fmt::Display for HttpErrorKind {
             HttpErrorKind::Connect => "connection failed",
             HttpErrorKind::Timeout => "timed out",
             HttpErrorKind::Transport => "transport error",
+            HttpErrorKind::Reset => "connection reset",
+            HttpErrorKind::TooLarge => "response too large",
             HttpErrorKind::Cancelled => "cancelled",
         })
     }
 }
 
-/// Client-wide settings.
-#[derive(Debug, Clone)]
+/// Client-wide settings, resolved (collection `settings:` and flags merged).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClientSettings {
     /// Whole-request timeout.
     pub timeout: Duration,
+    /// Connection timeout.
+    pub connect_timeout: Duration,
+    /// Follow up to 10 redirects (credentials are not sent to another host).
+    pub follow_redirects: bool,
+    /// A cookie jar for the run.
+    pub cookies: bool,
+    /// Accept any certificate.
+    pub insecure: bool,
+    /// Extra root certificates (PEM).
+    pub ca_cert: Option<Vec<u8>>,
+    /// Client certificate and key (PEM), for mTLS.
+    pub identity: Option<Vec<u8>>,
+    /// Proxy for every request (the standard proxy variables apply otherwise).
+    pub proxy: Option<String>,
+    /// HTTP/2 with prior knowledge.
+    pub http2: bool,
+    /// Larger responses fail.
+    pub max_response_bytes: u64,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        ClientSettings {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            follow_redirects: true,
+            cookies: true,
+            insecure: false,
+            ca_cert: None,
+            identity: None,
+            proxy: None,
+            http2: false,
+            max_response_bytes: 50 * 1024 * 1024,
+        }
+    }
 }
 
 /// The one HTTP client of a run: pooled, keep-alive connections.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    max_response_bytes: u64,
 }
 
 impl HttpClient {
     /// Builds the client.
     pub fn new(settings: &ClientSettings) -> Result<HttpClient, HttpError> {
-        let client = reqwest::Client::builder()
+        let invalid = |cause: String| HttpError {
+            kind: HttpErrorKind::InvalidRequest,
+            cause,
+        };
+        let redirects = if settings.follow_redirects {
+            reqwest::redirect::Policy::limited(10)
+        } else {
+            reqwest::redirect::Policy::none()
+        };
+        let mut builder = reqwest::Client::builder()
             .timeout(settings.timeout)
-            .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| classify(&e))?;
-        Ok(HttpClient { client })
+            .connect_timeout(settings.connect_timeout)
+            .redirect(redirects)
+            .cookie_store(settings.cookies)
+            .danger_accept_invalid_certs(settings.insecure)
+            .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &settings.ca_cert {
+            for cert in reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| invalid(format!("ca_cert: {}", innermost_cause(&e))))?
+            {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if let Some(pem) = &settings.identity {
+            let identity = reqwest::Identity::from_pem(pem)
+                .map_err(|e| invalid(format!("client certificate: {}", innermost_cause(&e))))?;
+            builder = builder.identity(identity);
+        }
+        if let Some(proxy) = &settings.proxy {
+            let proxy = reqwest::Proxy::all(proxy)
+                .map_err(|e| invalid(format!("proxy `{proxy}`: {}", innermost_cause(&e))))?;
+            builder = builder.proxy(proxy);
+        }
+        if settings.http2 {
+            builder = builder.http2_prior_knowledge();
+        }
+        let client = builder.build().map_err(|e| classify(&e))?;
+        Ok(HttpClient {
+            client,
+            max_response_bytes: settings.max_response_bytes,
+        })
     }
 
     /// Sends a request and reads the whole response.
@@ -155,7 +232,7 @@ impl HttpClient {
                 )
             })
             .collect();
-        let body = response.bytes().await.map_err(|e| classify(&e))?;
+        let body = self.read_body(response).await?;
         Ok(HttpResponse {
             status,
             version,
@@ -163,6 +240,26 @@ impl HttpClient {
             body,
             duration: start.elapsed(),
         })
+    }
+
+    /// Reads the body, refusing to hold more than `max_response_bytes`.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Bytes, HttpError> {
+        let limit = self.max_response_bytes;
+        let too_large = || HttpError {
+            kind: HttpErrorKind::TooLarge,
+            cause: format!("the response body exceeds max_response_bytes ({limit} bytes)"),
+        };
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(too_large());
+        }
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
     }
 
     fn build(&self, request: &HttpRequest) -> Result<reqwest::Request, HttpError> {
@@ -216,6 +313,8 @@ fn classify(e: &reqwest::Error) -> HttpError {
         HttpErrorKind::Connect
     } else if e.is_builder() {
         HttpErrorKind::InvalidRequest
+    } else if was_reset(e) {
+        HttpErrorKind::Reset
     } else {
         HttpErrorKind::Transport
     };
@@ -223,6 +322,31 @@ fn classify(e: &reqwest::Error) -> HttpError {
         kind,
         cause: innermost_cause(e),
     }
+}
+
+/// A reset or early close anywhere in the error chain (safe to retry idempotent requests).
+fn was_reset(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        if let Some(hyper) = err.downcast_ref::<hyper::Error>()
+            && (hyper.is_incomplete_message() || hyper.is_canceled())
+        {
+            return true;
+        }
+        current = err.source();
+    }
+    false
 }
 
 /// The most specific message in an error's source chain ("Connection refused (os error 111)").

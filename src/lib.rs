@@ -18,5 +18,6 @@ pub mod model;
 pub mod report;
 pub mod run;
 pub mod secrets;
+pub mod settings;
 pub mod suggest;
 pub mod template;

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use regex::Regex;
 use serde_json_path::JsonPath;
@@ -42,8 +43,54 @@ pub struct Collection {
     pub requests: Vec<Request>,
     /// Variable scopes of groups; `scopes[0]` is the collection itself (no vars of its own).
     pub scopes: Vec<Scope>,
+    /// Network settings of `settings:` (command-line flags win).
+    pub settings: Settings,
     /// The compiled templates every `Tpl` in this collection points into.
     pub templates: Arc<Templates>,
+}
+
+/// Network settings: each `None` means "not set here" (a flag or the default decides).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Whole-request timeout.
+    pub timeout: Option<Duration>,
+    /// Connection timeout.
+    pub connect_timeout: Option<Duration>,
+    /// Follow redirects (at most 10).
+    pub follow_redirects: Option<bool>,
+    /// Keep a cookie jar for the run.
+    pub cookies: Option<bool>,
+    /// Accept any TLS certificate.
+    pub insecure: Option<bool>,
+    /// A PEM file of extra root certificates.
+    pub ca_cert: Option<PathBuf>,
+    /// A PEM client certificate (mTLS).
+    pub client_cert: Option<PathBuf>,
+    /// The PEM private key of the client certificate.
+    pub client_key: Option<PathBuf>,
+    /// Proxy URL for all requests.
+    pub proxy: Option<String>,
+    /// HTTP/2 with prior knowledge (no upgrade).
+    pub http2: Option<bool>,
+    /// Responses larger than this fail.
+    pub max_response_bytes: Option<u64>,
+    /// Retries of throttled (429, 503) and reset requests.
+    pub max_retries: Option<u32>,
+}
+
+/// How a request is sent again: after throttling, or until a condition holds (polling).
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// Resend until this expression over `response` holds.
+    pub until: Option<Condition>,
+    /// Wait between polls.
+    pub every: Option<Duration>,
+    /// Most attempts when polling.
+    pub max: Option<u32>,
+    /// Retry non-idempotent methods after a connection reset too.
+    pub unsafe_methods: bool,
+    /// Time all attempts together may take.
+    pub budget: Option<Duration>,
 }
 
 /// The variables a group adds for its requests, and the group around it.
@@ -143,6 +190,10 @@ pub struct Request {
     pub tags: Vec<String>,
     /// `when:` / `skip_if:` of the request and its groups, all checked before it runs.
     pub conditions: Vec<Condition>,
+    /// Retries and polling.
+    pub retry: Option<Retry>,
+    /// Wait before sending.
+    pub delay: Option<Duration>,
     /// Where the request's entry starts.
     pub location: Location,
     /// HTTP method (may be a template).

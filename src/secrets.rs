@@ -29,14 +29,16 @@ pub fn add(value: &str) {
     if value.len() < MIN_LEN {
         return;
     }
+    let json = json_escaped(value);
     let forms = [
         value.to_string(),
         percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
             .to_string(),
         form_urlencoded::byte_serialize(value.as_bytes()).collect(),
-        serde_json::to_string(value)
-            .map(|s| s.trim_matches('"').to_string())
-            .unwrap_or_default(),
+        crate::run::render::encode_query(value),
+        // JSON inside JSON (a body echoed in a string field) escapes twice
+        json_escaped(&json),
+        json,
     ];
     let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
     let before = reg.values.len();
@@ -53,6 +55,12 @@ pub fn add(value: &str) {
             .build(&reg.values)
             .ok();
     }
+}
+
+/// The text as it stands inside a JSON string.
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted[1..quoted.len() - 1].to_string()
 }
 
 /// The text with every known secret replaced by `***`.

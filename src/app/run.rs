@@ -8,17 +8,19 @@ use super::{
     Exit, Plan, dedup_errors, general, input_errors, literal_layer, load_dotenv, load_plan,
     report_mock_log, resolve_vars, token_cache,
 };
-use crate::cli::RunArgs;
+use crate::cli::{NetworkArgs, RunArgs};
 use crate::http::{ClientSettings, HttpClient};
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
+use crate::model::Collection;
 use crate::report::model::{RunInfo, RunReport};
 use crate::report::terminal::TerminalReporter;
 use crate::run::result::CollectionResult;
 use crate::run::select::{Filter, select};
 use crate::run::vars::VarLayer;
-use crate::run::{Silent, Stop, Transport, Unit, replay, run_unit};
+use crate::run::{Shared, Silent, Stop, Unit, replay, run_unit};
+use crate::settings;
 use crate::template::TValue;
 
 /// Runs `runner run`.
@@ -103,7 +105,16 @@ fn build_units(
         };
     let mut units = Vec::new();
     let mut errors = Vec::new();
+    let mut clients = Clients::default();
     for (collection, layers) in collections {
+        let client = match clients.for_collection(&args.network, &collection) {
+            Ok(client) => client,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let max_retries = settings::max_retries(&args.network, &collection.settings);
         let selection = Arc::new(select(&collection, &filter));
         let collection = Arc::new(collection);
         for (iteration, label, row) in &iterations {
@@ -118,6 +129,8 @@ fn build_units(
                     selection: selection.clone(),
                     iteration: *iteration,
                     label: label.clone(),
+                    client: client.clone(),
+                    max_retries,
                 }),
                 Err(e) => errors.push(e),
             }
@@ -139,18 +152,42 @@ fn build_units(
     Ok(units)
 }
 
+/// One HTTP client per distinct network settings, so collections that agree share
+/// connections.
+#[derive(Default)]
+struct Clients {
+    built: Vec<(ClientSettings, HttpClient)>,
+}
+
+impl Clients {
+    fn for_collection(
+        &mut self,
+        cli: &NetworkArgs,
+        collection: &Collection,
+    ) -> Result<HttpClient, LoadError> {
+        let at = |message: String| general(format!("{}: {message}", collection.path.display()));
+        let wanted =
+            settings::client_settings(cli, &collection.settings, &collection.dir).map_err(at)?;
+        if let Some((_, client)) = self.built.iter().find(|(s, _)| *s == wanted) {
+            return Ok(client.clone());
+        }
+        if wanted.insecure {
+            eprintln!(
+                "warning: TLS certificates are not checked (insecure) for {}",
+                collection.path.display()
+            );
+        }
+        let client = HttpClient::new(&wanted).map_err(|e| at(e.to_string()))?;
+        self.built.push((wanted, client.clone()));
+        Ok(client)
+    }
+}
+
 /// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).
 async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
-    let client = match HttpClient::new(&ClientSettings {
-        timeout: args.timeout,
-    }) {
-        Ok(client) => client,
-        Err(e) => return input_errors(&[general(e.to_string())]),
-    };
     let stop = Arc::new(Stop::new(args.bail));
     watch_ctrl_c(stop.clone());
-    let transport = Transport {
-        client,
+    let shared = Shared {
         tokens: Arc::new(token_cache(args.token_cache)),
         run_start: Instant::now(),
         stop: stop.clone(),
@@ -160,16 +197,16 @@ async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
     let results = if args.jobs <= 1 {
         let mut results = Vec::with_capacity(units.len());
         for unit in units {
-            results.push(run_unit(unit, &transport, &mut reporter).await);
+            results.push(run_unit(unit, &shared, &mut reporter).await);
         }
         results
     } else {
-        run_parallel(units, &transport, usize::from(args.jobs), &mut reporter).await
+        run_parallel(units, &shared, usize::from(args.jobs), &mut reporter).await
     };
     reporter.finish();
     let info = RunInfo {
         started_at,
-        duration: transport.run_start.elapsed(),
+        duration: shared.run_start.elapsed(),
         interrupted: stop.interrupted(),
         shard: args.shard,
     };
@@ -196,18 +233,18 @@ async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
 /// together when it finishes, and results keep the units' order for reports.
 async fn run_parallel(
     units: Vec<Unit>,
-    transport: &Transport,
+    shared: &Shared,
     jobs: usize,
     reporter: &mut TerminalReporter,
 ) -> Vec<CollectionResult> {
     let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
     let mut set = tokio::task::JoinSet::new();
     for (index, unit) in units.into_iter().enumerate() {
-        let transport = transport.clone();
+        let shared = shared.clone();
         let permits = permits.clone();
         set.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            (index, run_unit(unit, &transport, &mut Silent).await)
+            (index, run_unit(unit, &shared, &mut Silent).await)
         });
     }
     let mut results = Vec::new();

@@ -9,12 +9,13 @@ use serde_json::Value;
 use super::{Exit, general, input_errors, load_plan, resolve_vars, token_cache};
 use crate::auth::cache_file::CacheFile;
 use crate::cli::TokenArgs;
-use crate::http::{ClientSettings, HttpClient};
+use crate::http::HttpClient;
 use crate::model::Auth;
 use crate::run::authorize::{self, Credentials};
 
 /// Runs `runner token`.
 pub async fn show(args: TokenArgs) -> Exit {
+    super::load_dotenv();
     if args.clear {
         return clear_cache();
     }
@@ -47,11 +48,15 @@ pub async fn show(args: TokenArgs) -> Exit {
         Ok(Credentials::Header(_)) => unreachable!("an oauth2 block gives a token request"),
         Err(e) => return input_errors(&[general(e.to_string())]),
     };
-    let client = match HttpClient::new(&ClientSettings {
-        timeout: args.timeout,
-    }) {
+    let client = match crate::settings::client_settings(
+        &args.network,
+        &collection.settings,
+        &collection.dir,
+    )
+    .and_then(|s| HttpClient::new(&s).map_err(|e| e.to_string()))
+    {
         Ok(client) => client,
-        Err(e) => return input_errors(&[general(e.to_string())]),
+        Err(message) => return input_errors(&[general(message)]),
     };
     let tokens = token_cache(args.token_cache);
     match tokens.token(&token_request, &client).await {

@@ -1,7 +1,9 @@
 //! A collection file's tree → `model::Collection`: every field checked, every error kept.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use regex::Regex;
 use serde_json_path::JsonPath;
@@ -11,12 +13,28 @@ use crate::load::reader::{Fields, Reader};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
     Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Condition, Grant,
-    JsonType, Matcher, OAuth2, OPERATORS, Op, Part, Query, Request, Scope, SendAs, Subject,
+    JsonType, Matcher, OAuth2, OPERATORS, Op, Part, Query, Request, Retry, Scope, SendAs, Settings,
+    Subject,
 };
 use crate::suggest;
 use crate::template::{TValue, Tpl};
 
-const COLLECTION_FIELDS: &[&str] = &["name", "vars", "auth", "requests"];
+const COLLECTION_FIELDS: &[&str] = &["name", "vars", "auth", "settings", "requests"];
+const SETTINGS_FIELDS: &[&str] = &[
+    "timeout",
+    "connect_timeout",
+    "follow_redirects",
+    "cookies",
+    "insecure",
+    "ca_cert",
+    "client_cert",
+    "client_key",
+    "proxy",
+    "http2",
+    "max_response_bytes",
+    "max_retries",
+];
+const RETRY_FIELDS: &[&str] = &["until", "every", "max", "unsafe", "budget"];
 const GROUP_FIELDS: &[&str] = &[
     "group", "vars", "auth", "tags", "when", "skip_if", "requests",
 ];
@@ -34,6 +52,8 @@ const REQUEST_FIELDS: &[&str] = &[
     "tags",
     "when",
     "skip_if",
+    "retry",
+    "delay",
     "assert",
     "capture",
 ];
@@ -65,6 +85,8 @@ pub struct CollectionParts {
     pub requests: Vec<Request>,
     /// Group variable scopes; index 0 is the collection.
     pub scopes: Vec<Scope>,
+    /// `settings:`.
+    pub settings: Settings,
 }
 
 /// What a request inherits from the groups around it.
@@ -84,11 +106,15 @@ pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
         vars: Vec::new(),
         requests: Vec::new(),
         scopes: vec![Scope::default()],
+        settings: Settings::default(),
     };
     let Some(fields) = r.fields(root, "the collection", COLLECTION_FIELDS) else {
         return parts;
     };
     parts.name = fields.get("name").and_then(|n| r.string(n, "name"));
+    if let Some(settings) = fields.get("settings") {
+        parts.settings = read_settings(r, settings);
+    }
     if let Some(vars) = fields.get("vars") {
         parts.vars = r.tvalue_map(vars, "vars");
     }
@@ -232,6 +258,10 @@ fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -> Option<Re
         .map(|c| read_captures(r, c))
         .unwrap_or_default();
     let (tags, conditions) = read_selection(r, &fields, inherited);
+    let retry = fields.get("retry").and_then(|n| read_retry(r, n));
+    let delay = fields
+        .get("delay")
+        .and_then(|n| read_duration(r, n, "delay"));
     let name = name?;
     Some(Request {
         path: format!("{}{name}", inherited.prefix),
@@ -240,6 +270,8 @@ fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -> Option<Re
         auth,
         tags,
         conditions,
+        retry,
+        delay,
         location: r.location(node.pos),
         method: method?,
         url: url?,
@@ -281,6 +313,104 @@ fn read_selection(
         }
     }
     (tags, conditions)
+}
+
+fn read_settings(r: &mut Reader, node: &Node) -> Settings {
+    let Some(fields) = r.fields(node, "settings", SETTINGS_FIELDS) else {
+        return Settings::default();
+    };
+    let duration =
+        |r: &mut Reader, key: &str| fields.get(key).and_then(|n| read_duration(r, n, key));
+    let flag = |r: &mut Reader, key: &str| fields.get(key).and_then(|n| r.bool(n, key));
+    let text = |r: &mut Reader, key: &str| fields.get(key).and_then(|n| r.string(n, key));
+    Settings {
+        timeout: duration(r, "timeout"),
+        connect_timeout: duration(r, "connect_timeout"),
+        follow_redirects: flag(r, "follow_redirects"),
+        cookies: flag(r, "cookies"),
+        insecure: flag(r, "insecure"),
+        ca_cert: text(r, "ca_cert").map(PathBuf::from),
+        client_cert: text(r, "client_cert").map(PathBuf::from),
+        client_key: text(r, "client_key").map(PathBuf::from),
+        proxy: text(r, "proxy"),
+        http2: flag(r, "http2"),
+        max_response_bytes: fields.get("max_response_bytes").and_then(|n| {
+            let text = r.string(n, "max_response_bytes")?;
+            match crate::cli::parse_bytes(&text) {
+                Ok(bytes) => Some(bytes),
+                Err(message) => {
+                    r.error(n.pos, LoadErrorKind::Invalid(message));
+                    None
+                }
+            }
+        }),
+        max_retries: fields
+            .get("max_retries")
+            .and_then(|n| read_count(r, n, "max_retries")),
+    }
+}
+
+fn read_retry(r: &mut Reader, node: &Node) -> Option<Retry> {
+    let fields = r.fields(node, "retry", RETRY_FIELDS)?;
+    let until = fields.get("until").and_then(|n| {
+        let source = r.string(n, "retry.until")?;
+        let id = r
+            .templates
+            .expression(&source, r.location(n.pos), "retry.until");
+        Some(Condition {
+            id,
+            source,
+            skip_if: false,
+        })
+    });
+    Some(Retry {
+        until,
+        every: fields
+            .get("every")
+            .and_then(|n| read_duration(r, n, "retry.every")),
+        max: fields
+            .get("max")
+            .and_then(|n| read_count(r, n, "retry.max")),
+        unsafe_methods: fields
+            .get("unsafe")
+            .and_then(|n| r.bool(n, "retry.unsafe"))
+            .unwrap_or(false),
+        budget: fields
+            .get("budget")
+            .and_then(|n| read_duration(r, n, "retry.budget")),
+    })
+}
+
+/// `250ms`, `2s`, `1m`, or a number of seconds.
+fn read_duration(r: &mut Reader, node: &Node, what: &str) -> Option<Duration> {
+    let text = r.string(node, what)?;
+    match crate::cli::parse_duration(&text) {
+        Ok(d) => Some(d),
+        Err(message) => {
+            r.error(
+                node.pos,
+                LoadErrorKind::Invalid(format!("`{what}`: {message}")),
+            );
+            None
+        }
+    }
+}
+
+fn read_count(r: &mut Reader, node: &Node, what: &str) -> Option<u32> {
+    match node.kind {
+        NodeKind::Int(n) if (0..=u32::MAX as i64).contains(&n) => Some(n as u32),
+        _ => {
+            r.error(
+                node.pos,
+                LoadErrorKind::WrongType {
+                    field: what.to_string(),
+                    expected: "a whole number",
+                    found: node.type_name(),
+                },
+            );
+            None
+        }
+    }
 }
 
 /// `auth: none` gives `Some(None)`; a valid block `Some(Some(auth))`; an invalid one `None`.

@@ -225,6 +225,7 @@ pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
         vars: parts.vars,
         requests: parts.requests,
         scopes: parts.scopes,
+        settings: parts.settings,
         templates: Arc::new(templates),
     })
 }

@@ -14,6 +14,8 @@ use model::RunReport;
 
 /// Writes one report file (folders created as needed), every known secret masked.
 pub fn write(kind: ReportKind, report: &RunReport, path: &Path) -> std::io::Result<()> {
+    // mask the data before any format escapes it, then the text as a second net
+    let report = &masked(report)?;
     let text = match kind {
         ReportKind::Json => serde_json::to_string_pretty(report).map_err(std::io::Error::other)?,
         ReportKind::Junit => junit::render(report)?,
@@ -24,6 +26,25 @@ pub fn write(kind: ReportKind, report: &RunReport, path: &Path) -> std::io::Resu
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(path, crate::secrets::mask(&text).as_bytes())
+}
+
+/// The report with every known secret masked in every string it holds.
+fn masked(report: &RunReport) -> std::io::Result<RunReport> {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(s) => {
+                if let std::borrow::Cow::Owned(m) = crate::secrets::mask(s) {
+                    *s = m;
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            serde_json::Value::Object(map) => map.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(report).map_err(std::io::Error::other)?;
+    walk(&mut value);
+    serde_json::from_value(value).map_err(std::io::Error::other)
 }
 
 /// Reads a JSON report written by `write`.

@@ -2,6 +2,7 @@
 //! that every file reporter (JSON, JUnit, HTML, TAP) and `runner report merge` work from.
 //! Built from run results; secrets are masked when a report is written.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -14,44 +15,53 @@ pub const SCHEMA: &str = "runner.report/v1";
 /// Bodies are kept in reports up to this many bytes.
 const BODY_LIMIT: usize = 64 * 1024;
 
-/// A whole run.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// The JSON report of a `runner run` (`--report json=PATH`) or of `runner report merge`:
+/// every unit (a collection file, or one data row or iteration of it) with every request,
+/// its assertions, captures (secret ones masked) and errors.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[schemars(title = "runner JSON report (runner.report/v1)")]
 pub struct RunReport {
-    /// Always `runner.report/v1` for this layout.
+    /// The layout of this file: always `runner.report/v1`. A change that breaks readers
+    /// gets a new version.
+    #[schemars(extend("const" = "runner.report/v1"))]
     pub schema: String,
     /// The runner version that wrote it.
     pub runner_version: String,
-    /// When the run started (RFC 3339, UTC).
+    /// When the run started (RFC 3339, UTC, milliseconds).
+    #[schemars(extend("format" = "date-time"))]
     pub started_at: String,
-    /// Wall time of the run.
+    /// Wall time of the run in milliseconds (for a merged report: the longest shard's).
     pub duration_ms: u64,
     /// Stopped by Ctrl-C: the report holds what ran until then.
     pub interrupted: bool,
-    /// The slice of the units this run took, for sharded runs.
+    /// The slice of the units this run took (`--shard K/N`); null for an unsharded run and
+    /// for a merged report.
     pub shard: Option<Shard>,
     /// Counts over all units.
     pub summary: Summary,
-    /// One entry per unit (a collection, or one iteration of it).
+    /// One entry per unit (a collection, or one data row or iteration of it), in run order.
     pub units: Vec<UnitReport>,
 }
 
-/// `--shard K/N`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+/// `--shard K/N`: this run took every N-th unit, starting with the K-th.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Shard {
-    /// 1-based index of this shard.
+    /// 1-based index of this shard (K).
+    #[schemars(range(min = 1))]
     pub index: usize,
-    /// Number of shards.
+    /// Number of shards (N).
+    #[schemars(range(min = 1))]
     pub total: usize,
 }
 
-/// Request counts.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+/// Request counts over all units (an iterated request counts once per iteration).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Summary {
     /// Requests that passed.
     pub passed: usize,
     /// Requests that failed.
     pub failed: usize,
-    /// Requests not run.
+    /// Requests not run (not selected, `when:`/`skip_if:`, after `--bail` or Ctrl-C).
     pub skipped: usize,
 }
 
@@ -70,14 +80,16 @@ impl Summary {
     }
 }
 
-/// One unit: a collection file run once (or once per data row).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// One unit: a collection file run once, or one data row (`--data`) or iteration
+/// (`--iterations`) of it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct UnitReport {
     /// The collection's name.
     pub collection: String,
-    /// The collection file.
+    /// The collection file, as given on the command line.
     pub file: String,
-    /// 1-based data row or iteration, for data-driven runs.
+    /// 1-based data row or iteration for data-driven and iterated runs; null otherwise.
+    #[schemars(range(min = 1))]
     pub iteration: Option<usize>,
     /// The requests in order.
     pub requests: Vec<RequestReport>,
@@ -93,25 +105,34 @@ impl UnitReport {
     }
 }
 
-/// One request.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// One request of a unit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct RequestReport {
     /// Group path and name, `group/name`.
     pub name: String,
     /// `file:line:col` of the request.
     pub location: String,
-    /// HTTP method.
+    /// HTTP method (`?` when it is a template that was never rendered).
     pub method: String,
-    /// The URL sent, if it got that far.
+    /// The URL sent; null when the request was not sent.
     pub url: Option<String>,
-    /// Response status, if there was a response.
+    /// Response status; null when there was no response.
     pub status: Option<u16>,
-    /// How it ended.
+    /// How it ended: passed (sent, every capture and assertion held), failed, or skipped.
     #[serde(with = "outcome_name")]
+    #[schemars(with = "OutcomeName")]
     pub outcome: Outcome,
-    /// Start, from the start of the run.
+    /// Why it did not run (`not selected`, `when: EXPR`, `skip_if: EXPR`, `--bail`, …);
+    /// null unless skipped.
+    #[serde(default)]
+    pub skip_reason: Option<String>,
+    /// Not selected by `--tag`/`--skip-tag`/`--only`, but run because this selected request
+    /// needs a variable it captures; null otherwise.
+    #[serde(default)]
+    pub pulled_in_by: Option<String>,
+    /// When it started, in milliseconds from the start of the run (0 when skipped).
     pub started_ms: u64,
-    /// Time to the full response.
+    /// Time to the full response in milliseconds; null when there was no response.
     pub duration_ms: Option<u64>,
     /// Every assertion operator, held or not.
     pub assertions: Vec<AssertionReport>,
@@ -123,50 +144,65 @@ pub struct RequestReport {
     pub hints: Vec<String>,
     /// What happened on the way (token fetched, resent after 401).
     pub notes: Vec<String>,
-    /// The request as sent.
+    /// The request as sent (secrets masked); null when it was not sent.
     pub request: Option<MessageReport>,
-    /// The response as received.
+    /// The response as received (secrets masked); null when there was none.
     pub response: Option<MessageReport>,
 }
 
-/// One assertion operator.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// How a request ended, as the JSON report spells it.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // only describes the schema of `RequestReport::outcome`
+enum OutcomeName {
+    /// Sent, and every capture and assertion held.
+    Passed,
+    /// Not sent (template, auth or transport error), or a capture or assertion did not hold.
+    Failed,
+    /// Not run.
+    Skipped,
+}
+
+/// One operator of one assertion (`json: { $.value: { length: { gte: 1 } } }` is one
+/// operator, `length gte`), held or not.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct AssertionReport {
     /// What was checked (`status`, `header etag`, `json $.value`).
     pub subject: String,
     /// The operator (`eq`, `length gte`, …).
     pub op: String,
-    /// The expected value.
+    /// The expected value (any JSON value); null where the operator has none.
     pub expected: Option<Value>,
-    /// The actual value.
+    /// The actual value (any JSON value); null where nothing was found.
     pub actual: Option<Value>,
     /// Whether it held.
     pub passed: bool,
-    /// Why not, where the values do not say it.
+    /// Why not, where the values do not say it (often empty).
     pub message: String,
     /// `file:line:col` of the assertion.
     pub location: String,
-    /// Unified diff for large values.
+    /// Unified diff (expected → actual) for large values; null otherwise.
     pub diff: Option<String>,
 }
 
-/// One capture.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// One value captured into a variable.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct CaptureReport {
     /// The variable.
     pub name: String,
     /// The value (`"***"` for secret captures).
     pub value: Value,
-    /// Marked secret.
+    /// Marked `secret: true`: the value is masked here and in every other output.
     pub secret: bool,
 }
 
-/// Headers and the start of a body.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A request or response: headers and the start of the body, secrets masked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct MessageReport {
-    /// Headers in order.
+    /// Headers in order, each a `[name, value]` pair.
     pub headers: Vec<(String, String)>,
-    /// The body as text, up to 64 KiB.
+    /// The body as text (invalid UTF-8 replaced), up to 64 KiB; a multipart body as one
+    /// `[name] value` line per part.
     pub body: String,
     /// The body's full size.
     pub body_bytes: usize,
@@ -195,6 +231,15 @@ mod outcome_name {
             ))),
         }
     }
+}
+
+/// The JSON Schema (draft 2020-12) of the JSON report, as committed in
+/// `schema/report.schema.json`.
+pub fn json_schema() -> schemars::Schema {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<RunReport>()
 }
 
 /// What a report needs to know about the run besides its results.
@@ -247,6 +292,8 @@ fn request_report(r: &RequestResult) -> RequestReport {
         url: r.request.as_ref().map(|q| q.url.clone()),
         status: r.response.as_ref().map(|s| s.status),
         outcome: r.outcome,
+        skip_reason: r.skip_reason.clone(),
+        pulled_in_by: r.pulled_in_by.clone(),
         started_ms: millis(r.started),
         duration_ms: r.duration().map(millis),
         assertions: r
@@ -292,7 +339,9 @@ pub fn failure_text(failure: &Failure) -> String {
             None => message.clone(),
         },
         Failure::Http(error) => error.to_string(),
-        Failure::Auth(message) | Failure::File { message } => message.clone(),
+        Failure::Auth(message) | Failure::Polling(message) | Failure::File { message } => {
+            message.clone()
+        }
         Failure::Capture {
             name,
             location,

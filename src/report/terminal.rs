@@ -177,7 +177,7 @@ fn write_failure(out: &mut String, failure: &Failure) {
                 let _ = writeln!(out, "      cause: {cause}");
             }
         }
-        Failure::Auth(message) => {
+        Failure::Auth(message) | Failure::Polling(message) => {
             let _ = writeln!(out, "    {cross} {message}");
         }
         Failure::Http(error) => {

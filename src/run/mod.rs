@@ -1,8 +1,9 @@
 //! The executor: requests in order, each rendered, sent, captured from and checked.
 //! It never prints; it tells an `Observer` what happened and returns plain results.
 
+mod attempts;
 pub mod authorize;
-mod render;
+pub mod render;
 pub mod result;
 pub mod select;
 pub mod vars;
@@ -16,6 +17,7 @@ use crate::check::{self, CheckContext, ResponseView};
 use crate::http::{HttpClient, HttpError, HttpErrorKind, HttpRequest};
 use crate::model::{Collection, Request, Subject};
 use crate::template::{TemplateError, Tpl};
+use attempts::{Attempt, send_until_done};
 use authorize::Credentials;
 use render::{RenderFailure, render_request};
 use result::{CaptureOutcome, CollectionResult, Failure, Outcome, RequestResult};
@@ -70,6 +72,10 @@ pub struct Unit {
     pub iteration: Option<usize>,
     /// `[row 3]` or `[iteration 3]`.
     pub label: Option<String>,
+    /// The client for the collection's network settings.
+    pub client: HttpClient,
+    /// Retries of throttled or reset requests.
+    pub max_retries: u32,
 }
 
 /// Stops a run: after the first failure under `--bail`, or on Ctrl-C.
@@ -125,11 +131,9 @@ impl Stop {
     }
 }
 
-/// What sends requests: the one HTTP client, the shared OAuth2 tokens, the stop signal.
+/// What every unit of a run shares: OAuth2 tokens, the clock, the stop signal.
 #[derive(Clone)]
-pub struct Transport {
-    /// The one HTTP client.
-    pub client: HttpClient,
+pub struct Shared {
     /// Tokens shared by every request and unit of the run.
     pub tokens: Arc<TokenCache>,
     /// When the run started (request start times are measured from it).
@@ -138,10 +142,22 @@ pub struct Transport {
     pub stop: Arc<Stop>,
 }
 
+/// What sends a unit's requests: its client and the run's shared state.
+pub struct Transport {
+    /// The client for the unit's network settings.
+    pub client: HttpClient,
+    /// Tokens shared by every request and unit of the run.
+    pub tokens: Arc<TokenCache>,
+    /// When the run started.
+    pub run_start: std::time::Instant,
+    /// Bail and interrupt.
+    pub stop: Arc<Stop>,
+}
+
 /// Runs a unit's requests in order.
 pub async fn run_unit(
     unit: Unit,
-    transport: &Transport,
+    shared: &Shared,
     observer: &mut (dyn Observer + Send),
 ) -> CollectionResult {
     let Unit {
@@ -150,7 +166,15 @@ pub async fn run_unit(
         selection,
         iteration,
         label,
+        client,
+        max_retries,
     } = unit;
+    let transport = &Transport {
+        client,
+        tokens: shared.tokens.clone(),
+        run_start: shared.run_start,
+        stop: shared.stop.clone(),
+    };
     let mut result = CollectionResult {
         name: collection.name.clone(),
         path: collection.path.clone(),
@@ -180,6 +204,7 @@ pub async fn run_unit(
                     collection: &collection,
                     vars: &mut vars,
                     missing_captures: &missing_captures,
+                    max_retries,
                 };
                 let mut r = run_request(request, state, transport).await;
                 if let Selection::PulledIn { by } = selected {
@@ -246,6 +271,10 @@ fn skipped(request: &Request, reason: String) -> RequestResult {
         checks: Vec::new(),
         captured: Vec::new(),
         started: std::time::Duration::ZERO,
+        attempts: 0,
+        retries: 0,
+        polls: 0,
+        waits: Vec::new(),
         notes: Vec::new(),
         hints: Vec::new(),
     }
@@ -263,6 +292,7 @@ struct RequestState<'a> {
     collection: &'a Collection,
     vars: &'a mut Vars,
     missing_captures: &'a HashMap<String, String>,
+    max_retries: u32,
 }
 
 /// One request, in this order: render → authorize → send (once more with a fresh token
@@ -276,6 +306,7 @@ async fn run_request(
         collection,
         vars,
         missing_captures,
+        max_retries,
     } = state;
     let mut result = skipped(request, String::new());
     result.skip_reason = None;
@@ -354,33 +385,21 @@ async fn run_request(
             crate::secrets::add_header_value(value);
         }
     }
-    let mut sent = send(transport, &http_request).await;
-    if let (Ok(response), Some(Credentials::OAuth2(token_request)), Some(rejected)) =
-        (&sent, &credentials, &token)
-        && response.status == 401
+    if let Some(delay) = request.delay
+        && !attempts::sleep(transport, delay).await
     {
-        match transport
-            .tokens
-            .refresh(token_request, &transport.client, rejected)
-            .await
-        {
-            Ok(granted) => {
-                result.notes.push(
-                    "the API answered 401: fetched a new token and sent the request again".into(),
-                );
-                set_header(
-                    &mut http_request.headers,
-                    "Authorization",
-                    format!("Bearer {}", granted.access_token),
-                );
-                sent = send(transport, &http_request).await;
-            }
-            Err(error) => {
-                result.hints.extend(error.hint());
-                result.failures.push(Failure::Auth(error.to_string()));
-            }
-        }
+        result.failures.push(Failure::Http(interrupted()));
+        return result;
     }
+    let attempt = Attempt {
+        collection,
+        request,
+        http_request: &mut http_request,
+        credentials: credentials.as_ref(),
+        token,
+        max_retries,
+    };
+    let sent = send_until_done(attempt, vars, transport, &mut result).await;
     result.request = Some(http_request);
     let response = match sent {
         Ok(response) => response,
@@ -454,10 +473,14 @@ async fn send(
 ) -> Result<crate::http::HttpResponse, HttpError> {
     tokio::select! {
         sent = transport.client.send(request) => sent,
-        () = transport.stop.wait_interrupt() => Err(HttpError {
-            kind: HttpErrorKind::Cancelled,
-            cause: "the run was interrupted".into(),
-        }),
+        () = transport.stop.wait_interrupt() => Err(interrupted()),
+    }
+}
+
+fn interrupted() -> HttpError {
+    HttpError {
+        kind: HttpErrorKind::Cancelled,
+        cause: "the run was interrupted".into(),
     }
 }
 

@@ -123,7 +123,8 @@ const QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'|')
     .add(b'}');
 
-fn encode_query(text: &str) -> String {
+/// Percent-encodes a query name or value the way requests are sent.
+pub fn encode_query(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, QUERY).to_string()
 }
 

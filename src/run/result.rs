@@ -74,6 +74,14 @@ pub struct RequestResult {
     pub captured: Vec<CaptureOutcome>,
     /// When the request started, from the start of the run.
     pub started: Duration,
+    /// Times the request was sent.
+    pub attempts: u32,
+    /// Resends after throttling or a reset (a request that passed after some is flaky).
+    pub retries: u32,
+    /// Resends while polling `retry.until`.
+    pub polls: u32,
+    /// The waits before each retry.
+    pub waits: Vec<Duration>,
     /// What happened on the way (token fetched, resent after 401), for `-v`.
     pub notes: Vec<String>,
     /// What to check, for failures with a known usual cause.
@@ -81,6 +89,11 @@ pub struct RequestResult {
 }
 
 impl RequestResult {
+    /// Passed, but only after retrying.
+    pub fn flaky(&self) -> bool {
+        self.outcome == Outcome::Passed && self.retries > 0
+    }
+
     /// Time to the full response, if there was one.
     pub fn duration(&self) -> Option<Duration> {
         self.response.as_ref().map(|r| r.duration)
@@ -110,6 +123,8 @@ pub enum Failure {
         /// What was looked for and what the response held.
         message: String,
     },
+    /// `retry.until` never held.
+    Polling(String),
     /// A multipart file could not be read.
     File {
         /// What went wrong.
