@@ -13,6 +13,7 @@ use crate::run::{Observer, UnitInfo};
 const PASS: Style = AnsiColor::Green.on_default().bold();
 const FAIL: Style = AnsiColor::Red.on_default().bold();
 const DIM: Style = Style::new().dimmed();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
 const BOLD: Style = Style::new().bold();
 const ADDED: Style = AnsiColor::Green.on_default();
 const REMOVED: Style = AnsiColor::Red.on_default();
@@ -28,6 +29,8 @@ pub struct TerminalReporter {
     passed: usize,
     failed: usize,
     skipped: usize,
+    /// Requests that passed only after retrying.
+    flaky: Vec<String>,
 }
 
 impl TerminalReporter {
@@ -40,6 +43,7 @@ impl TerminalReporter {
             passed: 0,
             failed: 0,
             skipped: 0,
+            flaky: Vec::new(),
         }
     }
 
@@ -50,6 +54,13 @@ impl TerminalReporter {
 
     /// Prints the final line: `N passed, N failed[, N skipped]`.
     pub fn finish(&self) {
+        if !self.flaky.is_empty() {
+            emit(&format!(
+                "\n{WARN}{} flaky{WARN:#}: passed only after retrying: {}\n",
+                self.flaky.len(),
+                self.flaky.join(", ")
+            ));
+        }
         let mut line = format!("{} passed, {} failed", self.passed, self.failed);
         if self.skipped > 0 {
             let _ = write!(line, ", {} skipped", self.skipped);
@@ -84,6 +95,9 @@ impl Observer for TerminalReporter {
 
     fn request_finished(&mut self, result: &RequestResult) {
         let mut out = String::new();
+        if result.flaky() {
+            self.flaky.push(result.name.clone());
+        }
         match result.outcome {
             Outcome::Passed => self.passed += 1,
             Outcome::Failed => self.failed += 1,
@@ -134,6 +148,10 @@ fn write_request_line(out: &mut String, result: &RequestResult, name_width: usiz
             let _ = write!(out, "  {DIM}skipped: {reason}{DIM:#}");
         }
         (None, _) => {}
+    }
+    if result.retries > 0 {
+        let noun = if result.retries == 1 { "retry" } else { "retries" };
+        let _ = write!(out, "  {WARN}after {} {noun}{WARN:#}", result.retries);
     }
     if let Some(by) = &result.pulled_in_by {
         let _ = write!(
