@@ -225,6 +225,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
 
+    /// Write new and changed snapshot files instead of failing (review them with git diff).
+    #[arg(long)]
+    pub update_snapshots: bool,
+
     /// Serve this mock file on a free loopback port during the run; its URL is `mock_url`.
     #[arg(long, value_name = "FILE")]
     pub mock: Option<PathBuf>,

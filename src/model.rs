@@ -192,6 +192,12 @@ pub struct Request {
     pub conditions: Vec<Condition>,
     /// Retries and polling.
     pub retry: Option<Retry>,
+    /// Setup, main or teardown.
+    pub phase: Phase,
+    /// Run once per element of a list.
+    pub for_each: Option<ForEach>,
+    /// Follow next links.
+    pub paginate: Option<Paginate>,
     /// Wait before sending.
     pub delay: Option<Duration>,
     /// Where the request's entry starts.
@@ -285,6 +291,61 @@ pub enum Check {
     Matcher(Matcher),
     /// An expression that must be truthy (for `Subject::Expr`).
     Truthy,
+    /// The JSON body validates against a JSON Schema.
+    Schema(Schema),
+    /// The response equals a stored snapshot file.
+    Snapshot(Snapshot),
+}
+
+/// A compiled JSON Schema and where it came from.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// The file, or `inline schema`.
+    pub source: String,
+    /// The validator.
+    pub validator: Arc<jsonschema::Validator>,
+}
+
+/// `assert: snapshot:`.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The stored file, relative to the collection; `None` derives one from the request path.
+    pub file: Option<PathBuf>,
+    /// JSONPaths whose values are replaced by a placeholder (timestamps, ETags).
+    pub ignore: Vec<Query>,
+    /// Response headers kept in the snapshot.
+    pub headers: Vec<String>,
+}
+
+/// Which part of a collection a request belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// `setup:`: runs first; a failure skips the main requests.
+    Setup,
+    /// `requests:`.
+    Main,
+    /// `teardown:`: runs last, always, even after failures, `--bail` or Ctrl-C.
+    Teardown,
+}
+
+/// `for_each:` + `as:`: the request runs once per element of a list.
+#[derive(Debug, Clone)]
+pub struct ForEach {
+    /// The list (usually `<<captured_ids>>`).
+    pub items: Tpl,
+    /// The variable each element is bound to.
+    pub var: String,
+}
+
+/// `paginate:`: follow next links and join the pages' items.
+#[derive(Debug, Clone)]
+pub struct Paginate {
+    /// Where the next page's URL is (absent on the last page).
+    pub next: Query,
+    /// Where each page's items are (`$.value`).
+    pub items: Query,
+    /// Stop after this many pages.
+    pub max_pages: u32,
 }
 
 /// A parsed JSONPath with its source text.

@@ -188,6 +188,7 @@ async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
     let stop = Arc::new(Stop::new(args.bail));
     watch_ctrl_c(stop.clone());
     let shared = Shared {
+        update_snapshots: args.update_snapshots,
         tokens: Arc::new(token_cache(args.token_cache)),
         run_start: Instant::now(),
         stop: stop.clone(),

@@ -26,9 +26,11 @@ pub async fn show(args: TokenArgs) -> Exit {
         Ok(plan) => plan,
         Err(errors) => return input_errors(&errors),
     };
-    let Some((collection, layers)) = plan.collections.into_iter().next() else {
+    let cli_layer = plan.cli_layer;
+    let Some((collection, mut layers)) = plan.collections.into_iter().next() else {
         return input_errors(&[general(format!("{} holds no collection", file.display()))]);
     };
+    layers.push(cli_layer);
     let Some(oauth2) = collection
         .requests
         .iter()

@@ -124,7 +124,7 @@ pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
 }
 
 /// The value with object keys in sorted order, so a diff shows changes, not reordering.
-fn sorted(value: &Value) -> Value {
+pub fn sorted(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();

@@ -2,6 +2,7 @@
 //! Reads the response through `ResponseView`, which parses the JSON body at most once.
 
 pub mod matcher;
+pub mod snapshot;
 
 use std::cell::OnceCell;
 use std::cmp::Ordering;
@@ -17,6 +18,7 @@ use crate::template::{TValue, Templates};
 pub struct ResponseView<'r> {
     response: &'r HttpResponse,
     json: OnceCell<Result<Value, String>>,
+    pages: usize,
 }
 
 impl<'r> ResponseView<'r> {
@@ -25,7 +27,19 @@ impl<'r> ResponseView<'r> {
         ResponseView {
             response,
             json: OnceCell::new(),
+            pages: 1,
         }
+    }
+
+    /// A response joined from several pages (`response.pages` in expressions).
+    pub fn with_pages(mut self, pages: usize) -> Self {
+        self.pages = pages;
+        self
+    }
+
+    /// All values of a header, joined; `None` if absent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.response.header(name)
     }
 
     /// The body as text (invalid UTF-8 replaced).
@@ -67,6 +81,7 @@ impl<'r> ResponseView<'r> {
             "json": self.json().ok().cloned().unwrap_or(Value::Null),
             "body": self.text(),
             "duration_ms": duration_ms(self.response),
+            "pages": self.pages,
         });
         minijinja::Value::from_serialize(&view)
     }
@@ -110,6 +125,10 @@ pub struct CheckContext<'a> {
     pub templates: &'a Templates,
     /// Variables (and `response`) for rendering expected values.
     pub vars: &'a minijinja::Value,
+    /// Where snapshots live; `None` where there are none (mock routes).
+    pub snapshots: Option<&'a snapshot::SnapshotSettings>,
+    /// The request's `group/name`, for default snapshot files.
+    pub request_path: &'a str,
 }
 
 /// Evaluates one assertion: an outcome per operator, passed or not.
@@ -157,7 +176,65 @@ pub fn eval_assertion(
             .map(into_assert)
             .collect(),
         Check::Truthy => unreachable!("only expressions are checked for truth"),
+        Check::Schema(schema) => eval_schema(schema, view)
+            .into_iter()
+            .map(into_assert)
+            .collect(),
+        Check::Snapshot(spec) => {
+            let Some(settings) = cx.snapshots else {
+                return fail("snapshots are not available here".into());
+            };
+            let result = snapshot::eval(spec, view, cx.request_path, settings);
+            let mut outcome = failure("snapshot", None, None, &result.message);
+            outcome.passed = result.passed;
+            outcome.diff = result.diff;
+            vec![into_assert(outcome)]
+        }
     }
+}
+
+/// Every violation of the schema, each at its JSON path; one passed outcome when valid.
+fn eval_schema(schema: &crate::model::Schema, view: &ResponseView) -> Vec<OpOutcome> {
+    let json = match view.json() {
+        Ok(json) => json,
+        Err(message) => return vec![failure("schema", None, None, message)],
+    };
+    let violations: Vec<OpOutcome> = schema
+        .validator
+        .iter_errors(json)
+        .map(|e| {
+            let at = json_path_of_pointer(&e.instance_path().to_string());
+            failure(
+                "schema",
+                None,
+                None,
+                &format!("{} at {at}: {e}", schema.source),
+            )
+        })
+        .collect();
+    if violations.is_empty() {
+        let mut held = failure("schema", None, None, "");
+        held.passed = true;
+        vec![held]
+    } else {
+        violations
+    }
+}
+
+/// `/value/0/id` → `$.value[0].id`.
+fn json_path_of_pointer(pointer: &str) -> String {
+    let mut path = String::from("$");
+    for part in pointer.split('/').skip(1) {
+        let part = part.replace("~1", "/").replace("~0", "~");
+        if part.parse::<usize>().is_ok() {
+            path.push_str(&format!("[{part}]"));
+        } else if part.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            path.push_str(&format!(".{part}"));
+        } else {
+            path.push_str(&format!("['{part}']"));
+        }
+    }
+    path
 }
 
 fn subject_label(subject: &Subject) -> String {

@@ -12,14 +12,18 @@ use crate::load::LoadErrorKind;
 use crate::load::reader::{Fields, Reader};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
-    Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Condition, Grant,
-    JsonType, Matcher, OAuth2, OPERATORS, Op, Part, Query, Request, Retry, Scope, SendAs, Settings,
-    Subject,
+    Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Condition, ForEach,
+    Grant, JsonType, Matcher, OAuth2, OPERATORS, Op, Paginate, Part, Phase, Query, Request, Retry,
+    Schema, Scope, SendAs, Settings, Snapshot, Subject,
 };
 use crate::suggest;
 use crate::template::{TValue, Tpl};
 
-const COLLECTION_FIELDS: &[&str] = &["name", "vars", "auth", "settings", "requests"];
+const COLLECTION_FIELDS: &[&str] = &[
+    "name", "vars", "auth", "settings", "setup", "requests", "teardown",
+];
+const SNAPSHOT_FIELDS: &[&str] = &["file", "ignore", "headers"];
+const PAGINATE_FIELDS: &[&str] = &["next", "items", "max_pages"];
 const SETTINGS_FIELDS: &[&str] = &[
     "timeout",
     "connect_timeout",
@@ -54,11 +58,23 @@ const REQUEST_FIELDS: &[&str] = &[
     "skip_if",
     "retry",
     "delay",
+    "for_each",
+    "as",
+    "paginate",
     "assert",
     "capture",
 ];
 const BODY_FIELDS: &[&str] = &["json", "form", "multipart", "body"];
-const ASSERT_FIELDS: &[&str] = &["status", "headers", "json", "body", "duration_ms", "expr"];
+const ASSERT_FIELDS: &[&str] = &[
+    "status",
+    "headers",
+    "json",
+    "body",
+    "duration_ms",
+    "expr",
+    "schema",
+    "snapshot",
+];
 const CAPTURE_FIELDS: &[&str] = &["json", "header", "regex", "from", "status", "secret"];
 const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
 const BASIC_FIELDS: &[&str] = &["username", "password"];
@@ -92,6 +108,7 @@ pub struct CollectionParts {
 /// What a request inherits from the groups around it.
 #[derive(Clone)]
 struct Inherited {
+    phase: Phase,
     prefix: String,
     scope: usize,
     auth: Option<Arc<Auth>>,
@@ -119,18 +136,29 @@ pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
         parts.vars = r.tvalue_map(vars, "vars");
     }
     let inherited = Inherited {
+        phase: Phase::Main,
         prefix: String::new(),
         tags: Vec::new(),
         conditions: Vec::new(),
         scope: 0,
         auth: fields.get("auth").and_then(|a| read_auth(r, a)).flatten(),
     };
-    match fields.get("requests") {
-        Some(list) => {
-            let mut first_seen = HashMap::new();
+    if fields.get("requests").is_none() {
+        r.error(root.pos, LoadErrorKind::MissingField("requests"));
+    }
+    let mut first_seen = HashMap::new();
+    for (key, phase) in [
+        ("setup", Phase::Setup),
+        ("requests", Phase::Main),
+        ("teardown", Phase::Teardown),
+    ] {
+        if let Some(list) = fields.get(key) {
+            let inherited = Inherited {
+                phase,
+                ..inherited.clone()
+            };
             read_items(r, list, &inherited, &mut parts, &mut first_seen);
         }
-        None => r.error(root.pos, LoadErrorKind::MissingField("requests")),
     }
     parts
 }
@@ -204,6 +232,7 @@ fn read_group(
     };
     let (tags, conditions) = read_selection(r, &fields, inherited);
     let inner = Inherited {
+        phase: inherited.phase,
         prefix: format!("{}{name}/", inherited.prefix),
         scope,
         auth,
@@ -259,6 +288,8 @@ fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -> Option<Re
         .unwrap_or_default();
     let (tags, conditions) = read_selection(r, &fields, inherited);
     let retry = fields.get("retry").and_then(|n| read_retry(r, n));
+    let for_each = read_for_each(r, &fields, node);
+    let paginate = fields.get("paginate").and_then(|n| read_paginate(r, n));
     let delay = fields
         .get("delay")
         .and_then(|n| read_duration(r, n, "delay"));
@@ -272,6 +303,9 @@ fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -> Option<Re
         conditions,
         retry,
         delay,
+        phase: inherited.phase,
+        for_each,
+        paginate,
         location: r.location(node.pos),
         method: method?,
         url: url?,
@@ -313,6 +347,182 @@ fn read_selection(
         }
     }
     (tags, conditions)
+}
+
+/// `for_each: <<list>>` with `as: name`.
+fn read_for_each(r: &mut Reader, fields: &Fields, node: &Node) -> Option<ForEach> {
+    match (fields.get("for_each"), fields.get("as")) {
+        (Some(items), Some(var)) => Some(ForEach {
+            items: r.tpl(items, "for_each")?,
+            var: r.string(var, "as")?,
+        }),
+        (Some(_), None) => {
+            r.error(node.pos, LoadErrorKind::MissingField("as"));
+            None
+        }
+        (None, Some(var)) => {
+            r.error(
+                var.pos,
+                LoadErrorKind::Invalid("`as` goes with `for_each`".into()),
+            );
+            None
+        }
+        (None, None) => None,
+    }
+}
+
+fn read_paginate(r: &mut Reader, node: &Node) -> Option<Paginate> {
+    let fields = r.fields(node, "paginate", PAGINATE_FIELDS)?;
+    let path = |r: &mut Reader, key: &str, default: &str| -> Option<Query> {
+        match fields.get(key) {
+            Some(n) => {
+                let text = r.string(n, &format!("paginate.{key}"))?;
+                read_query(r, n, &text)
+            }
+            None => read_query(r, node, default),
+        }
+    };
+    Some(Paginate {
+        next: path(r, "next", "$['@odata.nextLink']")?,
+        items: path(r, "items", "$.value")?,
+        max_pages: fields
+            .get("max_pages")
+            .and_then(|n| read_count(r, n, "paginate.max_pages"))
+            .unwrap_or(50),
+    })
+}
+
+/// `schema: file.json` (relative to the collection) or an inline schema map.
+fn read_schema(r: &mut Reader, node: &Node) -> Option<Schema> {
+    let (source, schema) = match &node.kind {
+        NodeKind::Str(file) => {
+            let path = r.dir().join(file);
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) => {
+                    r.error(
+                        node.pos,
+                        LoadErrorKind::Invalid(format!(
+                            "cannot read schema {}: {e}",
+                            path.display()
+                        )),
+                    );
+                    return None;
+                }
+            };
+            // JSON, or YAML for schemas written alongside collections
+            let value = serde_json::from_str(&text).ok().or_else(|| {
+                crate::load::yaml::parse(&text)
+                    .ok()
+                    .and_then(|n| literal_json(&n))
+            });
+            match value {
+                Some(v) => (file.clone(), v),
+                None => {
+                    r.error(
+                        node.pos,
+                        LoadErrorKind::Invalid(format!(
+                            "{} is neither JSON nor YAML",
+                            path.display()
+                        )),
+                    );
+                    return None;
+                }
+            }
+        }
+        NodeKind::Map(_) => ("inline schema".to_string(), literal_json(node)?),
+        _ => {
+            r.error(
+                node.pos,
+                LoadErrorKind::WrongType {
+                    field: "assert.schema".into(),
+                    expected: "a file name or a schema map",
+                    found: node.type_name(),
+                },
+            );
+            return None;
+        }
+    };
+    match jsonschema::validator_for(&schema) {
+        Ok(validator) => Some(Schema {
+            source,
+            validator: Arc::new(validator),
+        }),
+        Err(e) => {
+            r.error(
+                node.pos,
+                LoadErrorKind::Invalid(format!("invalid JSON Schema {source}: {e}")),
+            );
+            None
+        }
+    }
+}
+
+/// A YAML tree as plain JSON (no templates).
+fn literal_json(node: &Node) -> Option<serde_json::Value> {
+    Some(match &node.kind {
+        NodeKind::Null => serde_json::Value::Null,
+        NodeKind::Bool(b) => serde_json::Value::Bool(*b),
+        NodeKind::Int(i) => serde_json::Value::from(*i),
+        NodeKind::Float(f) => serde_json::Value::from(*f),
+        NodeKind::Str(s) => serde_json::Value::String(s.clone()),
+        NodeKind::Seq(items) => {
+            serde_json::Value::Array(items.iter().map(literal_json).collect::<Option<_>>()?)
+        }
+        NodeKind::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| Some((k.scalar_text()?, literal_json(v)?)))
+                .collect::<Option<_>>()?,
+        ),
+    })
+}
+
+/// `snapshot: true`, `snapshot: file.json` or `snapshot: { file, ignore, headers }`.
+fn read_snapshot(r: &mut Reader, node: &Node) -> Option<Snapshot> {
+    let mut snapshot = Snapshot {
+        file: None,
+        ignore: Vec::new(),
+        headers: Vec::new(),
+    };
+    match &node.kind {
+        NodeKind::Bool(true) => {}
+        NodeKind::Str(file) => snapshot.file = Some(PathBuf::from(file)),
+        NodeKind::Map(_) => {
+            let fields = r.fields(node, "assert.snapshot", SNAPSHOT_FIELDS)?;
+            snapshot.file = fields
+                .get("file")
+                .and_then(|n| r.string(n, "assert.snapshot.file"))
+                .map(PathBuf::from);
+            if let Some(list) = fields.get("ignore") {
+                for item in r.seq(list, "assert.snapshot.ignore").unwrap_or_default() {
+                    if let Some(path) = r.string(item, "assert.snapshot.ignore") {
+                        snapshot.ignore.extend(read_query(r, item, &path));
+                    }
+                }
+            }
+            if let Some(list) = fields.get("headers") {
+                for item in r.seq(list, "assert.snapshot.headers").unwrap_or_default() {
+                    snapshot.headers.extend(
+                        r.string(item, "assert.snapshot.headers")
+                            .map(|h| h.to_ascii_lowercase()),
+                    );
+                }
+            }
+        }
+        _ => {
+            r.error(
+                node.pos,
+                LoadErrorKind::WrongType {
+                    field: "assert.snapshot".into(),
+                    expected: "true, a file name or a map",
+                    found: node.type_name(),
+                },
+            );
+            return None;
+        }
+    }
+    Some(snapshot)
 }
 
 fn read_settings(r: &mut Reader, node: &Node) -> Settings {
@@ -682,6 +892,16 @@ fn read_assertions(r: &mut Reader, node: &Node) -> Vec<Assertion> {
             "duration_ms" => {
                 let matcher = read_matcher(r, value, "assert.duration_ms");
                 push(r, key, Subject::DurationMs, Check::Matcher(matcher));
+            }
+            "schema" => {
+                if let Some(schema) = read_schema(r, value) {
+                    push(r, key, Subject::Body, Check::Schema(schema));
+                }
+            }
+            "snapshot" => {
+                if let Some(snapshot) = read_snapshot(r, value) {
+                    push(r, key, Subject::Body, Check::Snapshot(snapshot));
+                }
             }
             _ => {
                 let items: Vec<&Node> = match &value.kind {

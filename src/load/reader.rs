@@ -54,6 +54,14 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// The folder of the file (relative paths in it are resolved against it).
+    pub fn dir(&self) -> std::path::PathBuf {
+        self.file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     /// The file's text.
     pub fn text(&self) -> &str {
         self.text

@@ -298,6 +298,8 @@ fn route_matches(
     ctx: &minijinja::Value,
 ) -> bool {
     let cx = CheckContext {
+        snapshots: None,
+        request_path: &route.label,
         templates: &state.spec.templates,
         vars: ctx,
     };
@@ -338,6 +340,7 @@ async fn route_response(
     let t = &state.spec.templates;
     let mut ctx = ctx;
     let mut default = None;
+    let mut next_link: Option<String> = None;
     if let Some(action) = &route.store {
         let collection = match t.render(&action.collection, &ctx) {
             Ok(c) => c,
@@ -373,15 +376,21 @@ async fn route_response(
                 ("record", record, response)
             }
             StoreOutcome::Records(records) => {
-                let list = json!({ "value": records });
+                let (page, next) = page_of(records, incoming);
+                next_link = next;
+                let mut list = json!({ "value": page });
+                if let Some(link) = &next_link {
+                    list["@odata.nextLink"] = Value::String(link.clone());
+                }
                 let response = json_response(200, &list);
-                ("records", Value::Array(records), response)
+                ("records", Value::Array(page), response)
             }
             StoreOutcome::Deleted => ("record", Value::Null, empty_response(204)),
         };
         ctx = minijinja::Value::from_iter([
             ("request", ctx.get_attr("request").unwrap_or_default()),
             (name, minijinja::Value::from_serialize(&value)),
+            ("next_link", minijinja::Value::from_serialize(&next_link)),
         ]);
         default = Some(response);
     }
@@ -432,6 +441,48 @@ async fn render_response(
     builder
         .body(Body::from(body))
         .unwrap_or_else(|e| error_response(500, "Mock_InvalidResponse", &e.to_string()))
+}
+
+/// Server-driven paging as Business Central does it: `Prefer: odata.maxpagesize=N` sets the
+/// page size, `$skiptoken` the start, and `@odata.nextLink` points at the next page.
+fn page_of(records: Vec<Value>, incoming: &Incoming) -> (Vec<Value>, Option<String>) {
+    let size = incoming
+        .headers
+        .get("prefer")
+        .and_then(Value::as_str)
+        .and_then(|p| {
+            p.split(',')
+                .find_map(|part| part.trim().strip_prefix("odata.maxpagesize="))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+        })
+        .filter(|n| *n > 0);
+    let Some(size) = size else {
+        return (records, None);
+    };
+    let start = incoming
+        .query
+        .iter()
+        .find(|(k, _)| k == "$skiptoken")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let end = (start + size).min(records.len());
+    let next = (end < records.len()).then(|| {
+        let host = incoming
+            .headers
+            .get("host")
+            .and_then(Value::as_str)
+            .unwrap_or("127.0.0.1");
+        let mut query: Vec<String> = incoming
+            .query
+            .iter()
+            .filter(|(k, _)| k != "$skiptoken")
+            .map(|(k, v)| format!("{k}={}", crate::run::render::encode_query(v)))
+            .collect();
+        query.push(format!("$skiptoken={end}"));
+        format!("http://{host}{}?{}", incoming.path, query.join("&"))
+    });
+    let page = records.into_iter().skip(start).take(size).collect();
+    (page, next)
 }
 
 fn template_error(route: &Route, e: &crate::template::TemplateError) -> Response {

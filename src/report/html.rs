@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{MessageReport, RequestReport, RunReport, UnitReport};
+use super::model::{MessageReport, RequestReport, RunReport, Summary, UnitReport};
 use crate::run::result::Outcome;
 
 const STYLE: &str = r#"
@@ -17,8 +17,9 @@ table{border-collapse:collapse;width:100%}
 td,th{padding:.3rem .5rem;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top}
 th{font-weight:600;color:#59636e}
 .mark-passed{color:#1a7f37}.mark-failed{color:#cf222e}.mark-skipped{color:#818b98}
-.bar{position:relative;height:.9rem;background:#f6f8fa;min-width:12rem}
-.bar i{position:absolute;top:0;bottom:0;border-radius:2px}
+.axis{width:30%;min-width:12rem}
+.bar{position:relative;height:.9rem;background:#f6f8fa}
+.bar i{position:absolute;top:0;bottom:0;border-radius:2px;min-width:2px}
 .bar i.passed{background:#4ac26b}.bar i.failed{background:#ff8182}.bar i.skipped{background:#d1d9e0}
 details{margin:.2rem 0} summary{cursor:pointer}
 pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:24rem;margin:.3rem 0;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
@@ -75,9 +76,14 @@ pub fn render(report: &RunReport) -> String {
 }
 
 fn write_unit(out: &mut String, unit: &UnitReport, end: u64) {
+    let counts = Summary::of(std::slice::from_ref(unit));
+    let mut tally = format!("{} passed · {} failed", counts.passed, counts.failed);
+    if counts.skipped > 0 {
+        let _ = write!(tally, " · {} skipped", counts.skipped);
+    }
     let _ = write!(
         out,
-        "<h2>{} <small class=\"meta\">{}</small></h2><table><tr><th></th><th>request</th><th>status</th><th class=\"num\">ms</th><th>timeline</th></tr>",
+        "<h2>{} <small class=\"meta\">{} · {tally}</small></h2><table><tr><th></th><th>request</th><th>status</th><th class=\"num\">ms</th><th class=\"axis\">timeline <span class=\"meta\">0–{end} ms</span></th></tr>",
         esc(&unit.label()),
         esc(&unit.file)
     );
@@ -93,9 +99,19 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
         Outcome::Failed => ("✘", "failed"),
         Outcome::Skipped => ("–", "skipped"),
     };
-    // the waterfall: where the request started and how long it took, on the run's time axis
-    let left = r.started_ms as f64 * 100.0 / end as f64;
-    let width = (r.duration_ms.unwrap_or(0) as f64 * 100.0 / end as f64).max(0.4);
+    // the waterfall: where the request started and how long it took, on the run's time axis;
+    // nothing for requests that were not sent
+    let bar = match r.duration_ms {
+        Some(ms) => {
+            let left = (r.started_ms as f64 * 100.0 / end as f64).min(100.0);
+            let width = (ms as f64 * 100.0 / end as f64).min(100.0 - left);
+            format!(
+                "<div class=\"bar\" title=\"{} ms at {} ms\"><i class=\"{class}\" style=\"left:{left:.2}%;width:{width:.2}%\"></i></div>",
+                ms, r.started_ms
+            )
+        }
+        None => String::new(),
+    };
     let _ = write!(
         out,
         "<tr><td class=\"mark-{class}\">{mark}</td><td><details{}><summary><b>{}</b> {}</summary>",
@@ -110,25 +126,48 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
     if let Some(url) = &r.url {
         let _ = write!(out, "<div class=\"meta\">{}</div>", esc(url));
     }
+    if let Some(reason) = &r.skip_reason {
+        let _ = write!(out, "<div class=\"meta\">skipped: {}</div>", esc(reason));
+    }
+    if let Some(by) = &r.pulled_in_by {
+        let _ = write!(
+            out,
+            "<div class=\"meta\">run for <code>{}</code>, which needs its captures</div>",
+            esc(by)
+        );
+    }
     for error in &r.errors {
         let _ = write!(out, "<div class=\"problem\">{}</div>", esc(error));
     }
     for a in r.assertions.iter().filter(|a| !a.passed) {
-        let expected = a
-            .expected
-            .as_ref()
-            .map_or(String::new(), |v| format!(" expected {} {v}", a.op));
-        let actual = a
-            .actual
-            .as_ref()
-            .map_or(" actual nothing".to_string(), |v| format!(", actual {v}"));
+        let mut text = format!("{}:", a.subject);
+        match (&a.expected, a.op.as_str()) {
+            (Some(v), "eq" | "") => {
+                let _ = write!(text, " expected {v},");
+            }
+            (Some(v), op) => {
+                let _ = write!(text, " expected {op} {v},");
+            }
+            (None, op) if !op.is_empty() => {
+                let _ = write!(text, " {op}:");
+            }
+            (None, _) => {}
+        }
+        match &a.actual {
+            // a diff shows large values better than one long line
+            Some(_) if a.diff.is_some() => text.push_str(" actual differs"),
+            Some(v) => {
+                let _ = write!(text, " actual {v}");
+            }
+            None => text.push_str(" actual nothing"),
+        }
+        if !a.message.is_empty() {
+            let _ = write!(text, " ({})", a.message);
+        }
         let _ = write!(
             out,
-            "<div class=\"problem\">{}:{}{} {} <span class=\"meta\">{}</span></div>",
-            esc(&a.subject),
-            esc(&expected),
-            esc(&actual),
-            esc(&a.message),
+            "<div class=\"problem\">{} <span class=\"meta\">{}</span></div>",
+            esc(&text),
             esc(&a.location)
         );
         if let Some(diff) = &a.diff {
@@ -150,7 +189,7 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
     }
     let _ = write!(
         out,
-        "</details></td><td>{}</td><td class=\"num\">{}</td><td><div class=\"bar\"><i class=\"{class}\" style=\"left:{left:.2}%;width:{width:.2}%\"></i></div></td></tr>",
+        "</details></td><td>{}</td><td class=\"num\">{}</td><td class=\"axis\">{bar}</td></tr>",
         r.status.map_or(String::new(), |s| s.to_string()),
         r.duration_ms.map_or(String::new(), |d| d.to_string())
     );

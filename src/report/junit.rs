@@ -14,9 +14,12 @@ pub fn render(report: &RunReport) -> std::io::Result<String> {
     junit.set_time(Duration::from_millis(report.duration_ms));
     for unit in &report.units {
         let mut suite = TestSuite::new(unit.label());
+        let mut time = Duration::ZERO;
         for request in &unit.requests {
+            time += Duration::from_millis(request.duration_ms.unwrap_or(0));
             suite.add_test_case(test_case(request, &unit.file));
         }
+        suite.set_time(time);
         junit.add_test_suite(suite);
     }
     junit.to_string().map_err(std::io::Error::other)
@@ -25,7 +28,13 @@ pub fn render(report: &RunReport) -> std::io::Result<String> {
 fn test_case(request: &RequestReport, file: &str) -> TestCase {
     let status = match request.outcome {
         Outcome::Passed => TestCaseStatus::success(),
-        Outcome::Skipped => TestCaseStatus::skipped(),
+        Outcome::Skipped => {
+            let mut status = TestCaseStatus::skipped();
+            if let Some(reason) = &request.skip_reason {
+                status.set_message(reason.clone());
+            }
+            status
+        }
         Outcome::Failed => {
             let problems = problems(request);
             let mut status = TestCaseStatus::non_success(if request.errors.is_empty() {
@@ -44,12 +53,19 @@ fn test_case(request: &RequestReport, file: &str) -> TestCase {
     if let Some(ms) = request.duration_ms {
         case.set_time(Duration::from_millis(ms));
     }
-    let line = match (&request.url, request.status) {
+    let mut out = match (&request.url, request.status) {
         (Some(url), Some(status)) => format!("{} {url} → {status}", request.method),
         (Some(url), None) => format!("{} {url}", request.method),
-        _ => request.method.clone(),
+        // never sent: no request line to show
+        _ => String::new(),
     };
-    case.set_system_out(line);
+    if let Some(by) = &request.pulled_in_by {
+        out.push_str(&format!("\n(run for `{by}`, which needs its captures)"));
+    }
+    let out = out.trim_start();
+    if !out.is_empty() {
+        case.set_system_out(out);
+    }
     case
 }
 

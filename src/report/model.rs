@@ -91,16 +91,21 @@ pub struct UnitReport {
     /// 1-based data row or iteration for data-driven and iterated runs; null otherwise.
     #[schemars(range(min = 1))]
     pub iteration: Option<usize>,
+    /// How the unit is told apart in output: `[row 3]` for a data row, `[iteration 3]` for
+    /// `--iterations`; null for a plain run.
+    #[serde(default)]
+    pub label: Option<String>,
     /// The requests in order.
     pub requests: Vec<RequestReport>,
 }
 
 impl UnitReport {
-    /// `name` or `name [row 3]`.
+    /// `name`, `name [row 3]` or `name [iteration 3]`.
     pub fn label(&self) -> String {
-        match self.iteration {
-            Some(i) => format!("{} [row {i}]", self.collection),
-            None => self.collection.clone(),
+        match (&self.label, self.iteration) {
+            (Some(label), _) => format!("{} {label}", self.collection),
+            (None, Some(i)) => format!("{} [row {i}]", self.collection),
+            (None, None) => self.collection.clone(),
         }
     }
 }
@@ -280,6 +285,7 @@ fn unit_report(result: &CollectionResult) -> UnitReport {
         collection: result.name.clone(),
         file: result.path.display().to_string(),
         iteration: result.iteration,
+        label: result.label.clone(),
         requests: result.requests.iter().map(request_report).collect(),
     }
 }

@@ -21,7 +21,10 @@ pub fn render(report: &RunReport) -> String {
                 let _ = writeln!(out, "ok {n} {name}");
             }
             Outcome::Skipped => {
-                let _ = writeln!(out, "ok {n} {name} # SKIP");
+                let reason = request.skip_reason.as_deref().unwrap_or_default();
+                let reason = reason.replace('#', "\\#").replace('\n', " ");
+                let line = format!("ok {n} {name} # SKIP {reason}");
+                let _ = writeln!(out, "{}", line.trim_end());
             }
             Outcome::Failed => {
                 let _ = writeln!(out, "not ok {n} {name}");

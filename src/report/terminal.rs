@@ -150,7 +150,11 @@ fn write_request_line(out: &mut String, result: &RequestResult, name_width: usiz
         (None, _) => {}
     }
     if result.retries > 0 {
-        let noun = if result.retries == 1 { "retry" } else { "retries" };
+        let noun = if result.retries == 1 {
+            "retry"
+        } else {
+            "retries"
+        };
         let _ = write!(out, "  {WARN}after {} {noun}{WARN:#}", result.retries);
     }
     if let Some(by) = &result.pulled_in_by {

@@ -3,6 +3,7 @@
 
 mod attempts;
 pub mod authorize;
+mod paginate;
 pub mod render;
 pub mod result;
 pub mod select;
@@ -13,9 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::auth::TokenCache;
+use crate::check::snapshot::SnapshotSettings;
 use crate::check::{self, CheckContext, ResponseView};
 use crate::http::{HttpClient, HttpError, HttpErrorKind, HttpRequest};
-use crate::model::{Collection, Request, Subject};
+use crate::model::{Collection, Phase, Request, Subject};
 use crate::template::{TemplateError, Tpl};
 use attempts::{Attempt, send_until_done};
 use authorize::Credentials;
@@ -140,6 +142,8 @@ pub struct Shared {
     pub run_start: std::time::Instant,
     /// Bail and interrupt.
     pub stop: Arc<Stop>,
+    /// `--update-snapshots`.
+    pub update_snapshots: bool,
 }
 
 /// What sends a unit's requests: its client and the run's shared state.
@@ -154,7 +158,7 @@ pub struct Transport {
     pub stop: Arc<Stop>,
 }
 
-/// Runs a unit's requests in order.
+/// Runs a unit's requests in order: setup, the requests, then teardown — always.
 pub async fn run_unit(
     unit: Unit,
     shared: &Shared,
@@ -162,19 +166,13 @@ pub async fn run_unit(
 ) -> CollectionResult {
     let Unit {
         collection,
-        mut vars,
+        vars,
         selection,
         iteration,
         label,
         client,
         max_retries,
     } = unit;
-    let transport = &Transport {
-        client,
-        tokens: shared.tokens.clone(),
-        run_start: shared.run_start,
-        stop: shared.stop.clone(),
-    };
     let mut result = CollectionResult {
         name: collection.name.clone(),
         path: collection.path.clone(),
@@ -183,50 +181,182 @@ pub async fn run_unit(
         name_width: collection
             .requests
             .iter()
-            .map(|r| r.path.chars().count())
+            .map(|r| r.path.chars().count() + if r.for_each.is_some() { 8 } else { 0 })
             .max()
             .unwrap_or(0),
         requests: Vec::with_capacity(collection.requests.len()),
     };
     observer.unit_started(&result.info());
-    // capture name → request that failed before making it, to explain later undefined variables
-    let mut missing_captures: HashMap<String, String> = HashMap::new();
+    let snapshots = SnapshotSettings {
+        dir: collection.dir.clone(),
+        collection: collection
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        update: shared.update_snapshots,
+    };
+    let transport = Transport {
+        client: client.clone(),
+        tokens: shared.tokens.clone(),
+        run_start: shared.run_start,
+        stop: shared.stop.clone(),
+    };
+    // teardown must finish even after Ctrl-C: its requests are not cancelled by the first one
+    let teardown_transport = Transport {
+        client,
+        tokens: shared.tokens.clone(),
+        run_start: shared.run_start,
+        stop: Arc::new(Stop::default()),
+    };
+    let mut state = UnitState {
+        collection: &collection,
+        vars,
+        missing_captures: HashMap::new(),
+        max_retries,
+        snapshots: &snapshots,
+        setup_failed: None,
+    };
     for (request, selected) in collection.requests.iter().zip(selection.iter()) {
-        let skip_reason = match (transport.stop.reason(), selected) {
-            (Some(reason), _) => Some(reason.to_string()),
-            (None, Selection::Excluded) => Some("not selected".to_string()),
-            (None, _) => condition_skip(&collection, request, &mut vars),
+        let (transport, skip_reason) = match request.phase {
+            Phase::Teardown => (&teardown_transport, None),
+            Phase::Setup => (&transport, transport.stop.reason().map(String::from)),
+            Phase::Main => (
+                &transport,
+                state.main_skip_reason(transport.stop.reason(), selected),
+            ),
         };
-        let request_result = match skip_reason {
-            Some(reason) => skipped(request, reason),
-            None => {
-                let state = RequestState {
-                    collection: &collection,
-                    vars: &mut vars,
-                    missing_captures: &missing_captures,
-                    max_retries,
-                };
-                let mut r = run_request(request, state, transport).await;
-                if let Selection::PulledIn { by } = selected {
-                    r.notes
-                        .insert(0, format!("run because `{by}` needs what it captures"));
-                    r.pulled_in_by = Some(by.clone());
+        let skip_reason =
+            skip_reason.or_else(|| condition_skip(&collection, request, &mut state.vars));
+        let results = match skip_reason {
+            Some(reason) => vec![skipped(request, reason)],
+            None => state.run(request, selected, transport).await,
+        };
+        for request_result in results {
+            if request_result.outcome == Outcome::Failed {
+                state.failed(request);
+                if request.phase == Phase::Setup {
+                    state
+                        .setup_failed
+                        .get_or_insert_with(|| request.path.clone());
                 }
-                r
-            }
-        };
-        if request_result.outcome == Outcome::Failed {
-            for capture in &request.captures {
-                if !vars.contains(&capture.name) {
-                    missing_captures.insert(capture.name.clone(), request.path.clone());
+                if request.phase != Phase::Teardown {
+                    transport.stop.failed();
                 }
             }
-            transport.stop.failed();
+            observer.request_finished(&request_result);
+            result.requests.push(request_result);
         }
-        observer.request_finished(&request_result);
-        result.requests.push(request_result);
     }
     result
+}
+
+/// What the requests of one unit share as it runs.
+struct UnitState<'a> {
+    collection: &'a Collection,
+    vars: Vars,
+    /// capture name → request that failed before making it, to explain later undefined variables
+    missing_captures: HashMap<String, String>,
+    max_retries: u32,
+    snapshots: &'a SnapshotSettings,
+    setup_failed: Option<String>,
+}
+
+impl UnitState<'_> {
+    /// Why a main request does not run: a stop, a failed setup, or the selection.
+    fn main_skip_reason(&self, stop: Option<&str>, selected: &Selection) -> Option<String> {
+        if let Some(reason) = stop {
+            return Some(reason.to_string());
+        }
+        if let Some(setup) = &self.setup_failed {
+            return Some(format!("setup request `{setup}` failed"));
+        }
+        (*selected == Selection::Excluded).then(|| "not selected".to_string())
+    }
+
+    fn failed(&mut self, request: &Request) {
+        for capture in &request.captures {
+            if !self.vars.contains(&capture.name) {
+                self.missing_captures
+                    .insert(capture.name.clone(), request.path.clone());
+            }
+        }
+    }
+
+    /// The request once, or once per element of its `for_each` list.
+    async fn run(
+        &mut self,
+        request: &Request,
+        selected: &Selection,
+        transport: &Transport,
+    ) -> Vec<RequestResult> {
+        let Some(for_each) = &request.for_each else {
+            let mut result = self.run_once(request, transport).await;
+            if let Selection::PulledIn { by } = selected {
+                result.pulled_in_by = Some(by.clone());
+            }
+            return vec![result];
+        };
+        let items = match self.for_each_items(request, &for_each.items) {
+            Ok(items) => items,
+            Err(failure) => {
+                let mut result = skipped(request, String::new());
+                result.skip_reason = None;
+                result.outcome = Outcome::Failed;
+                result.failures.push(failure);
+                return vec![result];
+            }
+        };
+        if items.is_empty() {
+            return vec![skipped(request, "for_each: the list is empty".into())];
+        }
+        let count = items.len();
+        let mut results = Vec::with_capacity(count);
+        for (i, item) in items.iter().enumerate() {
+            if transport.stop.reason().is_some() && request.phase != Phase::Teardown {
+                break;
+            }
+            self.vars.set(&for_each.var, item);
+            let mut result = self.run_once(request, transport).await;
+            result.name = format!("{} [{}/{count}]", request.path, i + 1);
+            results.push(result);
+        }
+        self.vars.unset(&for_each.var);
+        results
+    }
+
+    fn for_each_items(
+        &mut self,
+        request: &Request,
+        items: &Tpl,
+    ) -> Result<Vec<serde_json::Value>, Failure> {
+        let ctx = self
+            .vars
+            .context_for(self.collection, request.scope)
+            .map_err(|e| template_failure(e, &self.missing_captures))?;
+        let value = self
+            .collection
+            .templates
+            .render_value(&crate::template::TValue::Str(items.clone()), &ctx)
+            .map_err(|e| template_failure(e, &self.missing_captures))?;
+        // a JSONPath capture of one node is the node itself: a single item, not a list
+        Ok(match value {
+            serde_json::Value::Array(items) => items,
+            serde_json::Value::Null => Vec::new(),
+            single => vec![single],
+        })
+    }
+
+    async fn run_once(&mut self, request: &Request, transport: &Transport) -> RequestResult {
+        let state = RequestState {
+            collection: self.collection,
+            vars: &mut self.vars,
+            missing_captures: &self.missing_captures,
+            max_retries: self.max_retries,
+            snapshots: self.snapshots,
+        };
+        run_request(request, state, transport).await
+    }
 }
 
 /// `when:` false or `skip_if:` true: why the request is skipped.
@@ -293,6 +423,7 @@ struct RequestState<'a> {
     vars: &'a mut Vars,
     missing_captures: &'a HashMap<String, String>,
     max_retries: u32,
+    snapshots: &'a SnapshotSettings,
 }
 
 /// One request, in this order: render → authorize → send (once more with a fresh token
@@ -307,6 +438,7 @@ async fn run_request(
         vars,
         missing_captures,
         max_retries,
+        snapshots,
     } = state;
     let mut result = skipped(request, String::new());
     result.skip_reason = None;
@@ -399,7 +531,22 @@ async fn run_request(
         token,
         max_retries,
     };
-    let sent = send_until_done(attempt, vars, transport, &mut result).await;
+    let mut sent = send_until_done(attempt, vars, transport, &mut result).await;
+    let mut pages = 1;
+    if let (Ok(first), Some(paginate)) = (&sent, &request.paginate)
+        && (200..300).contains(&first.status)
+    {
+        let first = sent.expect("matched Ok above");
+        sent = paginate::follow(first, &http_request, paginate, transport)
+            .await
+            .map(|paged| {
+                pages = paged.pages;
+                paged.response
+            });
+        if pages > 1 {
+            result.notes.push(format!("followed {} pages", pages));
+        }
+    }
     result.request = Some(http_request);
     let response = match sent {
         Ok(response) => response,
@@ -415,7 +562,7 @@ async fn run_request(
     {
         crate::secrets::add_header_value(value);
     }
-    let view = ResponseView::new(&response);
+    let view = ResponseView::new(&response).with_pages(pages);
     for capture in &request.captures {
         match check::eval_capture(capture, &view) {
             Ok(value) => {
@@ -448,6 +595,8 @@ async fn run_request(
     let check_cx = CheckContext {
         templates: &collection.templates,
         vars: &check_vars,
+        snapshots: Some(snapshots),
+        request_path: &request.path,
     };
     for assertion in &request.assertions {
         result

@@ -107,6 +107,13 @@ impl Vars {
         }
     }
 
+    /// Removes a variable set for a loop.
+    pub fn unset(&mut self, name: &str) {
+        self.values.remove(name);
+        self.fixed.remove(name);
+        self.context = None;
+    }
+
     /// Whether a variable has a value.
     pub fn contains(&self, name: &str) -> bool {
         self.values.contains_key(name)

@@ -6,10 +6,12 @@
 
 pub mod forms;
 pub mod microsoft;
+pub mod net;
 pub mod project;
 pub mod server;
+pub mod unreliable;
 
 pub use forms::parse_urlencoded;
 pub use microsoft::{CLIENT_SECRET, CRONUS_ID, CUSTOMER_ETAG, token_for};
-pub use project::{Outcome, Project, contains_word, dedent, run};
-pub use server::TestServer;
+pub use project::{Outcome, Project, contains_word, dedent, files_under, run};
+pub use server::{SESSION_TOKEN, TestServer};

@@ -32,6 +32,26 @@ impl Project {
         self
     }
 
+    /// Copies `tests/fixtures/NAME` to `rel_path` in the project (creating folders).
+    pub fn fixture(&self, name: &str, rel_path: &str) -> &Project {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let to = self.dir.path().join(rel_path);
+        std::fs::create_dir_all(to.parent().unwrap()).expect("create folders");
+        std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+        self
+    }
+
+    /// Every file under the project, as paths relative to it, sorted.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut files = files_under(self.dir.path());
+        for file in &mut files {
+            *file = file.strip_prefix(self.dir.path()).unwrap().to_path_buf();
+        }
+        files
+    }
+
     /// The text of a file written with `file`.
     pub fn read(&self, rel_path: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(rel_path)).expect("read file")
@@ -63,6 +83,29 @@ impl Project {
             .timeout(Duration::from_secs(60));
         cmd
     }
+}
+
+/// Every file under `dir` (recursively, not following symlinks), sorted; empty if none.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 /// Removes a leading empty line and the indentation common to all non-empty lines.

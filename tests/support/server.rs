@@ -5,23 +5,26 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
+use axum::{Extension, Router};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::forms::{content_type, form_fields, parse_urlencoded};
-use super::microsoft::{bc_customers, bc_entity, strict_token, token};
+use super::microsoft::{Issuer, bc_customers, bc_entity, strict_token, token};
 
 /// Body of `GET /text`.
 pub const TEXT_BODY: &str = r#"order "number":"10042" ok"#;
+
+/// The session token `GET /session` hands out (long, with characters encodings change).
+pub const SESSION_TOKEN: &str = r#"sess+9f/8e@7d!6c"b\x"#;
 
 /// One request as the server received it.
 #[derive(Clone, Debug)]
@@ -33,6 +36,10 @@ pub struct Recorded {
     /// Header names in lowercase; repeated headers joined with ", ".
     pub headers: BTreeMap<String, String>,
     pub body: String,
+    /// When the server received it (the server's clock, for measuring waits between requests).
+    pub at: Instant,
+    /// The status the server answered with (0 while the answer is not complete).
+    pub status: u16,
 }
 
 impl Recorded {
@@ -68,6 +75,7 @@ type Log = Arc<Mutex<Vec<Recorded>>>;
 pub struct TestServer {
     addr: SocketAddr,
     log: Log,
+    issuer: Arc<Issuer>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -80,7 +88,8 @@ impl TestServer {
             .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
         let log = Log::default();
-        let app = router(log.clone());
+        let issuer = Arc::new(Issuer::default());
+        let app = router(log.clone(), issuer.clone());
         let (shutdown, stop) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -100,6 +109,7 @@ impl TestServer {
         TestServer {
             addr,
             log,
+            issuer,
             shutdown: Some(shutdown),
             thread: Some(thread),
         }
@@ -118,6 +128,20 @@ impl TestServer {
     /// How many requests arrived for exactly this path (query not included).
     pub fn hits(&self, path: &str) -> usize {
         self.received(path).len()
+    }
+
+    /// The access tokens the token endpoint issued, oldest first.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.issuer.issued().into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// The access tokens issued to `client_id`, oldest first.
+    pub fn tokens_issued_to(&self, client_id: &str) -> Vec<String> {
+        let issued = self.issuer.issued().into_iter();
+        issued
+            .filter(|(c, _)| c == client_id)
+            .map(|(_, t)| t)
+            .collect()
     }
 
     /// How many requests arrived at all.
@@ -163,7 +187,7 @@ impl Drop for TestServer {
     }
 }
 
-fn router(log: Log) -> Router {
+fn router(log: Log, issuer: Arc<Issuer>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/strict/{tenant}/oauth2/v2.0/token", post(strict_token))
@@ -173,11 +197,15 @@ fn router(log: Log) -> Router {
             get(bc_customers),
         )
         .route("/echo", any(echo))
+        .route("/mirror", any(mirror))
+        .route("/session", get(session))
         .route("/text", get(text))
         .route("/status/{code}", get(status))
         .route("/slow/{ms}", get(slow))
         .route("/big-json", get(big_json_route))
+        .merge(super::unreliable::routes())
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such test route") })
+        .layer(Extension(issuer))
         .layer(middleware::from_fn_with_state(log, record))
 }
 
@@ -198,15 +226,24 @@ async fn record(State(log): State<Log>, request: Request, next: Next) -> Respons
             })
             .or_insert(value);
     }
-    log.lock().unwrap().push(Recorded {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().unwrap_or("").to_string(),
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    });
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let index = {
+        let mut log = log.lock().unwrap();
+        log.push(Recorded {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+            query: parts.uri.query().unwrap_or("").to_string(),
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            at: Instant::now(),
+            status: 0,
+        });
+        log.len() - 1
+    };
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    log.lock().unwrap()[index].status = response.status().as_u16();
+    response
 }
 
 /// Echoes the request as JSON: method, path, raw query, decoded args, lowercase headers, body
@@ -233,6 +270,25 @@ async fn echo(request: Request) -> Response {
         "json": serde_json::from_slice::<Value>(&bytes).ok(),
         "form": form_fields(content_type(&parts.headers), &bytes, true),
     });
+    json_response(StatusCode::OK, &body, "application/json")
+}
+
+/// `echo`, and every request header `NAME` sent back as response header `x-mirror-NAME`.
+async fn mirror(request: Request) -> Response {
+    let sent = request.headers().clone();
+    let mut response = echo(request).await;
+    for (name, value) in &sent {
+        let mirrored = format!("x-mirror-{}", name.as_str());
+        if let Ok(mirrored) = header::HeaderName::from_bytes(mirrored.as_bytes()) {
+            response.headers_mut().append(mirrored, value.clone());
+        }
+    }
+    response
+}
+
+/// `{"session_token": SESSION_TOKEN, "user": "alice"}`.
+async fn session() -> Response {
+    let body = json!({"session_token": SESSION_TOKEN, "user": "alice"});
     json_response(StatusCode::OK, &body, "application/json")
 }
 
