@@ -179,9 +179,16 @@ fn write_problems(out: &mut String, result: &RequestResult) {
         write_failure(&mut text, failure);
         problems.push((place, text));
     }
-    for check in result.failed_checks() {
+    for check in &result.checks {
         let mut text = String::new();
-        write_assert_failure(&mut text, check);
+        if !check.passed {
+            write_assert_failure(&mut text, check);
+        } else if !check.message.is_empty() {
+            // a check that held but has something to say: a snapshot written
+            let _ = writeln!(text, "    {WARN}✎{WARN:#} {}", check.message);
+        } else {
+            continue;
+        }
         problems.push(((check.location.line, check.location.col), text));
     }
     problems.sort_by_key(|(place, _)| *place);
