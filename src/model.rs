@@ -100,6 +100,8 @@ pub struct Scope {
     pub parent: Option<usize>,
     /// Defaults for the group's requests: above collection vars, below environment and `--var`.
     pub vars: Vec<(String, TValue)>,
+    /// `with:` parameters of an include: above environment and `--var`, below captures.
+    pub params: Vec<(String, TValue)>,
 }
 
 /// How a request authenticates.

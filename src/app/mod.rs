@@ -141,12 +141,12 @@ pub(crate) fn load_plan(
         if let Some(name) = &input.env {
             let found = environment::find(name, &file).map_err(|e| vec![e]);
             match found.and_then(|path| Ok((environment::load(&path)?, path))) {
-                Ok((env, path)) => layers.push(VarLayer {
+                Ok((files, path)) => layers.extend(files.into_iter().map(|env| VarLayer {
                     origin: path.display().to_string(),
                     vars: env.vars,
                     templates: env.templates,
                     overrides_groups: true,
-                }),
+                })),
                 Err(mut e) => {
                     errors.append(&mut e);
                     continue;

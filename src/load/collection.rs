@@ -22,6 +22,8 @@ use crate::template::{TValue, Tpl};
 const COLLECTION_FIELDS: &[&str] = &[
     "name", "vars", "auth", "settings", "setup", "requests", "teardown",
 ];
+const INCLUDE_FIELDS: &[&str] = &["include", "with", "name"];
+const INCLUDED_FILE_FIELDS: &[&str] = &["name", "vars", "auth", "requests"];
 const SNAPSHOT_FIELDS: &[&str] = &["file", "ignore", "headers"];
 const PAGINATE_FIELDS: &[&str] = &["next", "items", "max_pages"];
 const SETTINGS_FIELDS: &[&str] = &[
@@ -172,10 +174,16 @@ fn read_items(
     first_seen: &mut HashMap<String, u32>,
 ) {
     for item in r.seq(list, "requests").unwrap_or_default() {
-        let is_group = matches!(&item.kind, NodeKind::Map(entries)
-            if entries.iter().any(|(k, _)| k.scalar_text().as_deref() == Some("group")));
-        if is_group {
+        let has_key = |key: &str| {
+            matches!(&item.kind, NodeKind::Map(entries)
+                if entries.iter().any(|(k, _)| k.scalar_text().as_deref() == Some(key)))
+        };
+        if has_key("group") {
             read_group(r, item, inherited, parts, first_seen);
+            continue;
+        }
+        if has_key("include") {
+            read_include(r, item, inherited, parts, first_seen);
             continue;
         }
         let Some(request) = read_request(r, item, inherited) else {
@@ -197,6 +205,104 @@ fn read_items(
                 parts.requests.push(request);
             }
         }
+    }
+}
+
+/// `{ include: path, with: {...}, name: prefix }`: the file's requests in place, as a group
+/// named after the file, its `vars` as defaults and `with` as parameters that win.
+fn read_include(
+    r: &mut Reader,
+    node: &Node,
+    inherited: &Inherited,
+    parts: &mut CollectionParts,
+    first_seen: &mut HashMap<String, u32>,
+) {
+    let Some(fields) = r.fields(node, "an include", INCLUDE_FIELDS) else {
+        return;
+    };
+    let Some((path_node, relative)) = fields
+        .get("include")
+        .and_then(|n| Some((n, r.string(n, "include")?)))
+    else {
+        return;
+    };
+    let path = r.dir().join(&relative);
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+    let in_stack = r
+        .stack
+        .iter()
+        .any(|p| p.canonicalize().unwrap_or_else(|_| p.clone()) == canonical);
+    if in_stack {
+        let mut cycle: Vec<String> = r.stack.iter().map(|p| p.display().to_string()).collect();
+        cycle.push(path.display().to_string());
+        r.error(path_node.pos, LoadErrorKind::Invalid(format!("include cycle: {}", cycle.join(" → "))));
+        return;
+    }
+    let text = match crate::load::read_text(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            r.error(path_node.pos, *e.kind);
+            return;
+        }
+    };
+    let file: Arc<std::path::Path> = Arc::from(path.as_path());
+    let root = match crate::load::parse_yaml(&file, &text) {
+        Ok(root) => root,
+        Err(e) => {
+            r.errors.push(e);
+            return;
+        }
+    };
+    let name = match fields.get("name") {
+        Some(n) => r.string(n, "name"),
+        None => path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+    }
+    .unwrap_or_default();
+    let params = fields
+        .get("with")
+        .map(|w| r.tvalue_map(w, "with"))
+        .unwrap_or_default();
+    let rebase = r.rebase().join(std::path::Path::new(&relative).parent().unwrap_or(std::path::Path::new("")));
+    let mut sub = r.included(file, &text, rebase);
+    read_included_file(&mut sub, &root, &name, params, inherited, parts, first_seen);
+    r.absorb(sub);
+}
+
+/// The body of an included file: `name`, `vars`, `auth`, `requests` (no setup/teardown).
+fn read_included_file(
+    r: &mut Reader,
+    root: &Node,
+    name: &str,
+    params: Vec<(String, TValue)>,
+    inherited: &Inherited,
+    parts: &mut CollectionParts,
+    first_seen: &mut HashMap<String, u32>,
+) {
+    let Some(fields) = r.fields(root, "an included file", INCLUDED_FILE_FIELDS) else {
+        return;
+    };
+    let vars = fields
+        .get("vars")
+        .map(|v| r.tvalue_map(v, "vars"))
+        .unwrap_or_default();
+    parts.scopes.push(Scope {
+        parent: Some(inherited.scope),
+        vars,
+        params,
+    });
+    let auth = match fields.get("auth") {
+        Some(a) => read_auth(r, a).unwrap_or_else(|| inherited.auth.clone()),
+        None => inherited.auth.clone(),
+    };
+    let inner = Inherited {
+        prefix: format!("{}{name}/", inherited.prefix),
+        scope: parts.scopes.len() - 1,
+        auth,
+        ..inherited.clone()
+    };
+    match fields.get("requests") {
+        Some(list) => read_items(r, list, &inner, parts, first_seen),
+        None => r.error(root.pos, LoadErrorKind::MissingField("requests")),
     }
 }
 
@@ -223,6 +329,7 @@ fn read_group(
         parts.scopes.push(Scope {
             parent: Some(inherited.scope),
             vars,
+            params: Vec::new(),
         });
         parts.scopes.len() - 1
     };
@@ -732,9 +839,16 @@ fn read_oauth2(r: &mut Reader, node: &Node) -> Option<OAuth2> {
     let client_assertion = match fields.get("client_assertion") {
         Some(v) => {
             let cert_fields = r.fields(v, "auth.oauth2.client_assertion", &["cert", "key"])?;
+            let file = |r: &mut Reader, key: &'static str| match cert_fields.get(key) {
+                Some(n) => r.file_tpl(n, &format!("auth.oauth2.client_assertion.{key}")),
+                None => {
+                    r.error(v.pos, LoadErrorKind::MissingField(key));
+                    None
+                }
+            };
             Some(ClientAssertion {
-                cert: required_tpl(r, &cert_fields, v, "cert", "auth.oauth2.client_assertion")?,
-                key: required_tpl(r, &cert_fields, v, "key", "auth.oauth2.client_assertion")?,
+                cert: file(r, "cert")?,
+                key: file(r, "key")?,
             })
         }
         None => None,
@@ -817,7 +931,7 @@ fn read_multipart(r: &mut Reader, node: &Node) -> Vec<(String, Part)> {
                 continue;
             };
             match fields.get("file") {
-                Some(path) => match r.tpl(path, &format!("{what}.file")) {
+                Some(path) => match r.file_tpl(path, &format!("{what}.file")) {
                     Some(path) => Part::File(path),
                     None => continue,
                 },

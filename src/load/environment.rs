@@ -75,20 +75,83 @@ fn environments_in(folder: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Reads an environment file: a flat map of variables whose values may be templates.
-pub fn load(path: &Path) -> Result<VarFile, Vec<LoadError>> {
+/// Reads an environment file and the ones it `extends:`, base first: each a layer whose
+/// values override the one before.
+pub fn load(path: &Path) -> Result<Vec<VarFile>, Vec<LoadError>> {
+    let mut chain = Vec::new();
+    let mut seen: Vec<std::path::PathBuf> = Vec::new();
+    let mut next = Some(path.to_path_buf());
+    while let Some(current) = next.take() {
+        let canonical = current.canonicalize().unwrap_or_else(|_| current.clone());
+        if seen.contains(&canonical) {
+            let cycle: Vec<String> = chain
+                .iter()
+                .map(|(p, _): &(std::path::PathBuf, VarFile)| p.display().to_string())
+                .chain(std::iter::once(current.display().to_string()))
+                .collect();
+            return Err(vec![LoadError::general(LoadErrorKind::Invalid(format!(
+                "environments extend each other in a cycle: {}",
+                cycle.join(" → ")
+            )))]);
+        }
+        seen.push(canonical);
+        let (file, extends) = load_one(&current)?;
+        chain.push((current, file));
+        next = extends;
+    }
+    Ok(chain.into_iter().rev().map(|(_, f)| f).collect())
+}
+
+/// One environment file, and the base it extends.
+fn load_one(path: &Path) -> Result<(VarFile, Option<std::path::PathBuf>), Vec<LoadError>> {
     let text = read_text(path).map_err(|e| vec![e])?;
     let file: Arc<Path> = Arc::from(path);
     let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
     let mut r = Reader::new(file, &text);
+    let mut extends = None;
     let vars = if matches!(root.kind, crate::load::yaml::NodeKind::Null) {
         Vec::new()
     } else {
-        r.tvalue_map(&root, "the environment")
+        let mut vars = r.tvalue_map(&root, "vars");
+        if let Some(index) = vars.iter().position(|(k, _)| k == "extends") {
+            let (_, base) = vars.remove(index);
+            extends = base_path(&mut r, path, &root, &base);
+        }
+        vars
     };
     let templates = finish(&mut r)?;
-    Ok(VarFile {
-        vars,
-        templates: Arc::new(templates),
-    })
+    Ok((
+        VarFile {
+            vars,
+            templates: Arc::new(templates),
+        },
+        extends,
+    ))
+}
+
+/// `extends: base` → `base.yaml`/`.yml` beside the file, or a path relative to it.
+fn base_path(r: &mut Reader, path: &Path, root: &crate::load::yaml::Node, base: &crate::template::TValue) -> Option<std::path::PathBuf> {
+    let pos = match &root.kind {
+        crate::load::yaml::NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.scalar_text().as_deref() == Some("extends"))
+            .map_or(root.pos, |(_, v)| v.pos),
+        _ => root.pos,
+    };
+    let crate::template::TValue::Str(crate::template::Tpl::Lit(name)) = base else {
+        r.error(pos, LoadErrorKind::Invalid("`extends` takes the name of another environment".into()));
+        return None;
+    };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let candidates = [dir.join(name), dir.join(format!("{name}.yaml")), dir.join(format!("{name}.yml"))];
+    match candidates.iter().find(|c| c.is_file()) {
+        Some(found) => Some(found.clone()),
+        None => {
+            r.error(
+                pos,
+                LoadErrorKind::Invalid(format!("`extends: {name}`: no {name}.yaml beside {}", path.display())),
+            );
+            None
+        }
+    }
 }

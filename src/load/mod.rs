@@ -245,7 +245,21 @@ pub fn finish(r: &mut Reader) -> Result<crate::template::Templates, Vec<LoadErro
         }
     }
     if !errors.is_empty() {
-        errors.sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.col)));
+        // by file (in the order files were met), then by place in the file
+        let mut files: Vec<Arc<Path>> = Vec::new();
+        for e in &errors {
+            if let Some(l) = &e.location
+                && !files.contains(&l.file)
+            {
+                files.push(l.file.clone());
+            }
+        }
+        errors.sort_by_key(|e| {
+            e.location.as_ref().map(|l| {
+                let file = files.iter().position(|f| *f == l.file).unwrap_or(0);
+                (file, l.line, l.col)
+            })
+        });
         return Err(errors);
     }
     compiled.map_err(|_| errors)

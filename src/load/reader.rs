@@ -14,6 +14,11 @@ use crate::template::{TValue, TemplateBuilder, Tpl};
 pub struct Reader<'t> {
     file: Arc<Path>,
     text: &'t str,
+    /// For an included file: its folder relative to the collection's, so the relative file
+    /// paths it names still resolve against the collection at run time.
+    rebase: std::path::PathBuf,
+    /// Files being read, outermost first (include cycle detection).
+    pub stack: Vec<std::path::PathBuf>,
     /// Every problem found so far, in file order of discovery.
     pub errors: Vec<LoadError>,
     /// Templates seen so far, compiled after the whole file is read.
@@ -47,11 +52,51 @@ impl<'t> Reader<'t> {
     /// A reader for one file's text.
     pub fn new(file: Arc<Path>, text: &'t str) -> Self {
         Reader {
+            stack: vec![file.to_path_buf()],
             file,
             text,
+            rebase: std::path::PathBuf::new(),
             errors: Vec::new(),
             templates: TemplateBuilder::default(),
         }
+    }
+
+    /// A reader for a file included by this one: it shares templates and collects errors
+    /// with its own positions; call `absorb` when done.
+    pub fn included<'u>(&mut self, file: Arc<Path>, text: &'u str, rebase: std::path::PathBuf) -> Reader<'u> {
+        let mut stack = self.stack.clone();
+        stack.push(file.to_path_buf());
+        Reader {
+            file,
+            text,
+            rebase,
+            stack,
+            errors: Vec::new(),
+            templates: std::mem::take(&mut self.templates),
+        }
+    }
+
+    /// Takes back the templates and errors of an included file's reader.
+    pub fn absorb(&mut self, included: Reader<'_>) {
+        self.templates = included.templates;
+        self.errors.extend(included.errors);
+    }
+
+    /// The rebase of this file (see `included`).
+    pub fn rebase(&self) -> &Path {
+        &self.rebase
+    }
+
+    /// A file path template as written here, made relative to the collection's folder.
+    pub fn file_tpl(&mut self, node: &Node, what: &str) -> Option<Tpl> {
+        let text = self.string(node, what)?;
+        let relative = std::path::Path::new(&text).is_relative();
+        let text = if relative && !crate::template::has_template_syntax(&text) {
+            self.rebase.join(&text).to_string_lossy().into_owned()
+        } else {
+            text
+        };
+        Some(self.templates.text(&text, self.location(node.pos), what))
     }
 
     /// The folder of the file (relative paths in it are resolved against it).

@@ -13,16 +13,19 @@ h1{font-size:1.4rem;margin:0 0 .3rem} h2{font-size:1.1rem;margin:1.6rem 0 .4rem}
 .summary span{display:inline-block;padding:.25rem .7rem;border-radius:1rem;margin-right:.4rem;font-weight:600}
 .passed{background:#dafbe1;color:#116329}.failed{background:#ffebe9;color:#a40e26}.skipped{background:#eef1f4;color:#59636e}
 .interrupted{background:#fff8c5;color:#7d4e00}
-table{border-collapse:collapse;width:100%}
+table{border-collapse:collapse;width:100%;table-layout:fixed}
+th.mark{width:1.6rem}th.status{width:4rem}th.num{width:4.5rem}
 td,th{padding:.3rem .5rem;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top}
 th{font-weight:600;color:#59636e}
 .mark-passed{color:#1a7f37}.mark-failed{color:#cf222e}.mark-skipped{color:#818b98}
-.axis{width:30%;min-width:12rem}
+.axis{width:30%}
 .bar{position:relative;height:.9rem;background:#f6f8fa}
 .bar i{position:absolute;top:0;bottom:0;border-radius:2px;min-width:2px}
 .bar i.passed{background:#4ac26b}.bar i.failed{background:#ff8182}.bar i.skipped{background:#d1d9e0}
 details{margin:.2rem 0} summary{cursor:pointer}
-pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:24rem;margin:.3rem 0;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
+pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:24rem;margin:.3rem 0;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;white-space:pre-wrap;overflow-wrap:anywhere}
+summary .meta{margin-left:.5rem}
+.problem,.meta{overflow-wrap:anywhere}
 .diff span{display:block;min-height:1.4em}.diff .add{color:#116329;background:#dafbe1}.diff .del{color:#a40e26;background:#ffebe9}
 .problem{color:#a40e26;margin:.15rem 0}.hint{color:#7d4e00}
 .num{text-align:right;white-space:nowrap}
@@ -83,7 +86,7 @@ fn write_unit(out: &mut String, unit: &UnitReport, end: u64) {
     }
     let _ = write!(
         out,
-        "<h2>{} <small class=\"meta\">{} · {tally}</small></h2><table><tr><th></th><th>request</th><th>status</th><th class=\"num\">ms</th><th class=\"axis\">timeline <span class=\"meta\">0–{end} ms</span></th></tr>",
+        "<h2>{} <small class=\"meta\">{} · {tally}</small></h2><table><tr><th class=\"mark\"></th><th>request</th><th class=\"status\">status</th><th class=\"num\">ms</th><th class=\"axis\">timeline <span class=\"meta\">0–{end} ms</span></th></tr>",
         esc(&unit.label()),
         esc(&unit.file)
     );
@@ -114,7 +117,7 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
     };
     let _ = write!(
         out,
-        "<tr><td class=\"mark-{class}\">{mark}</td><td><details{}><summary><b>{}</b> {}</summary>",
+        "<tr><td class=\"mark-{class}\">{mark}</td><td><details{}><summary><b>{}</b> {}",
         if r.outcome == Outcome::Failed {
             " open"
         } else {
@@ -123,18 +126,20 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
         esc(&r.method),
         esc(&r.name)
     );
-    if let Some(url) = &r.url {
-        let _ = write!(out, "<div class=\"meta\">{}</div>", esc(url));
-    }
+    // why it was skipped, or pulled in, right on the row
     if let Some(reason) = &r.skip_reason {
-        let _ = write!(out, "<div class=\"meta\">skipped: {}</div>", esc(reason));
+        let _ = write!(out, "<span class=\"meta\">skipped: {}</span>", esc(reason));
     }
     if let Some(by) = &r.pulled_in_by {
         let _ = write!(
             out,
-            "<div class=\"meta\">run for <code>{}</code>, which needs its captures</div>",
+            "<span class=\"meta\">(run for <code>{}</code>, which needs its captures)</span>",
             esc(by)
         );
+    }
+    out.push_str("</summary>");
+    if let Some(url) = &r.url {
+        let _ = write!(out, "<div class=\"meta\">{}</div>", esc(url));
     }
     for error in &r.errors {
         let _ = write!(out, "<div class=\"problem\">{}</div>", esc(error));
@@ -202,7 +207,13 @@ fn write_message(out: &mut String, title: &str, m: &MessageReport) {
     }
     if !m.body.is_empty() {
         text.push('\n');
-        text.push_str(&m.body);
+        // JSON bodies indented, for reading; anything else as it came
+        let pretty = (m.body_bytes == m.body.len())
+            .then(|| serde_json::from_str::<serde_json::Value>(&m.body).ok())
+            .flatten()
+            .filter(|v| v.is_object() || v.is_array())
+            .and_then(|v| serde_json::to_string_pretty(&v).ok());
+        text.push_str(pretty.as_deref().unwrap_or(&m.body));
         if m.body_bytes > m.body.len() {
             let _ = write!(text, "\n… ({} bytes in all)", m.body_bytes);
         }

@@ -56,6 +56,8 @@ pub struct Vars {
     context: Option<Value>,
     /// Names set by layers that win over group vars, and by captures.
     fixed: HashSet<String>,
+    /// Names set by captures (they win over include parameters too).
+    captured: HashSet<String>,
 }
 
 impl Vars {
@@ -91,6 +93,7 @@ impl Vars {
         self.values
             .insert(name.to_string(), Value::from_serialize(value));
         self.fixed.insert(name.to_string());
+        self.captured.insert(name.to_string());
         self.pending.retain(|p| p.name != name);
         self.context = None;
         let waiting = std::mem::take(&mut self.pending);
@@ -111,6 +114,7 @@ impl Vars {
     pub fn unset(&mut self, name: &str) {
         self.values.remove(name);
         self.fixed.remove(name);
+        self.captured.remove(name);
         self.context = None;
     }
 
@@ -147,11 +151,12 @@ impl Vars {
         let mut values = self.values.clone();
         for index in chain.into_iter().rev() {
             let ctx = Value::from_iter(values.iter().map(|(k, v)| (k.clone(), v.clone())));
-            for (name, value) in &collection.scopes[index].vars {
-                if !self.fixed.contains(name) {
-                    let rendered = collection.templates.render_value(value, &ctx)?;
-                    values.insert(name.clone(), Value::from_serialize(&rendered));
-                }
+            let scope = &collection.scopes[index];
+            let defaults = scope.vars.iter().filter(|(name, _)| !self.fixed.contains(name));
+            let params = scope.params.iter().filter(|(name, _)| !self.captured.contains(name));
+            for (name, value) in defaults.chain(params) {
+                let rendered = collection.templates.render_value(value, &ctx)?;
+                values.insert(name.clone(), Value::from_serialize(&rendered));
             }
         }
         Ok(Value::from_iter(values))
