@@ -25,6 +25,18 @@ pub enum Command {
     Mock(MockArgs),
     /// Fetch the token a collection's `auth:` describes and show its claims.
     Token(TokenArgs),
+    /// Check collections without running them: everything the loader checks, plus variables.
+    Validate(ValidateArgs),
+    /// List the requests of collections.
+    List(ListArgs),
+    /// Create a new project: collections/, environments/, a sample collection.
+    Init(InitArgs),
+    /// Print the JSON Schema of a file format (for editors; also under schema/).
+    Schema {
+        /// Which format.
+        #[arg(value_enum)]
+        kind: SchemaKind,
+    },
     /// Work with JSON reports of earlier runs.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -119,6 +131,73 @@ pub struct NetworkArgs {
     /// Retries of throttled (429, 503) or reset requests (default 3).
     #[arg(long, value_name = "N")]
     pub max_retries: Option<u32>,
+}
+
+/// `runner validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Collection files (or folders of them).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Environment, variables and secrets (without -e, every environment found counts).
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// Text for people, JSON for editors and CI annotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// `FILE:LINE:COL: message` with the source line.
+    Text,
+    /// One JSON document with every diagnostic.
+    Json,
+}
+
+/// `runner list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Collection files (or folders of them).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Only requests with this tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+/// `runner init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to create the project (default: the current directory).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// What to start from.
+    #[arg(long, value_enum, default_value_t = InitTemplate::BusinessCentral)]
+    pub template: InitTemplate,
+}
+
+/// File formats with a JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    /// Collection files.
+    Collection,
+    /// Environment files.
+    Environment,
+}
+
+/// Starting points for `runner init`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitTemplate {
+    /// An Azure AD token and Business Central companies → customers.
+    BusinessCentral,
+    /// One request against a placeholder URL.
+    Blank,
 }
 
 /// `runner token`.

@@ -45,6 +45,8 @@ pub struct Collection {
     pub scopes: Vec<Scope>,
     /// Network settings of `settings:` (command-line flags win).
     pub settings: Settings,
+    /// Where each of `vars` is defined.
+    pub var_locations: Vec<(String, Location)>,
     /// The compiled templates every `Tpl` in this collection points into.
     pub templates: Arc<Templates>,
 }

@@ -184,7 +184,12 @@ impl TemplateBuilder {
                     }
                 },
             };
-            compiled.push((entry, source.field));
+            compiled.push(Entry {
+                compiled: entry,
+                field: source.field,
+                location: source.location,
+                source: source.text,
+            });
         }
         if errors.is_empty() {
             Ok(Templates { env, compiled })
@@ -216,6 +221,14 @@ fn whole_expression(text: &str) -> Option<&str> {
     (!nested).then_some(inner)
 }
 
+/// A compiled template and what it is for.
+struct Entry {
+    compiled: Compiled,
+    field: String,
+    location: Location,
+    source: String,
+}
+
 enum Compiled {
     Text(String),
     Expr(Expression<'static, 'static>),
@@ -224,7 +237,7 @@ enum Compiled {
 /// The compiled templates of one file.
 pub struct Templates {
     env: &'static Environment<'static>,
-    compiled: Vec<(Compiled, String)>,
+    compiled: Vec<Entry>,
 }
 
 impl fmt::Debug for Templates {
@@ -236,7 +249,7 @@ impl fmt::Debug for Templates {
 impl Templates {
     /// Evaluates a template to a typed value (text templates give strings).
     pub fn eval(&self, id: TemplateId, ctx: &Value) -> Result<Value, TemplateError> {
-        let (compiled, _) = &self.compiled[id.0 as usize];
+        let compiled = &self.compiled[id.0 as usize].compiled;
         let result = match compiled {
             Compiled::Text(name) => self
                 .env
@@ -309,7 +322,7 @@ impl Templates {
 
     /// Names of the variables a template reads that are not set inside it.
     pub fn variables(&self, id: TemplateId) -> Vec<String> {
-        let (compiled, _) = &self.compiled[id.0 as usize];
+        let compiled = &self.compiled[id.0 as usize].compiled;
         let names = match compiled {
             Compiled::Text(name) => self
                 .env
@@ -326,8 +339,19 @@ impl Templates {
         names
     }
 
-    fn field(&self, id: TemplateId) -> &str {
-        &self.compiled[id.0 as usize].1
+    /// Where the template is written.
+    pub fn location(&self, id: TemplateId) -> &Location {
+        &self.compiled[id.0 as usize].location
+    }
+
+    /// The template as written.
+    pub fn source(&self, id: TemplateId) -> &str {
+        &self.compiled[id.0 as usize].source
+    }
+
+    /// The field the template stands in (`url`, `headers.Authorization`).
+    pub fn field(&self, id: TemplateId) -> &str {
+        &self.compiled[id.0 as usize].field
     }
 
     fn error(&self, id: TemplateId, ctx: &Value, e: &minijinja::Error) -> TemplateError {

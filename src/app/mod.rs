@@ -1,9 +1,12 @@
 //! Orchestration, top to bottom: load everything → resolve variables → run → report → exit code.
 //! Every input problem is found before the first request is sent.
 
+mod init;
+mod list;
 mod merge;
 mod run;
 mod token;
+mod validate;
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -13,7 +16,7 @@ use std::sync::Arc;
 
 use crate::auth::TokenCache;
 use crate::auth::cache_file::CacheFile;
-use crate::cli::{Cli, Command, InputArgs, MockArgs, ReportCommand};
+use crate::cli::{Cli, Command, InputArgs, MockArgs, ReportCommand, SchemaKind};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
 use crate::mock::server::{self, LogEntry, LogMode};
 use crate::mock::spec::MockSpec;
@@ -46,6 +49,19 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run_files(args).await.into(),
         Command::Mock(args) => serve_mock(args).await.into(),
         Command::Token(args) => token::show(args).await.into(),
+        Command::Validate(args) => validate::validate(&args).into(),
+        Command::List(args) => list::list(&args).into(),
+        Command::Init(args) => init::init(&args).into(),
+        Command::Schema { kind } => {
+            print!(
+                "{}",
+                match kind {
+                    SchemaKind::Collection => crate::format::collection_schema(),
+                    SchemaKind::Environment => crate::format::environment_schema(),
+                }
+            );
+            ExitCode::SUCCESS
+        }
         Command::Report(ReportCommand::Merge(args)) => merge::merge(&args).into(),
     }
 }
@@ -222,7 +238,7 @@ pub(crate) fn literal_layer(
 }
 
 /// Files as given; a folder stands for its `*.yaml`/`*.yml` files in name order.
-fn expand_files(paths: &[PathBuf], errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
+pub(crate) fn expand_files(paths: &[PathBuf], errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for path in paths {
         if !path.is_dir() {

@@ -93,6 +93,25 @@ const OAUTH2_FIELDS: &[&str] = &[
     "client_assertion",
 ];
 
+/// The keys the loader accepts in each kind of map, for checking the JSON Schema against.
+pub fn accepted_keys() -> Vec<(&'static str, &'static [&'static str])> {
+    vec![
+        ("collection", COLLECTION_FIELDS),
+        ("group", GROUP_FIELDS),
+        ("include", INCLUDE_FIELDS),
+        ("request", REQUEST_FIELDS),
+        ("assert", ASSERT_FIELDS),
+        ("capture", CAPTURE_FIELDS),
+        ("oauth2", OAUTH2_FIELDS),
+        ("basic", BASIC_FIELDS),
+        ("settings", SETTINGS_FIELDS),
+        ("retry", RETRY_FIELDS),
+        ("paginate", PAGINATE_FIELDS),
+        ("snapshot", SNAPSHOT_FIELDS),
+        ("operators", crate::model::OPERATORS),
+    ]
+}
+
 /// The parts of a collection file, before templates are compiled.
 pub struct CollectionParts {
     /// `name:`, if given.
@@ -105,6 +124,8 @@ pub struct CollectionParts {
     pub scopes: Vec<Scope>,
     /// `settings:`.
     pub settings: Settings,
+    /// Where each collection variable is defined.
+    pub var_locations: Vec<(String, crate::model::Location)>,
 }
 
 /// What a request inherits from the groups around it.
@@ -126,6 +147,7 @@ pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
         requests: Vec::new(),
         scopes: vec![Scope::default()],
         settings: Settings::default(),
+        var_locations: Vec::new(),
     };
     let Some(fields) = r.fields(root, "the collection", COLLECTION_FIELDS) else {
         return parts;
@@ -136,6 +158,11 @@ pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
     }
     if let Some(vars) = fields.get("vars") {
         parts.vars = r.tvalue_map(vars, "vars");
+        for (name, key, _) in r.map_entries(vars, "vars").unwrap_or_default() {
+            parts
+                .var_locations
+                .push((name.to_string(), r.location(key.pos)));
+        }
     }
     let inherited = Inherited {
         phase: Phase::Main,
@@ -235,7 +262,10 @@ fn read_include(
     if in_stack {
         let mut cycle: Vec<String> = r.stack.iter().map(|p| p.display().to_string()).collect();
         cycle.push(path.display().to_string());
-        r.error(path_node.pos, LoadErrorKind::Invalid(format!("include cycle: {}", cycle.join(" → "))));
+        r.error(
+            path_node.pos,
+            LoadErrorKind::Invalid(format!("include cycle: {}", cycle.join(" → "))),
+        );
         return;
     }
     let text = match crate::load::read_text(&path) {
@@ -262,7 +292,11 @@ fn read_include(
         .get("with")
         .map(|w| r.tvalue_map(w, "with"))
         .unwrap_or_default();
-    let rebase = r.rebase().join(std::path::Path::new(&relative).parent().unwrap_or(std::path::Path::new("")));
+    let rebase = r.rebase().join(
+        std::path::Path::new(&relative)
+            .parent()
+            .unwrap_or(std::path::Path::new("")),
+    );
     let mut sub = r.included(file, &text, rebase);
     read_included_file(&mut sub, &root, &name, params, inherited, parts, first_seen);
     r.absorb(sub);
@@ -521,7 +555,7 @@ fn read_schema(r: &mut Reader, node: &Node) -> Option<Schema> {
             let value = serde_json::from_str(&text).ok().or_else(|| {
                 crate::load::yaml::parse(&text)
                     .ok()
-                    .and_then(|n| literal_json(&n))
+                    .and_then(|n| n.to_json())
             });
             match value {
                 Some(v) => (file.clone(), v),
@@ -537,7 +571,7 @@ fn read_schema(r: &mut Reader, node: &Node) -> Option<Schema> {
                 }
             }
         }
-        NodeKind::Map(_) => ("inline schema".to_string(), literal_json(node)?),
+        NodeKind::Map(_) => ("inline schema".to_string(), node.to_json()?),
         _ => {
             r.error(
                 node.pos,
@@ -563,26 +597,6 @@ fn read_schema(r: &mut Reader, node: &Node) -> Option<Schema> {
             None
         }
     }
-}
-
-/// A YAML tree as plain JSON (no templates).
-fn literal_json(node: &Node) -> Option<serde_json::Value> {
-    Some(match &node.kind {
-        NodeKind::Null => serde_json::Value::Null,
-        NodeKind::Bool(b) => serde_json::Value::Bool(*b),
-        NodeKind::Int(i) => serde_json::Value::from(*i),
-        NodeKind::Float(f) => serde_json::Value::from(*f),
-        NodeKind::Str(s) => serde_json::Value::String(s.clone()),
-        NodeKind::Seq(items) => {
-            serde_json::Value::Array(items.iter().map(literal_json).collect::<Option<_>>()?)
-        }
-        NodeKind::Map(entries) => serde_json::Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| Some((k.scalar_text()?, literal_json(v)?)))
-                .collect::<Option<_>>()?,
-        ),
-    })
 }
 
 /// `snapshot: true`, `snapshot: file.json` or `snapshot: { file, ignore, headers }`.

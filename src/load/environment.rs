@@ -34,6 +34,22 @@ pub fn find(name: &str, collection: &Path) -> Result<PathBuf, LoadError> {
     }))
 }
 
+/// Every environment file where `-e NAME` would look for the collection.
+pub fn all_files(collection: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = search_folders(collection)
+        .iter()
+        .flat_map(|folder| {
+            environments_in(folder).into_iter().flat_map(move |name| {
+                ["yaml", "yml"].map(|ext| folder.join(format!("{name}.{ext}")))
+            })
+        })
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+}
+
 /// `./environments`, then `environments/` in the collection's folder and in its parent.
 fn search_folders(collection: &Path) -> Vec<PathBuf> {
     let mut folders = vec![PathBuf::from("environments")];
@@ -130,7 +146,12 @@ fn load_one(path: &Path) -> Result<(VarFile, Option<std::path::PathBuf>), Vec<Lo
 }
 
 /// `extends: base` → `base.yaml`/`.yml` beside the file, or a path relative to it.
-fn base_path(r: &mut Reader, path: &Path, root: &crate::load::yaml::Node, base: &crate::template::TValue) -> Option<std::path::PathBuf> {
+fn base_path(
+    r: &mut Reader,
+    path: &Path,
+    root: &crate::load::yaml::Node,
+    base: &crate::template::TValue,
+) -> Option<std::path::PathBuf> {
     let pos = match &root.kind {
         crate::load::yaml::NodeKind::Map(entries) => entries
             .iter()
@@ -139,17 +160,27 @@ fn base_path(r: &mut Reader, path: &Path, root: &crate::load::yaml::Node, base: 
         _ => root.pos,
     };
     let crate::template::TValue::Str(crate::template::Tpl::Lit(name)) = base else {
-        r.error(pos, LoadErrorKind::Invalid("`extends` takes the name of another environment".into()));
+        r.error(
+            pos,
+            LoadErrorKind::Invalid("`extends` takes the name of another environment".into()),
+        );
         return None;
     };
     let dir = path.parent().unwrap_or(Path::new(""));
-    let candidates = [dir.join(name), dir.join(format!("{name}.yaml")), dir.join(format!("{name}.yml"))];
+    let candidates = [
+        dir.join(name),
+        dir.join(format!("{name}.yaml")),
+        dir.join(format!("{name}.yml")),
+    ];
     match candidates.iter().find(|c| c.is_file()) {
         Some(found) => Some(found.clone()),
         None => {
             r.error(
                 pos,
-                LoadErrorKind::Invalid(format!("`extends: {name}`: no {name}.yaml beside {}", path.display())),
+                LoadErrorKind::Invalid(format!(
+                    "`extends: {name}`: no {name}.yaml beside {}",
+                    path.display()
+                )),
             );
             None
         }

@@ -2,6 +2,7 @@
 //! Nothing here sends a request; a file either loads completely or not at all.
 
 mod collection;
+pub use collection::accepted_keys;
 pub mod data;
 pub mod environment;
 pub mod mock;
@@ -226,6 +227,7 @@ pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
         requests: parts.requests,
         scopes: parts.scopes,
         settings: parts.settings,
+        var_locations: parts.var_locations,
         templates: Arc::new(templates),
     })
 }

@@ -63,7 +63,12 @@ impl<'t> Reader<'t> {
 
     /// A reader for a file included by this one: it shares templates and collects errors
     /// with its own positions; call `absorb` when done.
-    pub fn included<'u>(&mut self, file: Arc<Path>, text: &'u str, rebase: std::path::PathBuf) -> Reader<'u> {
+    pub fn included<'u>(
+        &mut self,
+        file: Arc<Path>,
+        text: &'u str,
+        rebase: std::path::PathBuf,
+    ) -> Reader<'u> {
         let mut stack = self.stack.clone();
         stack.push(file.to_path_buf());
         Reader {

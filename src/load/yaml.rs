@@ -70,6 +70,27 @@ impl Node {
         }
     }
 
+    /// The tree as plain JSON (keys as text); `None` for a non-scalar key.
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        Some(match &self.kind {
+            NodeKind::Null => Value::Null,
+            NodeKind::Bool(b) => Value::Bool(*b),
+            NodeKind::Int(i) => Value::from(*i),
+            NodeKind::Float(f) => Value::from(*f),
+            NodeKind::Str(s) => Value::String(s.clone()),
+            NodeKind::Seq(items) => {
+                Value::Array(items.iter().map(Node::to_json).collect::<Option<_>>()?)
+            }
+            NodeKind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| Some((k.scalar_text()?, v.to_json()?)))
+                    .collect::<Option<_>>()?,
+            ),
+        })
+    }
+
     /// Count of nodes in this subtree, used to bound alias expansion.
     fn size(&self) -> usize {
         1 + match &self.kind {

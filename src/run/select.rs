@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use crate::model::{Auth, Body, Check, Collection, Grant, Matcher, Op, Part, Request, Subject};
-use crate::template::{TValue, Templates, Tpl};
+use crate::template::{TValue, TemplateId, Templates, Tpl};
 
 /// The selection flags of a run.
 #[derive(Debug, Default, Clone)]
@@ -87,10 +87,16 @@ pub fn select(collection: &Collection, filter: &Filter) -> Vec<Selection> {
 
 /// Every variable a request's templates read.
 pub fn request_variables(request: &Request, templates: &Templates) -> HashSet<String> {
-    let mut walker = Walker {
-        templates,
-        names: HashSet::new(),
-    };
+    request_templates(request)
+        .into_iter()
+        .flat_map(|id| templates.variables(id))
+        .collect()
+}
+
+/// Every template of a request: method, URL, query, headers, body, auth, assertions,
+/// conditions, retry and loop — in that order.
+pub fn request_templates(request: &Request) -> Vec<TemplateId> {
+    let mut walker = Walker { ids: Vec::new() };
     walker.tpl(&request.method);
     walker.tpl(&request.url);
     request.query.iter().for_each(|(_, v)| walker.value(v));
@@ -110,27 +116,30 @@ pub fn request_variables(request: &Request, templates: &Templates) -> HashSet<St
     }
     for assertion in &request.assertions {
         if let Subject::Expr { id, .. } = &assertion.subject {
-            walker.names.extend(templates.variables(*id));
+            walker.ids.push(*id);
         }
         if let Check::Matcher(m) = &assertion.check {
             walker.matcher(m);
         }
     }
-    for condition in &request.conditions {
-        walker.names.extend(templates.variables(condition.id));
+    walker.ids.extend(request.conditions.iter().map(|c| c.id));
+    if let Some(until) = request.retry.as_ref().and_then(|r| r.until.as_ref()) {
+        walker.ids.push(until.id);
     }
-    walker.names
+    if let Some(for_each) = &request.for_each {
+        walker.tpl(&for_each.items);
+    }
+    walker.ids
 }
 
-struct Walker<'t> {
-    templates: &'t Templates,
-    names: HashSet<String>,
+struct Walker {
+    ids: Vec<TemplateId>,
 }
 
-impl Walker<'_> {
+impl Walker {
     fn tpl(&mut self, tpl: &Tpl) {
         if let Tpl::Text(id) | Tpl::Expr(id) = tpl {
-            self.names.extend(self.templates.variables(*id));
+            self.ids.push(*id);
         }
     }
 

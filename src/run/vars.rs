@@ -152,8 +152,14 @@ impl Vars {
         for index in chain.into_iter().rev() {
             let ctx = Value::from_iter(values.iter().map(|(k, v)| (k.clone(), v.clone())));
             let scope = &collection.scopes[index];
-            let defaults = scope.vars.iter().filter(|(name, _)| !self.fixed.contains(name));
-            let params = scope.params.iter().filter(|(name, _)| !self.captured.contains(name));
+            let defaults = scope
+                .vars
+                .iter()
+                .filter(|(name, _)| !self.fixed.contains(name));
+            let params = scope
+                .params
+                .iter()
+                .filter(|(name, _)| !self.captured.contains(name));
             for (name, value) in defaults.chain(params) {
                 let rendered = collection.templates.render_value(value, &ctx)?;
                 values.insert(name.clone(), Value::from_serialize(&rendered));
@@ -233,7 +239,7 @@ impl Resolver<'_> {
 }
 
 /// Every variable the templates in a value read.
-fn referenced(value: &TValue, templates: &Templates) -> Vec<String> {
+pub fn referenced(value: &TValue, templates: &Templates) -> Vec<String> {
     match value {
         TValue::Str(Tpl::Text(id) | Tpl::Expr(id)) => templates.variables(*id),
         TValue::Seq(items) => items

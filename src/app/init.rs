@@ -1,0 +1,131 @@
+//! `runner init`: a new project — collections/, environments/, a git-ignored .env with an
+//! example, and a sample collection that loads, validates and (for Business Central) runs
+//! against the bundled mock. Never overwrites a file.
+
+use std::path::{Path, PathBuf};
+
+use super::{Exit, general, input_errors};
+use crate::cli::{InitArgs, InitTemplate};
+
+const BLANK_COLLECTION: &str = r#"# yaml-language-server: $schema=../schema/collection.schema.json
+# A first collection: one request and its checks. Run: runner run collections/api.yaml -e local
+name: My API
+requests:
+  - name: home
+    url: <<base_url>>/
+    assert:
+      status: 200
+"#;
+
+const BLANK_ENVIRONMENT: &str = "# yaml-language-server: $schema=../schema/environment.schema.json\nbase_url: http://localhost:8080\n";
+
+const README_SNIPPET: &str = r#"## API tests
+
+Collections live in `collections/`, environments in `environments/`. Secrets never go into
+them: they come from the process environment or a `.env` file (git-ignored; see `.env.example`).
+
+    runner run collections/ -e local            # run everything
+    runner validate collections/ -e local       # check without running
+"#;
+
+/// Runs `runner init`.
+pub fn init(args: &InitArgs) -> Exit {
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let collection_schema = crate::format::collection_schema();
+    let environment_schema = crate::format::environment_schema();
+    let files: Vec<(&str, &str)> = match args.template {
+        InitTemplate::BusinessCentral => vec![
+            (
+                "collections/bc.yaml",
+                include_str!("../../collections/bc.yaml"),
+            ),
+            (
+                "environments/local.yaml",
+                include_str!("../../environments/local.yaml"),
+            ),
+            (
+                "environments/sandbox.yaml",
+                include_str!("../../environments/sandbox.yaml"),
+            ),
+            ("mocks/bc.yaml", include_str!("../../mocks/bc.yaml")),
+            ("schema/collection.schema.json", &collection_schema),
+            ("schema/environment.schema.json", &environment_schema),
+            (
+                ".env.example",
+                "# Copy to .env (git-ignored) and fill in.\nBC_CLIENT_SECRET=\n",
+            ),
+        ],
+        InitTemplate::Blank => vec![
+            ("collections/api.yaml", BLANK_COLLECTION),
+            ("environments/local.yaml", BLANK_ENVIRONMENT),
+            ("schema/collection.schema.json", &collection_schema),
+            ("schema/environment.schema.json", &environment_schema),
+            (
+                ".env.example",
+                "# Copy to .env (git-ignored) and fill in.\n",
+            ),
+        ],
+    };
+    let existing: Vec<String> = files
+        .iter()
+        .map(|(rel, _)| dir.join(rel))
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        return input_errors(&[general(format!(
+            "not overwriting existing files: {}",
+            existing.join(", ")
+        ))]);
+    }
+    for (rel, text) in &files {
+        if let Err(e) = write(&dir.join(rel), text) {
+            return input_errors(&[general(format!(
+                "cannot write {}: {e}",
+                dir.join(rel).display()
+            ))]);
+        }
+        println!("created {}", dir.join(rel).display());
+    }
+    if let Err(e) = ignore_dotenv(&dir) {
+        return input_errors(&[general(format!("cannot update .gitignore: {e}"))]);
+    }
+    let readme = dir.join("README.md");
+    if readme.exists() {
+        println!("\nAdd this to your README:\n\n{README_SNIPPET}");
+    } else if let Err(e) = write(&readme, &README_SNIPPET.replacen("## ", "# ", 1)) {
+        return input_errors(&[general(format!("cannot write {}: {e}", readme.display()))]);
+    } else {
+        println!("created {}", readme.display());
+    }
+    let next = match args.template {
+        InitTemplate::BusinessCentral => {
+            "runner run collections/bc.yaml -e local --mock mocks/bc.yaml"
+        }
+        InitTemplate::Blank => "runner run collections/api.yaml -e local",
+    };
+    println!("\nnext: cd {} && {next}", dir.display());
+    Exit::Passed
+}
+
+fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, text)
+}
+
+/// `.env` holds secrets: it goes into .gitignore (added once).
+fn ignore_dotenv(dir: &Path) -> std::io::Result<()> {
+    let path = dir.join(".gitignore");
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current.lines().any(|l| l.trim() == ".env") {
+        return Ok(());
+    }
+    let separator = if current.is_empty() || current.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    std::fs::write(&path, format!("{current}{separator}.env\n"))
+}

@@ -1,0 +1,130 @@
+//! `runner validate`: load every file as a run would, then check variables statically.
+//! Exit 0 without errors (warnings allowed), 2 with any.
+
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::path::Path;
+
+use super::{Exit, expand_files};
+use crate::cli::{OutputFormat, ValidateArgs};
+use crate::lint::{Finding, Severity, lint};
+use crate::load::{self, LoadError, LoadErrorKind, environment};
+
+/// One diagnostic as printed or serialised.
+#[derive(serde::Serialize)]
+struct Diagnostic {
+    file: String,
+    line: u32,
+    col: u32,
+    severity: Severity,
+    message: String,
+    #[serde(skip)]
+    rendered: String,
+}
+
+/// Runs `runner validate`.
+pub fn validate(args: &ValidateArgs) -> Exit {
+    super::load_dotenv();
+    let mut load_errors = Vec::new();
+    let files = expand_files(&args.files, &mut load_errors);
+    let mut diagnostics: Vec<Diagnostic> = load_errors
+        .iter()
+        .map(|e| from_load_error(e, Severity::Error))
+        .collect();
+    let cli_names: HashSet<String> = args
+        .input
+        .vars
+        .iter()
+        .chain(&args.input.secrets)
+        .map(|(n, _)| n.clone())
+        .collect();
+    for file in files {
+        let collection = match load::load_collection(&file) {
+            Ok(c) => c,
+            Err(errors) => {
+                diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
+                continue;
+            }
+        };
+        let mut outside = cli_names.clone();
+        match environment_names(&args.input.env, &file) {
+            Ok(names) => outside.extend(names),
+            Err(errors) => {
+                diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
+                continue;
+            }
+        }
+        diagnostics.extend(lint(&collection, &outside).iter().map(from_finding));
+    }
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    match args.format {
+        OutputFormat::Text => {
+            let mut err = anstream::stderr().lock();
+            for d in &diagnostics {
+                let _ = write!(err, "{}", crate::secrets::mask(&d.rendered));
+            }
+            let _ = writeln!(err, "{errors} errors, {warnings} warnings");
+        }
+        OutputFormat::Json => {
+            let doc = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
+            println!(
+                "{}",
+                crate::secrets::mask(&serde_json::to_string_pretty(&doc).unwrap_or_default())
+            );
+        }
+    }
+    if errors == 0 {
+        Exit::Passed
+    } else {
+        Exit::BadInput
+    }
+}
+
+/// Variables the environment defines: the chosen one, or (without -e) any that exists.
+fn environment_names(
+    env: &Option<String>,
+    collection: &Path,
+) -> Result<HashSet<String>, Vec<LoadError>> {
+    let files = match env {
+        Some(name) => vec![environment::find(name, collection).map_err(|e| vec![e])?],
+        None => environment::all_files(collection),
+    };
+    let mut names = HashSet::new();
+    for file in files {
+        for layer in environment::load(&file)? {
+            names.extend(layer.vars.into_iter().map(|(n, _)| n));
+        }
+    }
+    Ok(names)
+}
+
+fn from_load_error(e: &LoadError, severity: Severity) -> Diagnostic {
+    let (file, line, col) = e.location.as_ref().map_or((String::new(), 0, 0), |l| {
+        (l.file.display().to_string(), l.line, l.col)
+    });
+    Diagnostic {
+        file,
+        line,
+        col,
+        severity,
+        message: e.to_string(),
+        rendered: crate::diagnostic::render(e),
+    }
+}
+
+fn from_finding(f: &Finding) -> Diagnostic {
+    let text = std::fs::read_to_string(&f.location.file).unwrap_or_default();
+    let message = match f.severity {
+        Severity::Error => f.message.clone(),
+        Severity::Warning => format!("warning: {}", f.message),
+    };
+    let error = LoadError::at(f.location.clone(), &text, LoadErrorKind::Invalid(message));
+    Diagnostic {
+        severity: f.severity,
+        ..from_load_error(&error, f.severity)
+    }
+}

@@ -1,0 +1,120 @@
+//! Static checks of a loaded collection for `runner validate`: every variable a request reads
+//! is defined before it (vars, environment, `--var`, group vars, include parameters, earlier
+//! captures, the loop variable); captures and collection vars nobody reads are warnings.
+
+use std::collections::HashSet;
+
+use crate::model::{Collection, Location};
+use crate::run::select::request_templates;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The run would fail.
+    Error,
+    /// Probably a mistake; the run would work.
+    Warning,
+}
+
+/// One finding with its place.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Where.
+    pub location: Location,
+    /// What.
+    pub message: String,
+}
+
+/// Names that need no definition: the response in expressions, and the template globals.
+const ALWAYS_DEFINED: &[&str] = &["response", "mock_url"];
+
+/// Checks a collection, given the variable names defined outside it (environment, `--var`).
+pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> {
+    let templates = &collection.templates;
+    let mut findings = Vec::new();
+    let mut defined: HashSet<String> = outside.clone();
+    defined.extend(collection.vars.iter().map(|(n, _)| n.clone()));
+    defined.extend(ALWAYS_DEFINED.iter().map(|s| s.to_string()));
+    let mut used: HashSet<String> = HashSet::new();
+    // variables that read other variables count as reads
+    for (_, value) in collection.vars.iter().chain(
+        collection
+            .scopes
+            .iter()
+            .flat_map(|s| s.vars.iter().chain(&s.params)),
+    ) {
+        used.extend(crate::run::vars::referenced(value, templates));
+    }
+    for request in &collection.requests {
+        let mut visible = defined.clone();
+        visible.extend(scope_names(collection, request.scope));
+        if let Some(for_each) = &request.for_each {
+            visible.insert(for_each.var.clone());
+        }
+        // captures happen before assertions: those may read the request's own captures
+        let own_captures: HashSet<String> =
+            request.captures.iter().map(|c| c.name.clone()).collect();
+        for id in request_templates(request) {
+            for name in templates.variables(id) {
+                used.insert(name.clone());
+                let after_response = templates.field(id).starts_with("assert");
+                if visible.contains(&name) || (after_response && own_captures.contains(&name)) {
+                    continue;
+                }
+                let suggestion = crate::suggest::closest(&name, visible.iter().map(String::as_str));
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    location: templates.location(id).clone(),
+                    message: format!(
+                        "undefined variable `{name}` in {} of request `{}`{}",
+                        templates.field(id),
+                        request.path,
+                        suggestion
+                            .map(|s| format!(" (did you mean `{s}`?)"))
+                            .unwrap_or_default()
+                    ),
+                });
+            }
+        }
+        defined.extend(own_captures);
+    }
+    for request in &collection.requests {
+        for capture in &request.captures {
+            if !used.contains(&capture.name) {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    location: capture.location.clone(),
+                    message: format!(
+                        "capture `{}` of request `{}` is never used",
+                        capture.name, request.path
+                    ),
+                });
+            }
+        }
+    }
+    for (name, location) in &collection.var_locations {
+        if !used.contains(name) {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                location: location.clone(),
+                message: format!("variable `{name}` is never used"),
+            });
+        }
+    }
+    findings
+}
+
+/// Names defined by the groups (and includes) around a request.
+fn scope_names(collection: &Collection, scope: usize) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut current = Some(scope);
+    while let Some(index) = current {
+        let s = &collection.scopes[index];
+        names.extend(s.vars.iter().chain(&s.params).map(|(n, _)| n.clone()));
+        current = s.parent;
+    }
+    names
+}
