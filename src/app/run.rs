@@ -248,18 +248,36 @@ async fn run_parallel(
             (index, run_unit(unit, &shared, &mut Silent).await)
         });
     }
+    let progress = progress_bar(set.len());
     let mut results = Vec::new();
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok((index, result)) => {
-                replay(&result, reporter);
+                progress.suspend(|| replay(&result, reporter));
+                progress.inc(1);
                 results.push((index, result));
             }
-            Err(e) => eprintln!("a unit stopped unexpectedly: {e}"),
+            Err(e) => progress.suspend(|| eprintln!("a unit stopped unexpectedly: {e}")),
         }
     }
+    progress.finish_and_clear();
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Units done out of all, on stderr when it is a terminal (hidden in CI logs and pipes).
+fn progress_bar(units: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() || units < 2 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(units as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {pos}/{len} units  {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// First Ctrl-C: stop cleanly (cancel in-flight requests, still write reports).

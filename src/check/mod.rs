@@ -127,7 +127,7 @@ pub struct CheckContext<'a> {
     pub vars: &'a minijinja::Value,
     /// Where snapshots live; `None` where there are none (mock routes).
     pub snapshots: Option<&'a snapshot::SnapshotSettings>,
-    /// The request's `group/name`, for default snapshot files.
+    /// The request's `group/name` (with loop element and data row), for default snapshot files.
     pub request_path: &'a str,
 }
 
@@ -137,7 +137,11 @@ pub fn eval_assertion(
     view: &ResponseView,
     cx: &CheckContext,
 ) -> Vec<AssertOutcome> {
-    let subject = subject_label(&assertion.subject);
+    let subject = match &assertion.check {
+        Check::Schema(_) => "schema".to_string(),
+        Check::Snapshot(_) => "snapshot".to_string(),
+        _ => subject_label(&assertion.subject),
+    };
     let into_assert = |f: OpOutcome| AssertOutcome {
         location: assertion.location.clone(),
         subject: subject.clone(),
@@ -226,15 +230,21 @@ fn json_path_of_pointer(pointer: &str) -> String {
     let mut path = String::from("$");
     for part in pointer.split('/').skip(1) {
         let part = part.replace("~1", "/").replace("~0", "~");
-        if part.parse::<usize>().is_ok() {
-            path.push_str(&format!("[{part}]"));
-        } else if part.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            path.push_str(&format!(".{part}"));
-        } else {
-            path.push_str(&format!("['{part}']"));
+        match part.parse::<usize>() {
+            Ok(index) => path.push_str(&format!("[{index}]")),
+            Err(_) => path.push_str(&member(&part)),
         }
     }
     path
+}
+
+/// `.name`, or `['@odata.etag']` where a name is not a plain identifier.
+pub fn member(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        format!(".{name}")
+    } else {
+        format!("['{}']", name.replace('\'', "\\'"))
+    }
 }
 
 fn subject_label(subject: &Subject) -> String {

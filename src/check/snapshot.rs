@@ -191,7 +191,7 @@ fn differing_paths(old: &Value, new: &Value, at: &str, out: &mut Vec<String>) {
             keys.sort();
             keys.dedup();
             for key in keys {
-                let child = format!("{at}['{key}']");
+                let child = format!("{at}{}", super::member(key));
                 match (a.get(key), b.get(key)) {
                     (Some(x), Some(y)) => differing_paths(x, y, &child, out),
                     _ => out.push(child),
@@ -226,10 +226,7 @@ mod tests {
             "$",
             &mut out,
         );
-        assert_eq!(
-            out,
-            vec!["$['b'][1]", "$['b'][2]", "$['c']['d']", "$['c']['e']"]
-        );
+        assert_eq!(out, vec!["$.b[1]", "$.b[2]", "$.c.d", "$.c.e"]);
     }
 
     #[test]

@@ -333,7 +333,10 @@ fn request_report(r: &RequestResult) -> RequestReport {
         hints: r.hints.iter().map(|h| h.to_string()).collect(),
         notes: r.notes.clone(),
         request: r.request.as_ref().map(request_message),
-        response: r.response.as_ref().map(response_message),
+        response: r
+            .response
+            .as_ref()
+            .map(|response| response_message(response, r.response_size)),
     }
 }
 
@@ -382,11 +385,11 @@ fn request_message(request: &HttpRequest) -> MessageReport {
     }
 }
 
-fn response_message(response: &HttpResponse) -> MessageReport {
+fn response_message(response: &HttpResponse, full_size: Option<usize>) -> MessageReport {
     MessageReport {
         headers: response.headers.clone(),
         body: body_text(&response.body),
-        body_bytes: response.body.len(),
+        body_bytes: full_size.unwrap_or(response.body.len()),
     }
 }
 

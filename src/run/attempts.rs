@@ -59,6 +59,8 @@ pub async fn send_until_done(
     let may_resend_after_reset =
         is_idempotent(&http_request.method) || retry.is_some_and(|r| r.unsafe_methods);
     let mut refreshed = false;
+    // the waterfall starts a request when it goes out, after rendering and any token fetch
+    result.started = transport.run_start.elapsed();
     loop {
         result.attempts += 1;
         let sent = send(transport, http_request).await;

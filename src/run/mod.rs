@@ -50,6 +50,10 @@ pub fn replay(result: &CollectionResult, observer: &mut dyn Observer) {
     }
 }
 
+/// Bodies are kept in results up to this size once a request is done (reports show no more),
+/// so a run of many large responses does not hold them all.
+pub const KEPT_BODY_BYTES: usize = 64 * 1024;
+
 /// What identifies a unit in output.
 pub struct UnitInfo {
     /// Collection name.
@@ -216,6 +220,7 @@ pub async fn run_unit(
         max_retries,
         snapshots: &snapshots,
         setup_failed: None,
+        iteration,
     };
     for (request, selected) in collection.requests.iter().zip(selection.iter()) {
         let (transport, skip_reason) = match request.phase {
@@ -226,11 +231,14 @@ pub async fn run_unit(
                 state.main_skip_reason(transport.stop.reason(), selected),
             ),
         };
-        let skip_reason =
-            skip_reason.or_else(|| condition_skip(&collection, request, &mut state.vars));
-        let results = match skip_reason {
-            Some(reason) => vec![skipped(request, reason)],
-            None => state.run(request, selected, transport).await,
+        let decided = match skip_reason {
+            Some(reason) => Ok(Some(reason)),
+            None => condition_skip(&collection, request, &mut state.vars),
+        };
+        let results = match decided {
+            Ok(Some(reason)) => vec![skipped(request, reason)],
+            Ok(None) => state.run(request, selected, transport).await,
+            Err(failure) => vec![failed(request, failure)],
         };
         for request_result in results {
             if request_result.outcome == Outcome::Failed {
@@ -245,7 +253,7 @@ pub async fn run_unit(
                 }
             }
             observer.request_finished(&request_result);
-            result.requests.push(request_result);
+            result.requests.push(request_result.shrunk(KEPT_BODY_BYTES));
         }
     }
     result
@@ -260,6 +268,8 @@ struct UnitState<'a> {
     max_retries: u32,
     snapshots: &'a SnapshotSettings,
     setup_failed: Option<String>,
+    /// The unit's data row or iteration.
+    iteration: Option<usize>,
 }
 
 impl UnitState<'_> {
@@ -291,7 +301,7 @@ impl UnitState<'_> {
         transport: &Transport,
     ) -> Vec<RequestResult> {
         let Some(for_each) = &request.for_each else {
-            let mut result = self.run_once(request, transport).await;
+            let mut result = self.run_once(request, None, transport).await;
             if let Selection::PulledIn { by } = selected {
                 result.pulled_in_by = Some(by.clone());
             }
@@ -299,13 +309,7 @@ impl UnitState<'_> {
         };
         let items = match self.for_each_items(request, &for_each.items) {
             Ok(items) => items,
-            Err(failure) => {
-                let mut result = skipped(request, String::new());
-                result.skip_reason = None;
-                result.outcome = Outcome::Failed;
-                result.failures.push(failure);
-                return vec![result];
-            }
+            Err(failure) => return vec![failed(request, failure)],
         };
         if items.is_empty() {
             return vec![skipped(request, "for_each: the list is empty".into())];
@@ -317,7 +321,7 @@ impl UnitState<'_> {
                 break;
             }
             self.vars.set(&for_each.var, item);
-            let mut result = self.run_once(request, transport).await;
+            let mut result = self.run_once(request, Some(i + 1), transport).await;
             result.name = format!("{} [{}/{count}]", request.path, i + 1);
             results.push(result);
         }
@@ -347,44 +351,70 @@ impl UnitState<'_> {
         })
     }
 
-    async fn run_once(&mut self, request: &Request, transport: &Transport) -> RequestResult {
+    async fn run_once(
+        &mut self,
+        request: &Request,
+        element: Option<usize>,
+        transport: &Transport,
+    ) -> RequestResult {
         let state = RequestState {
             collection: self.collection,
             vars: &mut self.vars,
             missing_captures: &self.missing_captures,
             max_retries: self.max_retries,
             snapshots: self.snapshots,
+            snapshot_key: snapshot_key(request, self.iteration, element),
         };
         run_request(request, state, transport).await
     }
 }
 
 /// `when:` false or `skip_if:` true: why the request is skipped.
-fn condition_skip(collection: &Collection, request: &Request, vars: &mut Vars) -> Option<String> {
+/// A condition that cannot be evaluated fails the request: a typo must not turn a run green.
+fn condition_skip(
+    collection: &Collection,
+    request: &Request,
+    vars: &mut Vars,
+) -> Result<Option<String>, Failure> {
     if request.conditions.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let ctx = match vars.context_for(collection, request.scope) {
-        Ok(ctx) => ctx,
-        // the request itself will report the variable problem
-        Err(_) => return None,
-    };
+    let ctx = vars
+        .context_for(collection, request.scope)
+        .map_err(|e| Failure::Template {
+            message: e.to_string(),
+            cause: None,
+        })?;
     for condition in &request.conditions {
-        let truth = match collection.templates.eval(condition.id, &ctx) {
-            Ok(value) => value.is_true(),
-            Err(e) => {
-                return Some(format!(
-                    "`{}` could not be evaluated: {e}",
-                    condition.source
-                ));
-            }
-        };
+        let key = if condition.skip_if { "skip_if" } else { "when" };
+        let truth = collection
+            .templates
+            .eval(condition.id, &ctx)
+            .map_err(|e| Failure::Template {
+                message: format!("{key} `{}` could not be evaluated: {e}", condition.source),
+                cause: None,
+            })?
+            .is_true();
         if truth == condition.skip_if {
-            let key = if condition.skip_if { "skip_if" } else { "when" };
-            return Some(format!("{key}: {}", condition.source));
+            return Ok(Some(format!("{key}: {}", condition.source)));
         }
     }
-    None
+    Ok(None)
+}
+
+/// A request that failed before it could be sent.
+fn failed(request: &Request, failure: Failure) -> RequestResult {
+    let mut result = pending(request);
+    result.failures.push(failure);
+    result
+}
+
+/// A result that counts as failed until everything has held.
+fn pending(request: &Request) -> RequestResult {
+    let mut result = skipped(request, String::new());
+    result.skip_reason = None;
+    result.outcome = Outcome::Failed;
+    result
 }
 
 fn skipped(request: &Request, reason: String) -> RequestResult {
@@ -397,6 +427,7 @@ fn skipped(request: &Request, reason: String) -> RequestResult {
         pulled_in_by: None,
         request: None,
         response: None,
+        response_size: None,
         failures: Vec::new(),
         checks: Vec::new(),
         captured: Vec::new(),
@@ -424,6 +455,20 @@ struct RequestState<'a> {
     missing_captures: &'a HashMap<String, String>,
     max_retries: u32,
     snapshots: &'a SnapshotSettings,
+    /// The request path with data row and loop element: one snapshot file each.
+    snapshot_key: String,
+}
+
+/// `path`, `path.2` (data row or iteration 2), `path-3` (third loop element).
+fn snapshot_key(request: &Request, iteration: Option<usize>, element: Option<usize>) -> String {
+    let mut key = request.path.clone();
+    if let Some(n) = iteration {
+        key.push_str(&format!(".{n}"));
+    }
+    if let Some(i) = element {
+        key.push_str(&format!("-{i}"));
+    }
+    key
 }
 
 /// One request, in this order: render → authorize → send (once more with a fresh token
@@ -439,11 +484,9 @@ async fn run_request(
         missing_captures,
         max_retries,
         snapshots,
+        snapshot_key,
     } = state;
-    let mut result = skipped(request, String::new());
-    result.skip_reason = None;
-    result.outcome = Outcome::Failed;
-    result.started = transport.run_start.elapsed();
+    let mut result = pending(request);
     let ctx = match vars.context_for(collection, request.scope) {
         Ok(ctx) => ctx,
         Err(error) => {
@@ -596,7 +639,7 @@ async fn run_request(
         templates: &collection.templates,
         vars: &check_vars,
         snapshots: Some(snapshots),
-        request_path: &request.path,
+        request_path: &snapshot_key,
     };
     for assertion in &request.assertions {
         result

@@ -64,8 +64,10 @@ pub struct RequestResult {
     pub pulled_in_by: Option<String>,
     /// What was sent, if it got that far.
     pub request: Option<HttpRequest>,
-    /// What came back, if anything.
+    /// What came back, if anything (the body possibly cut, see `shrunk`).
     pub response: Option<HttpResponse>,
+    /// The full size of the response body.
+    pub response_size: Option<usize>,
     /// Every problem other than assertions, in the order found.
     pub failures: Vec<Failure>,
     /// Every assertion operator's outcome, in file order.
@@ -89,6 +91,24 @@ pub struct RequestResult {
 }
 
 impl RequestResult {
+    /// The result with bodies cut to `limit` bytes (copied, so the large buffers are freed);
+    /// the full sizes stay in `response_size`.
+    pub fn shrunk(mut self, limit: usize) -> Self {
+        if let Some(response) = &mut self.response {
+            self.response_size = Some(response.body.len());
+            if response.body.len() > limit {
+                response.body = bytes::Bytes::copy_from_slice(&response.body[..limit]);
+            }
+        }
+        if let Some(request) = &mut self.request
+            && let crate::http::HttpBody::Bytes { data, .. } = &mut request.body
+            && data.len() > limit
+        {
+            *data = bytes::Bytes::copy_from_slice(&data[..limit]);
+        }
+        self
+    }
+
     /// Passed, but only after retrying.
     pub fn flaky(&self) -> bool {
         self.outcome == Outcome::Passed && self.retries > 0

@@ -257,7 +257,7 @@ fn token_response(
             return missing("client_assertion");
         };
         if let Err(refusal) = verify_assertion(assertion, client_id, &endpoint.url) {
-            return refusal;
+            return *refusal;
         }
     } else {
         match field("client_secret") {
@@ -331,14 +331,18 @@ pub fn app_cert_thumbprints() -> (String, String) {
 /// Checks a JWT client assertion as Azure AD does, with a precise reason when it refuses:
 /// RS256, thumbprints of the registered certificate, signature by its key, aud = the token
 /// URL, iss = sub = client id, an expiry in the (near) future.
-fn verify_assertion(assertion: &str, client_id: &str, token_url: &str) -> Result<(), Response> {
+fn verify_assertion(
+    assertion: &str,
+    client_id: &str,
+    token_url: &str,
+) -> Result<(), Box<Response>> {
     let refuse = |code: u32, msg: String| {
-        Err(aad_error(
+        Err(Box::new(aad_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             code,
             &msg,
-        ))
+        )))
     };
     let malformed =
         |why: String| refuse(50027, format!("JWT token is invalid or malformed: {why}."));

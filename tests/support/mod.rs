@@ -8,6 +8,7 @@ pub mod forms;
 pub mod microsoft;
 pub mod net;
 pub mod project;
+pub mod regression;
 pub mod server;
 pub mod unreliable;
 

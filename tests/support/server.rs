@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 
 use super::forms::{content_type, form_fields, parse_urlencoded};
 use super::microsoft::{Issuer, bc_customers, bc_entity, strict_token, token};
+use super::regression::RegressionApi;
 
 /// Body of `GET /text`.
 pub const TEXT_BODY: &str = r#"order "number":"10042" ok"#;
@@ -76,6 +77,7 @@ pub struct TestServer {
     addr: SocketAddr,
     log: Log,
     issuer: Arc<Issuer>,
+    regression: Arc<RegressionApi>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -89,7 +91,8 @@ impl TestServer {
         let addr = listener.local_addr().expect("local address");
         let log = Log::default();
         let issuer = Arc::new(Issuer::default());
-        let app = router(log.clone(), issuer.clone());
+        let regression = Arc::new(RegressionApi::default());
+        let app = router(log.clone(), issuer.clone(), regression.clone());
         let (shutdown, stop) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -110,6 +113,7 @@ impl TestServer {
             addr,
             log,
             issuer,
+            regression,
             shutdown: Some(shutdown),
             thread: Some(thread),
         }
@@ -123,6 +127,11 @@ impl TestServer {
     /// `base_url=http://127.0.0.1:PORT`, ready for `--var`.
     pub fn var(&self) -> String {
         format!("base_url={}", self.base_url())
+    }
+
+    /// The state behind the `/reg` routes (documents, lists, the regression BC API).
+    pub fn regression(&self) -> &RegressionApi {
+        &self.regression
     }
 
     /// How many requests arrived for exactly this path (query not included).
@@ -141,6 +150,15 @@ impl TestServer {
         issued
             .filter(|(c, _)| c == client_id)
             .map(|(_, t)| t)
+            .collect()
+    }
+
+    /// The requests received for paths starting with `prefix`, oldest first.
+    pub fn received_under(&self, prefix: &str) -> Vec<Recorded> {
+        let log = self.log.lock().unwrap();
+        log.iter()
+            .filter(|r| r.path.starts_with(prefix))
+            .cloned()
             .collect()
     }
 
@@ -187,7 +205,7 @@ impl Drop for TestServer {
     }
 }
 
-fn router(log: Log, issuer: Arc<Issuer>) -> Router {
+fn router(log: Log, issuer: Arc<Issuer>, regression: Arc<RegressionApi>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token))
         .route("/strict/{tenant}/oauth2/v2.0/token", post(strict_token))
@@ -204,6 +222,7 @@ fn router(log: Log, issuer: Arc<Issuer>) -> Router {
         .route("/slow/{ms}", get(slow))
         .route("/big-json", get(big_json_route))
         .merge(super::unreliable::routes())
+        .merge(super::regression::routes(regression))
         .fallback(|| async { (StatusCode::NOT_FOUND, "no such test route") })
         .layer(Extension(issuer))
         .layer(middleware::from_fn_with_state(log, record))
