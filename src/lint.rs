@@ -36,8 +36,16 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
     let templates = &collection.templates;
     let mut findings = Vec::new();
     let mut defined: HashSet<String> = outside.clone();
-    defined.extend(collection.vars.iter().map(|(n, _)| n.clone()));
     defined.extend(ALWAYS_DEFINED.iter().map(|s| s.to_string()));
+    // a collection var built from a name only a capture sets exists once that capture is made
+    let mut waiting = waiting_vars(collection, &defined);
+    defined.extend(
+        collection
+            .vars
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !waiting.iter().any(|(w, _)| w == n)),
+    );
     let mut used: HashSet<String> = HashSet::new();
     // variables that read other variables count as reads
     for (_, value) in collection.vars.iter().chain(
@@ -79,7 +87,16 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
                 });
             }
         }
+        for (_, missing) in waiting.iter_mut() {
+            missing.retain(|name| !own_captures.contains(name));
+        }
         defined.extend(own_captures);
+        waiting.retain(|(name, missing)| {
+            if missing.is_empty() {
+                defined.insert(name.clone());
+            }
+            !missing.is_empty()
+        });
     }
     for request in &collection.requests {
         for capture in &request.captures {
@@ -105,6 +122,38 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
         }
     }
     findings
+}
+
+/// Collection vars that read (directly or through other vars) names neither the outside nor
+/// the collection vars define, with those names: captures they wait for.
+fn waiting_vars(collection: &Collection, outside: &HashSet<String>) -> Vec<(String, HashSet<String>)> {
+    let vars: std::collections::HashMap<&str, Vec<String>> = collection
+        .vars
+        .iter()
+        .map(|(n, v)| (n.as_str(), crate::run::vars::referenced(v, &collection.templates)))
+        .collect();
+    let mut out = Vec::new();
+    for name in vars.keys() {
+        let mut missing = HashSet::new();
+        let mut seen = HashSet::new();
+        let mut stack = vec![*name];
+        while let Some(current) = stack.pop() {
+            if !seen.insert(current) {
+                continue;
+            }
+            for reference in vars.get(current).into_iter().flatten() {
+                if vars.contains_key(reference.as_str()) {
+                    stack.push(reference);
+                } else if !outside.contains(reference) {
+                    missing.insert(reference.clone());
+                }
+            }
+        }
+        if !missing.is_empty() && !outside.contains(*name) {
+            out.push((name.to_string(), missing));
+        }
+    }
+    out
 }
 
 /// Names defined by the groups (and includes) around a request.

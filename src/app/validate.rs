@@ -67,7 +67,8 @@ pub fn validate(args: &ValidateArgs) -> Exit {
             for d in &diagnostics {
                 let _ = write!(err, "{}", crate::secrets::mask(&d.rendered));
             }
-            let _ = writeln!(err, "{errors} errors, {warnings} warnings");
+            let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let _ = writeln!(err, "{}, {}", plural(errors, "error"), plural(warnings, "warning"));
         }
         OutputFormat::Json => {
             let doc = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
@@ -118,13 +119,14 @@ fn from_load_error(e: &LoadError, severity: Severity) -> Diagnostic {
 
 fn from_finding(f: &Finding) -> Diagnostic {
     let text = std::fs::read_to_string(&f.location.file).unwrap_or_default();
-    let message = match f.severity {
+    let shown = match f.severity {
         Severity::Error => f.message.clone(),
         Severity::Warning => format!("warning: {}", f.message),
     };
-    let error = LoadError::at(f.location.clone(), &text, LoadErrorKind::Invalid(message));
+    let error = LoadError::at(f.location.clone(), &text, LoadErrorKind::Invalid(shown));
     Diagnostic {
         severity: f.severity,
+        message: f.message.clone(),
         ..from_load_error(&error, f.severity)
     }
 }

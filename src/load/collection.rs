@@ -292,6 +292,16 @@ fn read_include(
         .get("with")
         .map(|w| r.tvalue_map(w, "with"))
         .unwrap_or_default();
+    let prefix = format!("{}{name}/", inherited.prefix);
+    if parts.requests.iter().any(|req| req.path.starts_with(&prefix)) {
+        r.error(
+            node.pos,
+            LoadErrorKind::Invalid(format!(
+                "`{prefix}` is used by an earlier include: give this one its own `name:`"
+            )),
+        );
+        return;
+    }
     let rebase = r.rebase().join(
         std::path::Path::new(&relative)
             .parent()

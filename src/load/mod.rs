@@ -239,9 +239,15 @@ pub fn finish(r: &mut Reader) -> Result<crate::template::Templates, Vec<LoadErro
     let compiled = builder.compile();
     if let Err(template_errors) = &compiled {
         for e in template_errors {
+            // templates of included files are compiled with the collection's
+            let text = if *e.location.file == *r.file() {
+                r.text().to_string()
+            } else {
+                std::fs::read_to_string(&e.location.file).unwrap_or_default()
+            };
             errors.push(LoadError::at(
                 e.location.clone(),
-                r.text(),
+                &text,
                 LoadErrorKind::Template(e.message.clone()),
             ));
         }

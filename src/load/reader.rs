@@ -112,6 +112,11 @@ impl<'t> Reader<'t> {
             .unwrap_or_default()
     }
 
+    /// The file being read.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
     /// The file's text.
     pub fn text(&self) -> &str {
         self.text

@@ -150,7 +150,6 @@ impl Vars {
         }
         let mut values = self.values.clone();
         for index in chain.into_iter().rev() {
-            let ctx = Value::from_iter(values.iter().map(|(k, v)| (k.clone(), v.clone())));
             let scope = &collection.scopes[index];
             let defaults = scope
                 .vars
@@ -160,9 +159,25 @@ impl Vars {
                 .params
                 .iter()
                 .filter(|(name, _)| !self.captured.contains(name));
-            for (name, value) in defaults.chain(params) {
-                let rendered = collection.templates.render_value(value, &ctx)?;
-                values.insert(name.clone(), Value::from_serialize(&rendered));
+            // entries of one scope may read each other: render in rounds until all are done
+            let mut waiting: Vec<&(String, TValue)> = defaults.chain(params).collect();
+            while !waiting.is_empty() {
+                let ctx = Value::from_iter(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let before = waiting.len();
+                let mut last_error = None;
+                waiting.retain(|(name, value)| match collection.templates.render_value(value, &ctx) {
+                    Ok(rendered) => {
+                        values.insert(name.clone(), Value::from_serialize(&rendered));
+                        false
+                    }
+                    Err(e) => {
+                        last_error = Some(e);
+                        true
+                    }
+                });
+                if waiting.len() == before {
+                    return Err(last_error.expect("a failed entry left an error"));
+                }
             }
         }
         Ok(Value::from_iter(values))
