@@ -13,6 +13,7 @@ h1{font-size:1.4rem;margin:0 0 .3rem} h2{font-size:1.1rem;margin:1.6rem 0 .4rem}
 .summary span{display:inline-block;padding:.25rem .7rem;border-radius:1rem;margin-right:.4rem;font-weight:600}
 .passed{background:#dafbe1;color:#116329}.failed{background:#ffebe9;color:#a40e26}.skipped{background:#eef1f4;color:#59636e}
 .interrupted{background:#fff8c5;color:#7d4e00}
+.flaky{margin-left:.5rem;padding:0 .4rem;border-radius:.6rem;background:#fff8c5;color:#7d4e00;font-size:.85em}
 table{border-collapse:collapse;width:100%;table-layout:fixed}
 th.mark{width:1.6rem}th.status{width:4rem}th.num{width:4.5rem}
 td,th{padding:.3rem .5rem;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top}
@@ -53,10 +54,15 @@ pub fn render(report: &RunReport) -> String {
     );
     let _ = write!(
         out,
-        "<div class=\"summary\"><span class=\"passed\">{} passed</span><span class=\"failed\">{} failed</span><span class=\"skipped\">{} skipped</span>{}</div>",
+        "<div class=\"summary\"><span class=\"passed\">{} passed</span><span class=\"failed\">{} failed</span><span class=\"skipped\">{} skipped</span>{}{}</div>",
         s.passed,
         s.failed,
         s.skipped,
+        if s.flaky > 0 {
+            format!("<span class=\"interrupted\">{} flaky</span>", s.flaky)
+        } else {
+            String::new()
+        },
         if report.interrupted {
             "<span class=\"interrupted\">interrupted</span>"
         } else {
@@ -135,6 +141,14 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
             out,
             "<span class=\"meta\">(run for <code>{}</code>, which needs its captures)</span>",
             esc(by)
+        );
+    }
+    if r.retries > 0 {
+        let _ = write!(
+            out,
+            "<span class=\"flaky\">after {} retr{}</span>",
+            r.retries,
+            if r.retries == 1 { "y" } else { "ies" }
         );
     }
     out.push_str("</summary>");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::model::{RequestReport, RunReport};
 use crate::run::result::Outcome;
@@ -27,7 +27,19 @@ pub fn render(report: &RunReport) -> std::io::Result<String> {
 
 fn test_case(request: &RequestReport, file: &str) -> TestCase {
     let status = match request.outcome {
-        Outcome::Passed => TestCaseStatus::success(),
+        Outcome::Passed => {
+            let mut status = TestCaseStatus::success();
+            // passed after retries: one flakyFailure per earlier attempt (Surefire's flaky format)
+            for (i, wait) in request.waits_ms.iter().enumerate() {
+                let mut rerun = TestRerun::new(NonSuccessKind::Failure);
+                rerun.set_message(format!(
+                    "attempt {} was throttled or reset; retried after {wait} ms",
+                    i + 1
+                ));
+                status.add_rerun(rerun);
+            }
+            status
+        }
         Outcome::Skipped => {
             let mut status = TestCaseStatus::skipped();
             if let Some(reason) = &request.skip_reason {

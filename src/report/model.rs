@@ -63,6 +63,9 @@ pub struct Summary {
     pub failed: usize,
     /// Requests not run (not selected, `when:`/`skip_if:`, after `--bail` or Ctrl-C).
     pub skipped: usize,
+    /// Passed requests that needed retries (throttling, resets): counted in `passed` too.
+    #[serde(default)]
+    pub flaky: usize,
 }
 
 impl Summary {
@@ -70,6 +73,9 @@ impl Summary {
     pub fn of(units: &[UnitReport]) -> Summary {
         let mut summary = Summary::default();
         for request in units.iter().flat_map(|u| &u.requests) {
+            if request.flaky {
+                summary.flaky += 1;
+            }
             match request.outcome {
                 Outcome::Passed => summary.passed += 1,
                 Outcome::Failed => summary.failed += 1,
@@ -135,6 +141,18 @@ pub struct RequestReport {
     /// needs a variable it captures; null otherwise.
     #[serde(default)]
     pub pulled_in_by: Option<String>,
+    /// Times the request was sent (retries and polls included; 0 when not sent).
+    #[serde(default)]
+    pub attempts: u32,
+    /// Resends after throttling (429/503) or a connection reset.
+    #[serde(default)]
+    pub retries: u32,
+    /// Waits before each retry, in milliseconds.
+    #[serde(default)]
+    pub waits_ms: Vec<u64>,
+    /// Passed, but only after retries: flaky.
+    #[serde(default)]
+    pub flaky: bool,
     /// When it started, in milliseconds from the start of the run (0 when skipped).
     pub started_ms: u64,
     /// Time to the full response in milliseconds; null when there was no response.
@@ -300,6 +318,10 @@ fn request_report(r: &RequestResult) -> RequestReport {
         outcome: r.outcome,
         skip_reason: r.skip_reason.clone(),
         pulled_in_by: r.pulled_in_by.clone(),
+        attempts: r.attempts,
+        retries: r.retries,
+        waits_ms: r.waits.iter().map(|w| millis(*w)).collect(),
+        flaky: r.flaky(),
         started_ms: millis(r.started),
         duration_ms: r.duration().map(millis),
         assertions: r
