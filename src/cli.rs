@@ -37,6 +37,12 @@ pub enum Command {
         #[arg(value_enum)]
         kind: SchemaKind,
     },
+    /// Convert Postman collections or a curl command line into collection YAML.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print a request of a collection as a command for another tool.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Work with JSON reports of earlier runs.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -63,6 +69,70 @@ pub struct MergeArgs {
     /// Also write the merged result as KIND=PATH (junit, json, html, tap).
     #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
     pub reports: Vec<(ReportKind, PathBuf)>,
+}
+
+/// `runner import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Convert a Postman collection (v2.0 or v2.1) and its environments into YAML files.
+    Postman(ImportPostmanArgs),
+    /// Convert one curl command line into a request (printed, or written with -o).
+    Curl(ImportCurlArgs),
+}
+
+/// `runner import postman`.
+#[derive(Debug, Args)]
+pub struct ImportPostmanArgs {
+    /// The exported collection (`*.postman_collection.json`).
+    #[arg(value_name = "COLLECTION")]
+    pub collection: PathBuf,
+
+    /// An exported Postman environment to convert too (repeatable).
+    #[arg(short = 'e', long = "env", value_name = "ENVIRONMENT")]
+    pub envs: Vec<PathBuf>,
+
+    /// Output folder: collections/, environments/ and IMPORT-REPORT.md are written there.
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `runner import curl`.
+#[derive(Debug, Args)]
+pub struct ImportCurlArgs {
+    /// The curl command line as one argument (quote it), or `-` to read it from stdin.
+    #[arg(value_name = "COMMAND", allow_hyphen_values = true)]
+    pub command: String,
+
+    /// Write the collection file here instead of printing it.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `runner export …`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Print a request, rendered with its variables, as a curl command line.
+    Curl(ExportCurlArgs),
+}
+
+/// `runner export curl`.
+#[derive(Debug, Args)]
+pub struct ExportCurlArgs {
+    /// The collection file.
+    #[arg(value_name = "COLLECTION")]
+    pub file: PathBuf,
+
+    /// The request: its name, or `group/name` when names repeat across groups.
+    #[arg(short = 'r', long = "request", value_name = "NAME")]
+    pub request: String,
+
+    /// Environment, variables and secrets.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Print secret values instead of `***`.
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// What selects an environment and sets variables (shared by `run` and `token`).

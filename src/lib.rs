@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod format;
 pub mod http;
+pub mod import;
 pub mod lint;
 pub mod load;
 pub mod mock;

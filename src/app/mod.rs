@@ -1,6 +1,7 @@
 //! Orchestration, top to bottom: load everything → resolve variables → run → report → exit code.
 //! Every input problem is found before the first request is sent.
 
+mod import;
 mod init;
 mod list;
 mod merge;
@@ -63,6 +64,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Report(ReportCommand::Merge(args)) => merge::merge(&args).into(),
+        Command::Import(command) => import::import(command).into(),
+        Command::Export(command) => import::export(command).into(),
     }
 }
 

@@ -192,7 +192,10 @@ mod tests {
     #[test]
     fn dynamic_variables() {
         let (text, notes) = convert("{{$guid}} {{$timestamp}} {{$isoTimestamp}} {{$randomEmail}}");
-        assert_eq!(text, "<<uuid()>> <<timestamp()>> <<now()>> {{$randomEmail}}");
+        assert_eq!(
+            text,
+            "<<uuid()>> <<timestamp()>> <<now()>> {{$randomEmail}}"
+        );
         assert_eq!(notes, vec![PlaceholderNote::Dynamic("$randomEmail".into())]);
     }
 

@@ -112,6 +112,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Environment variables to set before running.
     pub secrets: Vec<SecretVar>,
+    /// Commands to try next (`runner run …`).
+    pub next: Vec<String>,
 }
 
 /// Sizes of what was converted.
@@ -167,8 +169,11 @@ impl Report {
     fn summary(&self) -> String {
         let c = self.counts;
         format!(
-            "{} requests in {} groups, {} assertions and {} captures from scripts",
-            c.requests, c.groups, c.assertions, c.captures
+            "{} in {}, {} and {} from scripts",
+            plural(c.requests, "request"),
+            plural(c.groups, "group"),
+            plural(c.assertions, "assertion"),
+            plural(c.captures, "capture")
         )
     }
 
@@ -203,6 +208,9 @@ impl Report {
                 "set these environment variables (or put them in .env) before running: {}",
                 self.env_names().join(", ")
             );
+        }
+        for next in &self.next {
+            let _ = writeln!(out, "next: {next}");
         }
         out
     }
@@ -251,11 +259,8 @@ impl Report {
                 );
                 let _ = writeln!(out, "| where | script | line | code |\n|---|---|---|---|");
                 for f in findings {
-                    let (event, line) = f
-                        .place
-                        .script
-                        .clone()
-                        .unwrap_or_else(|| (String::new(), 0));
+                    let (event, line) =
+                        f.place.script.clone().unwrap_or_else(|| (String::new(), 0));
                     let place = Place {
                         path: f.place.path.clone(),
                         script: None,
@@ -281,9 +286,23 @@ impl Report {
             out.push('\n');
         }
         if self.findings.is_empty() {
-            let _ = writeln!(out, "Everything was converted.");
+            let _ = writeln!(out, "Everything was converted.\n");
+        }
+        if !self.next.is_empty() {
+            let _ = writeln!(out, "## Next\n");
+            for next in &self.next {
+                let _ = writeln!(out, "    {next}");
+            }
         }
         out
+    }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -320,7 +339,14 @@ mod tests {
         report.add(Topic::Script, &place, "console.log(x | y);");
         assert_eq!(report.findings.len(), 1);
         let md = report.markdown();
-        assert!(md.contains("| A | test | 2 | `console.log(x \\| y);` |"), "{md}");
-        assert!(report.terminal().contains("A [test script, line 2]: console.log"));
+        assert!(
+            md.contains("| A | test | 2 | `console.log(x \\| y);` |"),
+            "{md}"
+        );
+        assert!(
+            report
+                .terminal()
+                .contains("A [test script, line 2]: console.log")
+        );
     }
 }

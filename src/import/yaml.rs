@@ -78,6 +78,13 @@ impl Yaml {
         map
     }
 
+    /// A map of one key in block style: `key:` then the value on the next lines.
+    pub fn block_pair(key: &str, value: Yaml) -> Yaml {
+        let mut map = Yaml::map();
+        map.insert(key, value);
+        map
+    }
+
     /// A sequence without comments.
     pub fn seq(values: impl IntoIterator<Item = Yaml>) -> Yaml {
         Yaml::Seq(
@@ -204,7 +211,17 @@ pub fn document(header: &[String], value: &Yaml) -> String {
 }
 
 fn push_comment(out: &mut String, indent: usize, text: &str) {
-    for line in text.split(['\n', '\r']) {
+    // other line and control characters would end or break the comment
+    let text: String = text
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' => '\n',
+            '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => ' ',
+            c if c.is_control() && c != '\t' => ' ',
+            c => c,
+        })
+        .collect();
+    for line in text.split('\n') {
         out.push_str(&" ".repeat(indent));
         if line.is_empty() {
             out.push_str("#\n");

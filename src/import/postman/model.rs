@@ -158,7 +158,7 @@ pub enum Url {
     /// The URL as typed.
     Text(String),
     /// Parts, usually with `raw` too.
-    Parts(UrlParts),
+    Parts(Box<UrlParts>),
 }
 
 /// The parts of a URL.
@@ -212,10 +212,7 @@ impl Segments {
                 .iter()
                 .map(|v| match v {
                     Value::String(s) => s.clone(),
-                    Value::Object(o) => o
-                        .get("value")
-                        .map(value_text)
-                        .unwrap_or_default(),
+                    Value::Object(o) => o.get("value").map(value_text).unwrap_or_default(),
                     other => value_text(other),
                 })
                 .collect(),

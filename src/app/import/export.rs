@@ -1,0 +1,330 @@
+//! `runner export curl`: a request rendered as a run would send it, printed as a curl command.
+//! Values only a run can know (captures of other requests, the loop variable, an OAuth2 token)
+//! become shell variables, each with a comment saying where it comes from; secrets are masked.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::app::{load_dotenv, load_plan, resolve_vars};
+use crate::cli::ExportCurlArgs;
+use crate::http::{HttpBody, HttpRequest, MultipartValue};
+use crate::import::export::{CurlBody, CurlCommand, CurlPart, has_marker, marker, render};
+use crate::import::{ImportError, placeholder, shell};
+use crate::model::{Auth, Body, Collection, Part, Request};
+use crate::run::authorize::{self, Credentials};
+use crate::run::render::{RenderFailure, render_request};
+use crate::run::vars::Vars;
+
+/// Shell variables standing in for values the command cannot know.
+#[derive(Default)]
+struct ShellVars {
+    /// Names, indexed by marker number.
+    names: Vec<String>,
+    /// (name, comment) for each.
+    why: Vec<(String, String)>,
+    /// How often each base name was handed out.
+    taken: HashMap<String, usize>,
+}
+
+impl ShellVars {
+    /// A new shell variable for the template variable `var`: its name and marker text.
+    fn name(&mut self, var: &str) -> (String, String) {
+        let base = placeholder::env_name(var);
+        let count = self.taken.entry(base.clone()).or_insert(0);
+        *count += 1;
+        let name = if *count == 1 {
+            base
+        } else {
+            format!("{base}_{count}")
+        };
+        self.names.push(name.clone());
+        (name, marker(self.names.len() - 1))
+    }
+
+    /// As `name`, with a comment to print when the command uses it; returns the marker.
+    fn add(&mut self, var: &str, why: impl FnOnce(&str) -> String) -> String {
+        let (name, marker) = self.name(var);
+        self.why.push((name.clone(), why(&name)));
+        marker
+    }
+
+    /// Captures of any request (unless given with `--var`) and the loop variable.
+    fn stand_in(
+        &mut self,
+        collection: &Collection,
+        request: &Request,
+        vars: &mut Vars,
+        given: &HashSet<&str>,
+    ) {
+        // a capture wins over vars and environments in a run, so only `--var` keeps its value
+        let mut seen = HashSet::new();
+        for other in &collection.requests {
+            for capture in &other.captures {
+                if given.contains(capture.name.as_str()) || !seen.insert(capture.name.as_str()) {
+                    continue;
+                }
+                let marker = self.add(&capture.name, |name| {
+                    format!(
+                        "{name}: captured by request `{}` in a run; set it first",
+                        other.path
+                    )
+                });
+                vars.set(&capture.name, &serde_json::Value::String(marker));
+            }
+        }
+        if let Some(for_each) = &request.for_each
+            && !vars.contains(&for_each.var)
+        {
+            let marker = self.add(&for_each.var, |name| {
+                format!("{name}: one element of the request's for_each list")
+            });
+            vars.set(&for_each.var, &serde_json::Value::String(marker));
+        }
+    }
+
+    /// Comments for the variables the command uses.
+    fn explain(&self, cmd: &mut CurlCommand) {
+        let text = render(cmd, &self.names);
+        for (name, why) in &self.why {
+            if text.contains(&format!("${name}")) || text.contains(&format!("${{{name}}}")) {
+                cmd.comments.push(why.clone());
+            }
+        }
+    }
+}
+
+/// `runner export curl COLLECTION --request NAME`.
+pub(super) fn export_curl(args: &ExportCurlArgs) -> Result<(), ImportError> {
+    load_dotenv();
+    let fail = |message: String| ImportError::Export(message);
+    let plan = load_plan(std::slice::from_ref(&args.file), &args.input, None)
+        .map_err(|errors| fail(errors.iter().map(crate::diagnostic::render).collect()))?;
+    let cli_layer = plan.cli_layer;
+    let Some((collection, mut layers)) = plan.collections.into_iter().next() else {
+        return Err(fail(format!("{} holds no collection", args.file.display())));
+    };
+    layers.push(cli_layer);
+    let request = find_request(&collection, &args.request)?;
+    let mut vars =
+        resolve_vars(&collection, &layers).map_err(|e| fail(crate::diagnostic::render(&e)))?;
+    let given: HashSet<&str> = args
+        .input
+        .vars
+        .iter()
+        .chain(&args.input.secrets)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut shell_vars = ShellVars::default();
+    shell_vars.stand_in(&collection, request, &mut vars, &given);
+    let ctx = vars
+        .context_for(&collection, request.scope)
+        .map_err(|e| fail(e.to_string()))?;
+    let http = render_request(&collection, request, &ctx).map_err(|e| {
+        fail(match e {
+            RenderFailure::Template(e) => format!("cannot render request `{}`: {e}", request.path),
+            RenderFailure::File(m) => format!("cannot render request `{}`: {m}", request.path),
+        })
+    })?;
+    let mut cmd = command(&collection, request, &http, &ctx)?;
+    if !has_header(&cmd, "authorization")
+        && let Some(auth) = request.auth.as_deref()
+    {
+        authorize_command(auth, &collection, &ctx, args, &mut cmd, &mut shell_vars)?;
+    }
+    mask_credentials(&mut cmd, args.show_secrets);
+    shell_vars.explain(&mut cmd);
+    let text = render(&cmd, &shell_vars.names);
+    let shown = if args.show_secrets {
+        text
+    } else {
+        crate::secrets::mask(&text).into_owned()
+    };
+    if !args.show_secrets && shown.contains(crate::secrets::MASK) {
+        eprintln!(
+            "note: secret values are shown as {}; add --show-secrets to print them",
+            crate::secrets::MASK
+        );
+    }
+    print!("{shown}");
+    Ok(())
+}
+
+fn has_header(cmd: &CurlCommand, name: &str) -> bool {
+    cmd.headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case(name))
+}
+
+/// The rendered request as a command: URL, headers, body, the collection's TLS and redirect
+/// settings.
+fn command(
+    collection: &Collection,
+    request: &Request,
+    http: &HttpRequest,
+    ctx: &minijinja::Value,
+) -> Result<CurlCommand, ImportError> {
+    let mut cmd = CurlCommand {
+        method: http.method.clone(),
+        url: http.url.clone(),
+        headers: http.headers.clone(),
+        insecure: collection.settings.insecure.unwrap_or(false),
+        follow_redirects: collection.settings.follow_redirects.unwrap_or(true),
+        ..CurlCommand::default()
+    };
+    match &http.body {
+        HttpBody::Empty => {}
+        HttpBody::Bytes { data, content_type } => {
+            match content_type {
+                Some(ct) if !has_header(&cmd, "content-type") => {
+                    cmd.headers.push(("Content-Type".into(), ct.to_string()));
+                }
+                // curl would send its form content type with --data-raw; the runner sends none
+                None if !has_header(&cmd, "content-type") => {
+                    cmd.remove_headers.push("Content-Type".into());
+                }
+                _ => {}
+            }
+            cmd.body = CurlBody::Data(String::from_utf8_lossy(data).into_owned());
+        }
+        HttpBody::Multipart(fields) => {
+            let mut files = file_paths(collection, request, ctx)?.into_iter();
+            let parts = fields
+                .iter()
+                .map(|(name, value)| {
+                    let part = match value {
+                        MultipartValue::Text(text) => CurlPart::Text(text.clone()),
+                        MultipartValue::File { file_name, .. } => {
+                            CurlPart::File(files.next().unwrap_or_else(|| file_name.clone()))
+                        }
+                    };
+                    (name.clone(), part)
+                })
+                .collect();
+            cmd.body = CurlBody::Form(parts);
+        }
+    }
+    Ok(cmd)
+}
+
+/// Secret headers registered for masking; unless shown, written as `Bearer ***`.
+fn mask_credentials(cmd: &mut CurlCommand, show: bool) {
+    for (name, value) in &mut cmd.headers {
+        if !crate::secrets::is_secret_header(name) {
+            continue;
+        }
+        crate::secrets::add_header_value(value);
+        if !show && !has_marker(value) {
+            // keep the scheme readable
+            *value = match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} {}", crate::secrets::MASK),
+                None => crate::secrets::MASK.to_string(),
+            };
+        }
+    }
+}
+
+/// The request named NAME: by its `group/name` path, else by its own name if that is unique.
+fn find_request<'c>(collection: &'c Collection, name: &str) -> Result<&'c Request, ImportError> {
+    if let Some(r) = collection.requests.iter().find(|r| r.path == name) {
+        return Ok(r);
+    }
+    let by_name: Vec<&Request> = collection
+        .requests
+        .iter()
+        .filter(|r| r.name == name)
+        .collect();
+    match by_name.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let candidates = collection
+                .requests
+                .iter()
+                .flat_map(|r| [r.path.as_str(), r.name.as_str()]);
+            let suggestion = crate::suggest::closest(name, candidates)
+                .and_then(|s| {
+                    let r = collection
+                        .requests
+                        .iter()
+                        .find(|r| r.path == s || r.name == s)?;
+                    Some(format!(" (did you mean `{}`?)", r.path))
+                })
+                .unwrap_or_default();
+            Err(ImportError::Export(format!(
+                "no request `{name}` in {}{suggestion}",
+                collection.path.display()
+            )))
+        }
+        several => Err(ImportError::Export(format!(
+            "several requests are called `{name}`; name one of: {}",
+            several
+                .iter()
+                .map(|r| r.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The paths of the request's multipart files, in order, as the runner would read them.
+fn file_paths(
+    collection: &Collection,
+    request: &Request,
+    ctx: &minijinja::Value,
+) -> Result<Vec<String>, ImportError> {
+    let Some(Body::Multipart(parts)) = &request.body else {
+        return Ok(Vec::new());
+    };
+    let mut paths = Vec::new();
+    for (_, part) in parts {
+        if let Part::File(tpl) = part {
+            let rendered = collection
+                .templates
+                .render(tpl, ctx)
+                .map_err(|e| ImportError::Export(e.to_string()))?;
+            paths.push(collection.dir.join(rendered).display().to_string());
+        }
+    }
+    Ok(paths)
+}
+
+/// The request's `auth:` on the command: bearer and basic as headers, OAuth2 as `$TOKEN`
+/// with a comment on how to get one.
+fn authorize_command(
+    auth: &Auth,
+    collection: &Collection,
+    ctx: &minijinja::Value,
+    args: &ExportCurlArgs,
+    cmd: &mut CurlCommand,
+    shell_vars: &mut ShellVars,
+) -> Result<(), ImportError> {
+    if let Auth::OAuth2(_) = auth {
+        let mut token_cmd = format!(
+            "runner token {}",
+            shell::quote(&args.file.display().to_string())
+        );
+        if let Some(env) = &args.input.env {
+            token_cmd.push_str(&format!(" -e {}", shell::quote(env)));
+        }
+        for (name, value) in &args.input.vars {
+            token_cmd.push_str(&format!(
+                " --var {}",
+                shell::quote(&format!("{name}={value}"))
+            ));
+        }
+        let (name, marker) = shell_vars.name("TOKEN");
+        cmd.comments
+            .push("The request authenticates with OAuth2; fetch a token first:".into());
+        cmd.comments
+            .push(format!("  {name}=$({token_cmd} --raw | tail -n 1)"));
+        cmd.headers
+            .push(("Authorization".into(), format!("Bearer {marker}")));
+        return Ok(());
+    }
+    match authorize::prepare(auth, collection, ctx) {
+        Ok(Credentials::Header(value)) => {
+            cmd.headers.push(("Authorization".into(), value));
+            Ok(())
+        }
+        Ok(Credentials::OAuth2(_)) => Ok(()),
+        Err(e) => Err(ImportError::Export(format!("cannot render auth: {e}"))),
+    }
+}

@@ -1,0 +1,260 @@
+//! Postman auth blocks → `auth:`. `noauth` → `none`; bearer, basic, OAuth2 client credentials
+//! and password grants → their blocks, literal secrets moved to `secret("NAME")`; `apikey`
+//! becomes a header or query parameter on each request; every other type is reported and
+//! turned off, so it is never silently replaced by the auth of an outer level.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::Converter;
+use super::model::{Auth, value_text};
+use crate::import::report::{Place, Topic};
+use crate::import::yaml::Yaml;
+
+/// What one level's auth does.
+pub(super) enum Level {
+    /// No auth of its own: inherits.
+    Inherit,
+    /// `auth: VALUE` (`none` or a block).
+    Set(Yaml),
+    /// An API key, sent by each request itself.
+    ApiKey(ApiKey),
+}
+
+/// Postman's `apikey` auth.
+#[derive(Debug, Clone)]
+pub(super) struct ApiKey {
+    name: String,
+    value: String,
+    in_query: bool,
+}
+
+impl ApiKey {
+    /// Adds the key to a request's headers or query, unless the request sets it itself.
+    pub(super) fn apply(
+        &self,
+        headers: &mut Vec<(String, String)>,
+        query: &mut Vec<(String, Yaml)>,
+    ) {
+        if self.in_query {
+            if !query.iter().any(|(k, _)| *k == self.name) {
+                query.push((self.name.clone(), Yaml::str(&self.value)));
+            }
+        } else if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(&self.name))
+        {
+            headers.push((self.name.clone(), self.value.clone()));
+        }
+    }
+}
+
+/// OAuth2 keys that do nothing for the grants converted (or are converted elsewhere).
+const OAUTH2_QUIET: &[&str] = &[
+    "grant_type",
+    "grantType",
+    "accessTokenUrl",
+    "clientId",
+    "clientSecret",
+    "scope",
+    "username",
+    "password",
+    "client_authentication",
+    "tokenName",
+    "useBrowser",
+    "authUrl",
+    "redirect_uri",
+    "callbackUrl",
+    "state",
+    "challengeAlgorithm",
+    "code_verifier",
+    "tokenType",
+    "authRequestParams",
+    "refreshRequestParams",
+];
+
+impl Converter<'_> {
+    /// One level's auth; the comment lines go above `auth:`.
+    pub(super) fn auth(&mut self, auth: Option<&Auth>, place: &Place) -> (Level, Vec<String>) {
+        let Some(auth) = auth else {
+            return (Level::Inherit, Vec::new());
+        };
+        let params: BTreeMap<String, Value> = auth.parameters().into_iter().collect();
+        let text = |key: &str| params.get(key).map(value_text).unwrap_or_default();
+        let level = match auth.kind.as_str() {
+            "inherit" => Level::Inherit,
+            "noauth" => Level::Set(Yaml::str("none")),
+            "bearer" => {
+                let token = self.credential(&text("token"), "bearer token", place, "bearer token");
+                Level::Set(Yaml::block_pair("bearer", Yaml::str(token)))
+            }
+            "basic" => {
+                let username = self.text(&text("username"), place);
+                let password = self.credential(
+                    &text("password"),
+                    "basic password",
+                    place,
+                    "basic auth password",
+                );
+                let mut basic = Yaml::flow_map();
+                basic.insert("username", Yaml::str(username));
+                basic.insert("password", Yaml::str(password));
+                Level::Set(Yaml::block_pair("basic", basic))
+            }
+            "oauth2" => match self.oauth2(&params, place) {
+                Some(block) => Level::Set(Yaml::block_pair("oauth2", block)),
+                None => return unsupported(),
+            },
+            "apikey" => {
+                let name = text("key");
+                if name.trim().is_empty() {
+                    self.report.add(
+                        Topic::Auth,
+                        place,
+                        "apikey auth without a key name; not converted",
+                    );
+                    return unsupported();
+                }
+                let value = self.credential(&text("value"), "api key", place, "API key");
+                let in_query = text("in") == "query";
+                let target = if in_query {
+                    "query parameter"
+                } else {
+                    "header"
+                };
+                self.report.add(
+                    Topic::Note,
+                    place,
+                    format!("apikey auth sent as {target} `{name}` by each request (auth turned off here)"),
+                );
+                Level::ApiKey(ApiKey {
+                    name,
+                    value,
+                    in_query,
+                })
+            }
+            other => {
+                self.report.add(
+                    Topic::Auth,
+                    place,
+                    format!("auth type `{other}` is not supported; auth is turned off here (`auth: none`)"),
+                );
+                return (
+                    Level::Set(Yaml::str("none")),
+                    vec![format!("postman: auth type `{other}` not converted")],
+                );
+            }
+        };
+        (level, Vec::new())
+    }
+
+    /// An `oauth2` block for client credentials or password grants; `None` (reported) else.
+    fn oauth2(&mut self, params: &BTreeMap<String, Value>, place: &Place) -> Option<Yaml> {
+        let text = |key: &str| params.get(key).map(value_text).unwrap_or_default();
+        let grant = [text("grant_type"), text("grantType")]
+            .into_iter()
+            .find(|g| !g.is_empty())
+            // Postman's default grant
+            .unwrap_or_else(|| "authorization_code".into());
+        let password_grant = matches!(grant.as_str(), "password_credentials" | "password");
+        if grant != "client_credentials" && !password_grant {
+            self.report.add(
+                Topic::Auth,
+                place,
+                format!("oauth2 grant `{grant}` needs a browser or user; only client credentials and password grants are converted; auth is turned off here"),
+            );
+            return None;
+        }
+        let token_url = text("accessTokenUrl");
+        if token_url.trim().is_empty() {
+            self.report.add(
+                Topic::Auth,
+                place,
+                "oauth2 without an access token URL; auth is turned off here",
+            );
+            return None;
+        }
+        let mut block = Yaml::map();
+        block.insert("token_url", Yaml::str(self.text(&token_url, place)));
+        block.insert("client_id", Yaml::str(self.text(&text("clientId"), place)));
+        let secret = text("clientSecret");
+        if !secret.is_empty() {
+            let secret = self.credential(&secret, "client secret", place, "oauth2 client secret");
+            block.insert("client_secret", Yaml::str(secret));
+        }
+        let scope = text("scope");
+        if !scope.trim().is_empty() {
+            block.insert("scope", Yaml::str(self.text(&scope, place)));
+        }
+        if password_grant {
+            block.insert("grant", Yaml::str("password"));
+            block.insert("username", Yaml::str(self.text(&text("username"), place)));
+            let password = self.credential(
+                &text("password"),
+                "oauth2 password",
+                place,
+                "oauth2 password",
+            );
+            block.insert("password", Yaml::str(password));
+        }
+        // Postman's default is "Send as Basic Auth header"
+        match text("client_authentication").as_str() {
+            "body" => {}
+            _ => block.insert("send_as", Yaml::str("basic")),
+        }
+        self.oauth2_leftovers(params, place);
+        Some(block)
+    }
+
+    /// OAuth2 settings that change what Postman sends but have no place in the block.
+    fn oauth2_leftovers(&mut self, params: &BTreeMap<String, Value>, place: &Place) {
+        for (key, value) in params {
+            if OAUTH2_QUIET.contains(&key.as_str()) || is_empty(value) {
+                continue;
+            }
+            let text = value_text(value);
+            let message = match key.as_str() {
+                "accessToken" | "refreshToken" | "id_token" => format!(
+                    "oauth2 saved `{key}` not written (a secret; the runner fetches a token itself)"
+                ),
+                "addTokenTo" if text == "header" => continue,
+                "headerPrefix" if text == "Bearer" => continue,
+                "addTokenTo" => {
+                    format!(
+                        "oauth2 `addTokenTo: {text}`: the runner always sends the token in the Authorization header"
+                    )
+                }
+                "headerPrefix" => {
+                    format!("oauth2 `headerPrefix: {text}`: the runner always sends `Bearer`")
+                }
+                "tokenRequestParams" | "audience" | "resource" | "refreshTokenUrl" => {
+                    format!(
+                        "oauth2 `{key}` not converted: the token request sends only the standard parameters"
+                    )
+                }
+                _ => format!("oauth2 setting `{key}` not converted"),
+            };
+            self.report.add(Topic::Auth, place, message);
+        }
+    }
+}
+
+/// Auth that could not be converted: turned off, with a comment.
+fn unsupported() -> (Level, Vec<String>) {
+    (
+        Level::Set(Yaml::str("none")),
+        vec!["postman: auth not converted (see IMPORT-REPORT.md)".into()],
+    )
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.is_empty(),
+        Value::Bool(b) => !b,
+        Value::Number(_) => false,
+    }
+}

@@ -1,0 +1,342 @@
+//! Assertions and captures translated from scripts, and how they become a request's `assert:`
+//! and `capture:` maps. Two checks of the same subject merge into one matcher; checks that
+//! contradict each other are refused so the caller can keep the script line instead.
+
+use serde_json::Value;
+
+use crate::import::yaml::Yaml;
+
+/// What an assertion looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// The status code.
+    Status,
+    /// A response header.
+    Header(String),
+    /// A JSONPath into the body.
+    Json(String),
+    /// The body text.
+    Body,
+    /// Milliseconds.
+    Duration,
+}
+
+/// One matcher operator with its operand (strings already safe for templates).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// `eq` (a plain value).
+    Eq(Value),
+    /// `ne`.
+    Ne(Value),
+    /// `gt`.
+    Gt(Value),
+    /// `gte`.
+    Gte(Value),
+    /// `lt`.
+    Lt(Value),
+    /// `lte`.
+    Lte(Value),
+    /// `contains`.
+    Contains(Value),
+    /// `not_contains`.
+    NotContains(Value),
+    /// `matches` (a Rust regex).
+    Matches(String),
+    /// `exists`.
+    Exists(bool),
+    /// `type`.
+    Type(&'static str),
+    /// `one_of`.
+    OneOf(Vec<Value>),
+    /// `length` with its own operators.
+    Length(Vec<Op>),
+}
+
+impl Op {
+    fn key(&self) -> &'static str {
+        match self {
+            Op::Eq(_) => "eq",
+            Op::Ne(_) => "ne",
+            Op::Gt(_) => "gt",
+            Op::Gte(_) => "gte",
+            Op::Lt(_) => "lt",
+            Op::Lte(_) => "lte",
+            Op::Contains(_) => "contains",
+            Op::NotContains(_) => "not_contains",
+            Op::Matches(_) => "matches",
+            Op::Exists(_) => "exists",
+            Op::Type(_) => "type",
+            Op::OneOf(_) => "one_of",
+            Op::Length(_) => "length",
+        }
+    }
+
+    fn operand(&self) -> Yaml {
+        match self {
+            Op::Eq(v)
+            | Op::Ne(v)
+            | Op::Gt(v)
+            | Op::Gte(v)
+            | Op::Lt(v)
+            | Op::Lte(v)
+            | Op::Contains(v)
+            | Op::NotContains(v) => Yaml::from_json(v).into_flow(),
+            Op::Matches(re) => Yaml::str(re),
+            Op::Exists(b) => Yaml::Bool(*b),
+            Op::Type(t) => Yaml::str(*t),
+            Op::OneOf(values) => Yaml::seq(values.iter().map(Yaml::from_json)).into_flow(),
+            Op::Length(ops) => matcher(ops),
+        }
+    }
+}
+
+/// One assertion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// What it looks at.
+    pub subject: Subject,
+    /// What must hold.
+    pub op: Op,
+}
+
+/// Where a capture takes its value from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A JSONPath.
+    Json(String),
+    /// A header.
+    Header(String),
+    /// The status code.
+    Status,
+    /// The whole body text.
+    Body,
+}
+
+/// One capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureSpec {
+    /// The variable (already a template identifier).
+    pub name: String,
+    /// Where from.
+    pub source: Source,
+}
+
+/// The matchers of one request, subject by subject, merged.
+#[derive(Debug, Default, Clone)]
+pub struct Assertions {
+    subjects: Vec<(Subject, Vec<Op>)>,
+}
+
+impl Assertions {
+    /// Adds a check; `false` when it contradicts one already there (nothing is changed).
+    pub fn add(&mut self, check: &Check) -> bool {
+        let index = match self.subjects.iter().position(|(s, _)| *s == check.subject) {
+            Some(i) => i,
+            None => {
+                self.subjects.push((check.subject.clone(), Vec::new()));
+                self.subjects.len() - 1
+            }
+        };
+        let ops = &mut self.subjects[index].1;
+        let merged = merge(ops, &check.op);
+        if ops.is_empty() {
+            self.subjects.remove(index);
+        }
+        merged
+    }
+
+    /// Whether every check of `checks` can be added together with what is here.
+    pub fn accepts(&self, checks: &[Check]) -> bool {
+        let mut probe = self.clone();
+        checks.iter().all(|c| probe.add(c))
+    }
+
+    /// How many subjects carry matchers.
+    pub fn is_empty(&self) -> bool {
+        self.subjects.is_empty()
+    }
+
+    /// The `assert:` map.
+    pub fn to_yaml(&self) -> Yaml {
+        let mut out = Yaml::map();
+        let mut headers = Yaml::map();
+        let mut json = Yaml::map();
+        for (subject, ops) in &self.subjects {
+            match subject {
+                Subject::Status => out.insert("status", status_matcher(ops)),
+                Subject::Header(name) => headers.insert(name, matcher(ops)),
+                Subject::Json(path) => json.insert(path, matcher(ops)),
+                Subject::Body => out.insert("body", matcher(ops)),
+                Subject::Duration => out.insert("duration_ms", matcher(ops)),
+            }
+        }
+        // the loader's key order: status, headers, json, body, duration_ms
+        let mut ordered = Yaml::map();
+        if let Some(status) = out.get("status") {
+            ordered.insert("status", status.clone());
+        }
+        if !headers.is_empty_collection() {
+            ordered.insert("headers", headers);
+        }
+        if !json.is_empty_collection() {
+            ordered.insert("json", json);
+        }
+        for key in ["body", "duration_ms"] {
+            if let Some(v) = out.get(key) {
+                ordered.insert(key, v.clone());
+            }
+        }
+        ordered
+    }
+}
+
+/// Adds `op` to `ops` unless an operator of its kind holds a different operand.
+fn merge(ops: &mut Vec<Op>, op: &Op) -> bool {
+    match ops.iter_mut().find(|o| o.key() == op.key()) {
+        None => {
+            ops.push(op.clone());
+            true
+        }
+        Some(Op::Length(inner)) => {
+            let Op::Length(new) = op else { return false };
+            let mut probe = inner.clone();
+            if new.iter().all(|n| merge(&mut probe, n)) {
+                *inner = probe;
+                true
+            } else {
+                false
+            }
+        }
+        Some(existing) => existing == op,
+    }
+}
+
+/// A plain value for a lone scalar `eq`, else a map of operators.
+fn matcher(ops: &[Op]) -> Yaml {
+    if let [Op::Eq(v)] = ops
+        && !v.is_object()
+        && !v.is_array()
+    {
+        return Yaml::from_json(v);
+    }
+    let mut map = Yaml::flow_map();
+    for op in ops {
+        map.insert(op.key(), op.operand());
+    }
+    map
+}
+
+/// As `matcher`, with the `status: [200, 201]` short form.
+fn status_matcher(ops: &[Op]) -> Yaml {
+    if let [Op::OneOf(values)] = ops {
+        return Yaml::seq(values.iter().map(Yaml::from_json));
+    }
+    matcher(ops)
+}
+
+/// Whether a captured value should be masked in output.
+pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "token", "secret", "password", "passwd", "apikey", "api_key", "cookie",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// The `capture:` map.
+pub fn captures_yaml(captures: &[CaptureSpec]) -> Yaml {
+    let mut out = Yaml::map();
+    for c in captures {
+        let secret = is_secret_name(&c.name);
+        let mut source = match &c.source {
+            Source::Json(path) if !secret => {
+                out.insert(&c.name, Yaml::str(path));
+                continue;
+            }
+            Source::Json(path) => Yaml::pair("json", Yaml::str(path)),
+            Source::Header(name) => Yaml::pair("header", Yaml::str(name)),
+            Source::Status => Yaml::pair("status", Yaml::Bool(true)),
+            Source::Body => Yaml::pair("regex", Yaml::str("(?s)^.*$")),
+        };
+        if secret {
+            source.insert("secret", Yaml::Bool(true));
+        }
+        out.insert(&c.name, source);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::yaml::document;
+    use serde_json::json;
+
+    fn check(subject: Subject, op: Op) -> Check {
+        Check { subject, op }
+    }
+
+    #[test]
+    fn checks_of_one_subject_merge() {
+        let mut a = Assertions::default();
+        assert!(a.add(&check(Subject::Status, Op::Gte(json!(200)))));
+        assert!(a.add(&check(Subject::Status, Op::Lt(json!(300)))));
+        assert!(a.add(&check(Subject::Status, Op::Gte(json!(200)))));
+        assert!(!a.add(&check(Subject::Status, Op::Gte(json!(201)))));
+        assert!(a.add(&check(
+            Subject::Json("$.value".into()),
+            Op::Length(vec![Op::Gt(json!(0))])
+        )));
+        assert!(a.add(&check(
+            Subject::Header("Content-Type".into()),
+            Op::Contains(json!("json"))
+        )));
+        let mut root = Yaml::map();
+        root.insert("assert", a.to_yaml());
+        assert_eq!(
+            document(&[], &root),
+            "assert:\n  status: { gte: 200, lt: 300 }\n  headers:\n    Content-Type: { contains: json }\n  json:\n    $.value: { length: { gt: 0 } }\n"
+        );
+    }
+
+    #[test]
+    fn plain_values_and_one_of() {
+        let mut a = Assertions::default();
+        a.add(&check(
+            Subject::Status,
+            Op::OneOf(vec![json!(200), json!(201)]),
+        ));
+        a.add(&check(
+            Subject::Json("$.a".into()),
+            Op::Eq(json!({"type": "x"})),
+        ));
+        a.add(&check(Subject::Json("$.b".into()), Op::Eq(json!("Bearer"))));
+        let mut root = Yaml::map();
+        root.insert("assert", a.to_yaml());
+        assert_eq!(
+            document(&[], &root),
+            "assert:\n  status: [200, 201]\n  json:\n    $.a: { eq: { type: x } }\n    $.b: Bearer\n"
+        );
+    }
+
+    #[test]
+    fn secret_captures_are_marked() {
+        let captures = vec![
+            CaptureSpec {
+                name: "bcToken".into(),
+                source: Source::Json("$.access_token".into()),
+            },
+            CaptureSpec {
+                name: "companyId".into(),
+                source: Source::Json("$.value[0].id".into()),
+            },
+        ];
+        let mut root = Yaml::map();
+        root.insert("capture", captures_yaml(&captures));
+        assert_eq!(
+            document(&[], &root),
+            "capture:\n  bcToken: { json: $.access_token, secret: true }\n  companyId: $.value[0].id\n"
+        );
+    }
+}
