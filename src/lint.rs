@@ -126,11 +126,19 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
 
 /// Collection vars that read (directly or through other vars) names neither the outside nor
 /// the collection vars define, with those names: captures they wait for.
-fn waiting_vars(collection: &Collection, outside: &HashSet<String>) -> Vec<(String, HashSet<String>)> {
+fn waiting_vars(
+    collection: &Collection,
+    outside: &HashSet<String>,
+) -> Vec<(String, HashSet<String>)> {
     let vars: std::collections::HashMap<&str, Vec<String>> = collection
         .vars
         .iter()
-        .map(|(n, v)| (n.as_str(), crate::run::vars::referenced(v, &collection.templates)))
+        .map(|(n, v)| {
+            (
+                n.as_str(),
+                crate::run::vars::referenced(v, &collection.templates),
+            )
+        })
         .collect();
     let mut out = Vec::new();
     for name in vars.keys() {

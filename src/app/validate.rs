@@ -67,8 +67,14 @@ pub fn validate(args: &ValidateArgs) -> Exit {
             for d in &diagnostics {
                 let _ = write!(err, "{}", crate::secrets::mask(&d.rendered));
             }
-            let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-            let _ = writeln!(err, "{}, {}", plural(errors, "error"), plural(warnings, "warning"));
+            let plural =
+                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let _ = writeln!(
+                err,
+                "{}, {}",
+                plural(errors, "error"),
+                plural(warnings, "warning")
+            );
         }
         OutputFormat::Json => {
             let doc = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diagnostics });

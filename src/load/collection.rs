@@ -293,7 +293,11 @@ fn read_include(
         .map(|w| r.tvalue_map(w, "with"))
         .unwrap_or_default();
     let prefix = format!("{}{name}/", inherited.prefix);
-    if parts.requests.iter().any(|req| req.path.starts_with(&prefix)) {
+    if parts
+        .requests
+        .iter()
+        .any(|req| req.path.starts_with(&prefix))
+    {
         r.error(
             node.pos,
             LoadErrorKind::Invalid(format!(

@@ -165,14 +165,16 @@ impl Vars {
                 let ctx = Value::from_iter(values.iter().map(|(k, v)| (k.clone(), v.clone())));
                 let before = waiting.len();
                 let mut last_error = None;
-                waiting.retain(|(name, value)| match collection.templates.render_value(value, &ctx) {
-                    Ok(rendered) => {
-                        values.insert(name.clone(), Value::from_serialize(&rendered));
-                        false
-                    }
-                    Err(e) => {
-                        last_error = Some(e);
-                        true
+                waiting.retain(|(name, value)| {
+                    match collection.templates.render_value(value, &ctx) {
+                        Ok(rendered) => {
+                            values.insert(name.clone(), Value::from_serialize(&rendered));
+                            false
+                        }
+                        Err(e) => {
+                            last_error = Some(e);
+                            true
+                        }
                     }
                 });
                 if waiting.len() == before {
