@@ -181,7 +181,9 @@ impl HttpClient {
         } else {
             reqwest::redirect::Policy::none()
         };
+        // proxies are set explicitly below (flag, setting, or the standard variables)
         let mut builder = reqwest::Client::builder()
+            .no_proxy()
             .timeout(settings.timeout)
             .connect_timeout(settings.connect_timeout)
             .redirect(redirects)
@@ -200,9 +202,7 @@ impl HttpClient {
                 .map_err(|e| invalid(format!("client certificate: {}", innermost_cause(&e))))?;
             builder = builder.identity(identity);
         }
-        if let Some(proxy) = &settings.proxy {
-            let proxy = reqwest::Proxy::all(proxy)
-                .map_err(|e| invalid(format!("proxy `{proxy}`: {}", innermost_cause(&e))))?;
+        for proxy in proxies(settings.proxy.as_deref()).map_err(invalid)? {
             builder = builder.proxy(proxy);
         }
         if settings.http2 {
@@ -322,6 +322,44 @@ fn classify(e: &reqwest::Error) -> HttpError {
         kind,
         cause: innermost_cause(e),
     }
+}
+
+/// The proxy of `--proxy`/`settings.proxy`, else those of HTTPS_PROXY/HTTP_PROXY (either
+/// case); NO_PROXY applies to both, and loopback (a `--mock` server) is never proxied.
+fn proxies(explicit: Option<&str>) -> Result<Vec<reqwest::Proxy>, String> {
+    let env = |name: &str| {
+        std::env::var(name)
+            .or_else(|_| std::env::var(name.to_ascii_lowercase()))
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+    };
+    let no_proxy = reqwest::NoProxy::from_string(&format!(
+        "127.0.0.1,localhost,::1,{}",
+        env("NO_PROXY").unwrap_or_default()
+    ));
+    let make = |url: &str, all: bool, https: bool| {
+        let proxy = if all {
+            reqwest::Proxy::all(url)
+        } else if https {
+            reqwest::Proxy::https(url)
+        } else {
+            reqwest::Proxy::http(url)
+        };
+        proxy
+            .map(|p| p.no_proxy(no_proxy.clone()))
+            .map_err(|e| format!("proxy `{url}`: {}", innermost_cause(&e)))
+    };
+    if let Some(url) = explicit {
+        return Ok(vec![make(url, true, true)?]);
+    }
+    let mut out = Vec::new();
+    if let Some(url) = env("HTTPS_PROXY") {
+        out.push(make(&url, false, true)?);
+    }
+    if let Some(url) = env("HTTP_PROXY") {
+        out.push(make(&url, false, false)?);
+    }
+    Ok(out)
 }
 
 /// A reset or early close anywhere in the error chain (safe to retry idempotent requests).

@@ -74,6 +74,34 @@ pub fn mask(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Field names whose values are always secret: OAuth2 credentials and tokens.
+const CREDENTIAL_FIELDS: &[&str] = &[
+    "client_secret",
+    "client_assertion",
+    "password",
+    "refresh_token",
+    "access_token",
+    "id_token",
+];
+
+/// Marks a form or JSON field's value secret when its name says it is a credential.
+pub fn add_if_credential(field: &str, value: &str) {
+    if CREDENTIAL_FIELDS.iter().any(|f| field.eq_ignore_ascii_case(f)) {
+        add(value);
+    }
+}
+
+/// Marks the credential fields at the top of a JSON object secret (token responses, bodies).
+pub fn add_credential_fields(json: &serde_json::Value) {
+    if let serde_json::Value::Object(map) = json {
+        for (name, value) in map {
+            if let serde_json::Value::String(text) = value {
+                add_if_credential(name, text);
+            }
+        }
+    }
+}
+
 /// Header names whose values are always secret.
 pub fn is_secret_header(name: &str) -> bool {
     [

@@ -11,7 +11,7 @@ use crate::model::JsonType;
 /// since headers and bodies are text while YAML writes numbers.
 pub fn equal(actual: &Value, expected: &Value) -> bool {
     match (actual, expected) {
-        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Value::Number(a), Value::Number(b)) => same_number(a, b),
         (Value::String(a), Value::Number(b)) | (Value::Number(b), Value::String(a)) => {
             a.trim().parse::<f64>().ok() == b.as_f64()
         }
@@ -25,6 +25,17 @@ pub fn equal(actual: &Value, expected: &Value) -> bool {
             a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| equal(v, w)))
         }
         _ => actual == expected,
+    }
+}
+
+/// Integers exactly (no rounding through f64 past 2^53), anything else by value.
+fn same_number(a: &serde_json::Number, b: &serde_json::Number) -> bool {
+    match (a.as_i64(), b.as_i64(), a.as_u64(), b.as_u64()) {
+        (Some(x), Some(y), _, _) => x == y,
+        (_, _, Some(x), Some(y)) => x == y,
+        _ if (a.is_f64() || b.is_f64()) => a.as_f64() == b.as_f64(),
+        // one fits i64 only and the other u64 only: different integers
+        _ => false,
     }
 }
 

@@ -55,7 +55,13 @@ pub async fn send_until_done(
     } = attempt;
     let started = Instant::now();
     let retry = request.retry.as_ref();
-    let budget = retry.and_then(|r| r.budget).unwrap_or(DEFAULT_BUDGET);
+    // polling is bounded by its count; the default budget only caps throttling waits
+    let polling = retry
+        .filter(|r| r.until.is_some())
+        .map(|r| r.every.unwrap_or(DEFAULT_EVERY) * r.max.unwrap_or(DEFAULT_POLLS).max(1));
+    let budget = retry
+        .and_then(|r| r.budget)
+        .unwrap_or_else(|| DEFAULT_BUDGET + polling.unwrap_or_default());
     let may_resend_after_reset =
         is_idempotent(&http_request.method) || retry.is_some_and(|r| r.unsafe_methods);
     let mut refreshed = false;

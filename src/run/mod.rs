@@ -531,11 +531,13 @@ async fn run_request(
                 .push(("Authorization".into(), value.clone()));
             None
         }
-        Some(Credentials::OAuth2(token_request)) => match transport
-            .tokens
-            .token(token_request, &transport.client)
-            .await
-        {
+        Some(Credentials::OAuth2(token_request)) => match tokio::select! {
+            granted = transport.tokens.token(token_request, &transport.client) => granted,
+            () = transport.stop.wait_interrupt() => {
+                result.failures.push(Failure::Http(interrupted()));
+                return result;
+            }
+        } {
             Ok(granted) => {
                 if granted.fetched {
                     result
@@ -606,6 +608,13 @@ async fn run_request(
         crate::secrets::add_header_value(value);
     }
     let view = ResponseView::new(&response).with_pages(pages);
+    // tokens in a response (a token request made by hand) are secret like any other
+    if response.body.len() < 1 << 20
+        && mentions_token(&response.body)
+        && let Ok(json) = view.json()
+    {
+        crate::secrets::add_credential_fields(json);
+    }
     for capture in &request.captures {
         match check::eval_capture(capture, &view) {
             Ok(value) => {
@@ -667,6 +676,11 @@ async fn send(
         sent = transport.client.send(request) => sent,
         () = transport.stop.wait_interrupt() => Err(interrupted()),
     }
+}
+
+/// A quick look for `_token"` before parsing a body just to find tokens.
+fn mentions_token(body: &[u8]) -> bool {
+    body.windows(7).any(|w| w == b"_token\"")
 }
 
 fn interrupted() -> HttpError {

@@ -47,16 +47,20 @@ pub fn render_request(
     }
     let body = match &request.body {
         None => HttpBody::Empty,
-        Some(Body::Json(value)) => HttpBody::Bytes {
-            data: Bytes::from(
-                serde_json::to_vec(&t.render_value(value, ctx)?).expect("JSON values serialize"),
-            ),
-            content_type: Some("application/json"),
-        },
+        Some(Body::Json(value)) => {
+            let json = t.render_value(value, ctx)?;
+            crate::secrets::add_credential_fields(&json);
+            HttpBody::Bytes {
+                data: Bytes::from(serde_json::to_vec(&json).expect("JSON values serialize")),
+                content_type: Some("application/json"),
+            }
+        }
         Some(Body::Form(fields)) => {
             let mut form = form_urlencoded::Serializer::new(String::new());
             for (name, value) in fields {
-                form.append_pair(name, &t.render_text(value, ctx)?);
+                let text = t.render_text(value, ctx)?;
+                crate::secrets::add_if_credential(name, &text);
+                form.append_pair(name, &text);
             }
             HttpBody::Bytes {
                 data: Bytes::from(form.finish()),
@@ -67,7 +71,11 @@ pub fn render_request(
             let mut fields = Vec::with_capacity(parts.len());
             for (name, part) in parts {
                 let value = match part {
-                    Part::Text(value) => MultipartValue::Text(t.render_text(value, ctx)?),
+                    Part::Text(value) => {
+                        let text = t.render_text(value, ctx)?;
+                        crate::secrets::add_if_credential(name, &text);
+                        MultipartValue::Text(text)
+                    }
                     Part::File(path) => {
                         let path = collection.dir.join(t.render(path, ctx)?);
                         let data = std::fs::read(&path).map_err(|e| {
