@@ -111,10 +111,7 @@ fn location() -> Location {
 }
 
 fn query(path: &str) -> Query {
-    Query {
-        source: path.to_string(),
-        path: JsonPath::parse(path).expect("valid JSONPath"),
-    }
+    Query::parse(path).expect("valid JSONPath")
 }
 
 fn templates(bench: &Bench) {

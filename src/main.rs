@@ -2,8 +2,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = runner::cli::Cli::parse();
-    runner::app::run(cli).await
+    match runner::app::runtime(&cli) {
+        Ok(runtime) => runtime.block_on(runner::app::run(cli)),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -359,6 +359,19 @@ pub struct Query {
     pub source: String,
     /// Parsed (RFC 9535).
     pub path: JsonPath,
+    /// Names and indices only: evaluated on the body text without building a tree.
+    pub steps: Option<Vec<crate::check::path::Step>>,
+}
+
+impl Query {
+    /// Parses a JSONPath.
+    pub fn parse(source: &str) -> Result<Query, serde_json_path::ParseError> {
+        Ok(Query {
+            source: source.to_string(),
+            path: JsonPath::parse(source)?,
+            steps: crate::check::path::simple_steps(source),
+        })
+    }
 }
 
 /// A matcher: every operator must hold.

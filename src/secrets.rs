@@ -15,7 +15,11 @@ const MIN_LEN: usize = 3;
 
 #[derive(Default)]
 struct Registry {
+    /// Secrets as given (a repeated `add` of one is a lookup, not six encodings).
+    known: std::collections::HashSet<String>,
+    /// Every secret in every encoding, longest first.
     values: Vec<String>,
+    /// Built on the first `mask` after a change, not on every `add`.
     matcher: Option<AhoCorasick>,
 }
 
@@ -27,6 +31,14 @@ fn registry() -> &'static RwLock<Registry> {
 /// Marks a value secret, with the encodings it may appear in (URL, form, JSON string).
 pub fn add(value: &str) {
     if value.len() < MIN_LEN {
+        return;
+    }
+    if registry()
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .known
+        .contains(value)
+    {
         return;
     }
     let json = json_escaped(value);
@@ -41,6 +53,7 @@ pub fn add(value: &str) {
         json,
     ];
     let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
+    reg.known.insert(value.to_string());
     let before = reg.values.len();
     for form in forms {
         if form.len() >= MIN_LEN && !reg.values.contains(&form) {
@@ -50,10 +63,7 @@ pub fn add(value: &str) {
     if reg.values.len() != before {
         // longest first, so a secret containing another is masked whole
         reg.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        reg.matcher = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&reg.values)
-            .ok();
+        reg.matcher = None;
     }
 }
 
@@ -65,6 +75,21 @@ fn json_escaped(text: &str) -> String {
 
 /// The text with every known secret replaced by `***`.
 pub fn mask(text: &str) -> Cow<'_, str> {
+    let stale = {
+        let reg = registry().read().unwrap_or_else(|e| e.into_inner());
+        reg.matcher.is_none() && !reg.values.is_empty()
+    };
+    if stale {
+        let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
+        if reg.matcher.is_none() {
+            // a contiguous NFA builds quickly; the texts masked are short lines and reports
+            reg.matcher = AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&reg.values)
+                .ok();
+        }
+    }
     let reg = registry().read().unwrap_or_else(|e| e.into_inner());
     match &reg.matcher {
         Some(matcher) if matcher.is_match(text) => {
@@ -86,7 +111,10 @@ const CREDENTIAL_FIELDS: &[&str] = &[
 
 /// Marks a form or JSON field's value secret when its name says it is a credential.
 pub fn add_if_credential(field: &str, value: &str) {
-    if CREDENTIAL_FIELDS.iter().any(|f| field.eq_ignore_ascii_case(f)) {
+    if CREDENTIAL_FIELDS
+        .iter()
+        .any(|f| field.eq_ignore_ascii_case(f))
+    {
         add(value);
     }
 }

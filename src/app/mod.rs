@@ -44,6 +44,18 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// The async runtime for a command: one thread when requests go one after another (no
+/// hand-offs between threads on every response), a thread pool for `--jobs` above 1.
+pub fn runtime(cli: &Cli) -> std::io::Result<tokio::runtime::Runtime> {
+    let parallel = matches!(&cli.command, Command::Run(args) if args.jobs > 1);
+    let mut builder = if parallel {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build()
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {

@@ -211,7 +211,6 @@ async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
         interrupted: stop.interrupted(),
         shard: args.shard,
     };
-    let report = RunReport::new(&results, &info);
     let mut exit = if info.interrupted {
         Exit::Interrupted
     } else if reporter.all_passed() {
@@ -219,11 +218,15 @@ async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
     } else {
         Exit::Failed
     };
-    for (kind, path) in &args.reports {
-        if let Err(e) = crate::report::write(*kind, &report, path) {
-            eprintln!("cannot write the report {}: {e}", path.display());
-            if exit == Exit::Passed {
-                exit = Exit::Failed;
+    // built only when asked for: a report holds every request of the run
+    if !args.reports.is_empty() {
+        let report = RunReport::new(&results, &info);
+        for (kind, path) in &args.reports {
+            if let Err(e) = crate::report::write(*kind, &report, path) {
+                eprintln!("cannot write the report {}: {e}", path.display());
+                if exit == Exit::Passed {
+                    exit = Exit::Failed;
+                }
             }
         }
     }

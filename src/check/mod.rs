@@ -2,6 +2,7 @@
 //! Reads the response through `ResponseView`, which parses the JSON body at most once.
 
 pub mod matcher;
+pub mod path;
 pub mod snapshot;
 
 use std::cell::OnceCell;
@@ -87,6 +88,12 @@ impl<'r> ResponseView<'r> {
     }
 
     fn select(&self, query: &Query) -> Result<Option<Value>, String> {
+        // a simple path on a body not parsed yet: read just that node from the text
+        if let (Some(steps), None) = (&query.steps, self.json.get())
+            && let Some(selected) = path::select_in_text(steps, &self.response.body)
+        {
+            return Ok(selected);
+        }
         Ok(select(query, self.json().map_err(str::to_string)?))
     }
 }

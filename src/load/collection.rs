@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
-use serde_json_path::JsonPath;
 
 use crate::load::LoadErrorKind;
 use crate::load::reader::{Fields, Reader};
@@ -1065,11 +1064,8 @@ fn read_assertions(r: &mut Reader, node: &Node) -> Vec<Assertion> {
 
 /// A JSONPath, parsed now so a typo is a load error.
 pub(crate) fn read_query(r: &mut Reader, node: &Node, path: &str) -> Option<Query> {
-    match JsonPath::parse(path) {
-        Ok(parsed) => Some(Query {
-            source: path.to_string(),
-            path: parsed,
-        }),
+    match Query::parse(path) {
+        Ok(query) => Some(query),
         Err(e) => {
             r.error(
                 node.pos,
