@@ -24,13 +24,14 @@ pub fn render(error: &LoadError) -> String {
         let number = location.line.to_string();
         let pad = " ".repeat(number.len());
         let col = location.col.saturating_sub(1) as usize;
-        let width = token_width(line, col);
+        let (line, col) = window(line, col);
+        let width = token_width(&line, col).min(MAX_SHOWN);
         let _ = writeln!(out, "{pad} {GUTTER}|{GUTTER:#}");
         let _ = writeln!(out, "{GUTTER}{number} |{GUTTER:#} {line}");
         let _ = writeln!(
             out,
             "{pad} {GUTTER}|{GUTTER:#} {}{ERROR}{}{ERROR:#}",
-            " ".repeat(line.chars().take(col).count()),
+            " ".repeat(col),
             "^".repeat(width)
         );
     }
@@ -38,6 +39,28 @@ pub fn render(error: &LoadError) -> String {
         let _ = writeln!(out, "  = help: {hint}");
     }
     out
+}
+
+/// Longest part of a source line shown.
+const MAX_SHOWN: usize = 120;
+
+/// The part of a long line around the column (marked with `…`), and the column within it.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= MAX_SHOWN {
+        return (line.to_string(), col.min(chars.len()));
+    }
+    let start = col.saturating_sub(MAX_SHOWN / 3).min(chars.len());
+    let end = (start + MAX_SHOWN).min(chars.len());
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, col - start + usize::from(start > 0))
 }
 
 /// How many characters of the token at `col` to underline: up to a `:` or a space.

@@ -91,12 +91,22 @@ pub fn mask(text: &str) -> Cow<'_, str> {
         }
     }
     let reg = registry().read().unwrap_or_else(|e| e.into_inner());
-    match &reg.matcher {
-        Some(matcher) if matcher.is_match(text) => {
-            Cow::Owned(matcher.replace_all(text, &vec![MASK; reg.values.len()]))
-        }
-        _ => Cow::Borrowed(text),
+    let Some(matcher) = &reg.matcher else {
+        return Cow::Borrowed(text);
+    };
+    if !matcher.is_match(text) {
+        return Cow::Borrowed(text);
     }
+    // a mask next to the text around it can spell a secret containing `*` again
+    let masks = vec![MASK; reg.values.len()];
+    let mut masked = matcher.replace_all(text, &masks);
+    for _ in 0..8 {
+        if !matcher.is_match(&masked) {
+            break;
+        }
+        masked = matcher.replace_all(&masked, &masks);
+    }
+    Cow::Owned(masked)
 }
 
 /// Field names whose values are always secret: OAuth2 credentials and tokens.

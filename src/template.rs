@@ -165,7 +165,9 @@ impl TemplateBuilder {
         let mut errors = Vec::new();
         for (index, source) in self.sources.iter().enumerate() {
             if source.kind == SourceKind::Text
-                && let Err(e) = env.add_template_owned(index.to_string(), source.text.clone())
+                && let Err(e) = without_panics(|| {
+                    env.add_template_owned(index.to_string(), source.text.clone())
+                })
             {
                 errors.push((index, compile_error(source, &e)));
             }
@@ -176,13 +178,15 @@ impl TemplateBuilder {
         for (index, source) in self.sources.into_iter().enumerate() {
             let entry = match source.kind {
                 SourceKind::Text => Compiled::Text(index.to_string()),
-                SourceKind::Expr => match env.compile_expression_owned(source.text.clone()) {
-                    Ok(expr) => Compiled::Expr(expr),
-                    Err(e) => {
-                        errors.push((index, compile_error(&source, &e)));
-                        continue;
+                SourceKind::Expr => {
+                    match without_panics(|| env.compile_expression_owned(source.text.clone())) {
+                        Ok(expr) => Compiled::Expr(expr),
+                        Err(e) => {
+                            errors.push((index, compile_error(&source, &e)));
+                            continue;
+                        }
                     }
-                },
+                }
             };
             compiled.push(Entry {
                 compiled: entry,
@@ -198,6 +202,23 @@ impl TemplateBuilder {
             Err(errors.into_iter().map(|(_, e)| e).collect())
         }
     }
+}
+
+/// Runs a minijinja compile step, turning a panic inside it (its lexer panics on some
+/// unbalanced input) into a syntax error instead of a crash.
+fn without_panics<T>(
+    f: impl FnOnce() -> Result<T, minijinja::Error>,
+) -> Result<T, minijinja::Error> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(quiet);
+    result.unwrap_or_else(|_| {
+        Err(minijinja::Error::new(
+            ErrorKind::SyntaxError,
+            "the template could not be read (unbalanced brackets or braces?)",
+        ))
+    })
 }
 
 fn compile_error(source: &Source, e: &minijinja::Error) -> CompileError {
@@ -251,11 +272,11 @@ impl Templates {
     pub fn eval(&self, id: TemplateId, ctx: &Value) -> Result<Value, TemplateError> {
         let compiled = &self.compiled[id.0 as usize].compiled;
         let result = match compiled {
-            Compiled::Text(name) => self
-                .env
-                .get_template(name)
-                .and_then(|t| t.render(ctx))
-                .map(Value::from),
+            Compiled::Text(name) => self.env.get_template(name).and_then(|t| {
+                let mut out = LimitedText::default();
+                t.render_captured_to(ctx, &mut out)?;
+                Ok(Value::from(out.text))
+            }),
             Compiled::Expr(expr) => expr.eval(ctx),
         };
         let value = result.map_err(|e| self.error(id, ctx, &e))?;
@@ -389,6 +410,33 @@ impl Templates {
             name,
             field: self.field(id).to_string(),
         })
+    }
+}
+
+/// Rendered text may be at most this long; past it rendering fails (a runaway loop).
+const MAX_RENDERED_BYTES: usize = 64 * 1024 * 1024;
+
+/// Collects rendered text and refuses more than `MAX_RENDERED_BYTES`.
+#[derive(Default)]
+struct LimitedText {
+    text: String,
+}
+
+impl std::io::Write for LimitedText {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() + bytes.len() > MAX_RENDERED_BYTES {
+            return Err(std::io::Error::other(format!(
+                "the rendered text exceeds {} MiB",
+                MAX_RENDERED_BYTES >> 20
+            )));
+        }
+        // minijinja writes whole UTF-8 strings
+        self.text.push_str(&String::from_utf8_lossy(bytes));
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

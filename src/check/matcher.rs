@@ -13,7 +13,7 @@ pub fn equal(actual: &Value, expected: &Value) -> bool {
     match (actual, expected) {
         (Value::Number(a), Value::Number(b)) => same_number(a, b),
         (Value::String(a), Value::Number(b)) | (Value::Number(b), Value::String(a)) => {
-            a.trim().parse::<f64>().ok() == b.as_f64()
+            compare(&Value::String(a.clone()), &Value::Number(b.clone())) == Some(Ordering::Equal)
         }
         (Value::String(a), Value::Bool(b)) | (Value::Bool(b), Value::String(a)) => {
             a == if *b { "true" } else { "false" }
@@ -41,12 +41,27 @@ fn same_number(a: &serde_json::Number, b: &serde_json::Number) -> bool {
 
 /// Ordering of numbers (text that reads as a number counts) or of strings.
 pub fn compare(actual: &Value, expected: &Value) -> Option<Ordering> {
+    // whole numbers exactly (f64 rounds past 2^53), others by value
+    if let (Some(a), Some(b)) = (as_integer(actual), as_integer(expected)) {
+        return Some(a.cmp(&b));
+    }
     match (as_number(actual), as_number(expected)) {
         (Some(a), Some(b)) => a.partial_cmp(&b),
         _ => match (actual, expected) {
             (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
             _ => None,
         },
+    }
+}
+
+fn as_integer(value: &Value) -> Option<i128> {
+    match value {
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 
