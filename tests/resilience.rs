@@ -1165,7 +1165,11 @@ fn proxy_flag_and_settings_route_through_the_proxy() {
     ));
     out.expect_code(0);
     let expected = format!("GET {}/echo HTTP/1.1", proxied_url(&server));
-    assert_eq!(proxy.request_lines(), std::slice::from_ref(&expected), "{out}");
+    assert_eq!(
+        proxy.request_lines(),
+        std::slice::from_ref(&expected),
+        "{out}"
+    );
     assert_eq!(server.hits("/echo"), 1);
     assert_eq!(
         server.last("/echo").header("host"),
