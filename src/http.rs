@@ -252,7 +252,9 @@ impl HttpClient {
         if response.content_length().is_some_and(|len| len > limit) {
             return Err(too_large());
         }
-        let mut body = bytes::BytesMut::new();
+        // sized once from Content-Length: no doubling and copying of large bodies
+        let expected = response.content_length().unwrap_or(0).min(limit);
+        let mut body = bytes::BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
             if (body.len() + chunk.len()) as u64 > limit {
                 return Err(too_large());
