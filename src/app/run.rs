@@ -19,7 +19,7 @@ use crate::report::terminal::TerminalReporter;
 use crate::run::result::CollectionResult;
 use crate::run::select::{Filter, select};
 use crate::run::vars::VarLayer;
-use crate::run::{Shared, Silent, Stop, Unit, replay, run_unit};
+use crate::run::{Shared, Silent, Stop, Unit, run_unit};
 use crate::settings;
 use crate::template::TValue;
 
@@ -256,7 +256,7 @@ async fn run_parallel(
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok((index, result)) => {
-                progress.suspend(|| replay(&result, reporter));
+                progress.suspend(|| reporter.show_unit(&result));
                 progress.inc(1);
                 results.push((index, result));
             }

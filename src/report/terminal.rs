@@ -31,6 +31,8 @@ pub struct TerminalReporter {
     skipped: usize,
     /// Requests that passed only after retrying.
     flaky: Vec<String>,
+    /// Output held back while a whole unit is shown at once.
+    batch: Option<String>,
 }
 
 impl TerminalReporter {
@@ -44,6 +46,7 @@ impl TerminalReporter {
             failed: 0,
             skipped: 0,
             flaky: Vec::new(),
+            batch: None,
         }
     }
 
@@ -76,6 +79,25 @@ fn emit(text: &str) {
     let _ = out.flush();
 }
 
+impl TerminalReporter {
+    /// Writes now, or into the batch while one is open.
+    fn emit(&mut self, text: &str) {
+        match &mut self.batch {
+            Some(batch) => batch.push_str(text),
+            None => emit(text),
+        }
+    }
+
+    /// Shows a finished unit in one write (parallel runs print units as they finish).
+    pub fn show_unit(&mut self, result: &crate::run::result::CollectionResult) {
+        self.batch = Some(String::new());
+        crate::run::replay(result, self);
+        if let Some(text) = self.batch.take() {
+            emit(&text);
+        }
+    }
+}
+
 impl Observer for TerminalReporter {
     fn unit_started(&mut self, unit: &UnitInfo) {
         let gap = if self.collections > 0 { "\n" } else { "" };
@@ -86,7 +108,7 @@ impl Observer for TerminalReporter {
             .as_ref()
             .map(|l| format!(" {l}"))
             .unwrap_or_default();
-        emit(&format!(
+        self.emit(&format!(
             "{gap}{BOLD}{}{label}{BOLD:#} {DIM}({}){DIM:#}\n",
             unit.name,
             unit.path.display()
@@ -119,7 +141,7 @@ impl Observer for TerminalReporter {
                 write_response_dump(&mut out, response);
             }
         }
-        emit(&out);
+        self.emit(&out);
     }
 }
 
