@@ -189,6 +189,14 @@ async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
     watch_ctrl_c(stop.clone());
     let shared = Shared {
         update_snapshots: args.update_snapshots,
+        // parallel units are shown after they finish: -v needs the start of each body then
+        kept_body_bytes: if !args.reports.is_empty() {
+            crate::run::KEPT_BODY_BYTES
+        } else if args.verbose {
+            crate::report::terminal::VERBOSE_BODY_BYTES
+        } else {
+            0
+        },
         tokens: Arc::new(token_cache(args.token_cache)),
         run_start: Instant::now(),
         stop: stop.clone(),

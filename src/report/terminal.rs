@@ -19,7 +19,7 @@ const ADDED: Style = AnsiColor::Green.on_default();
 const REMOVED: Style = AnsiColor::Red.on_default();
 
 /// How much of a body `-v` shows.
-const VERBOSE_BODY_BYTES: usize = 2048;
+pub const VERBOSE_BODY_BYTES: usize = 2048;
 
 /// Writes progress and results to stdout.
 pub struct TerminalReporter {

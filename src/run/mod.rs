@@ -50,8 +50,9 @@ pub fn replay(result: &CollectionResult, observer: &mut dyn Observer) {
     }
 }
 
-/// Bodies are kept in results up to this size once a request is done (reports show no more),
-/// so a run of many large responses does not hold them all.
+/// Bodies are kept in results up to this size once a request is done, for report files
+/// (they show no more); without report files none is kept. A run of many large responses
+/// thus never holds them all.
 pub const KEPT_BODY_BYTES: usize = 64 * 1024;
 
 /// What identifies a unit in output.
@@ -148,6 +149,8 @@ pub struct Shared {
     pub stop: Arc<Stop>,
     /// `--update-snapshots`.
     pub update_snapshots: bool,
+    /// How much of each body results keep after a request (`KEPT_BODY_BYTES` for reports).
+    pub kept_body_bytes: usize,
 }
 
 /// What sends a unit's requests: its client and the run's shared state.
@@ -253,7 +256,9 @@ pub async fn run_unit(
                 }
             }
             observer.request_finished(&request_result);
-            result.requests.push(request_result.shrunk(KEPT_BODY_BYTES));
+            result
+                .requests
+                .push(request_result.shrunk(shared.kept_body_bytes));
         }
     }
     result
