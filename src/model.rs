@@ -372,6 +372,15 @@ impl Query {
             steps: crate::check::path::simple_steps(source),
         })
     }
+
+    /// JSON Pointers of the nodes the path selects in a document, in document order.
+    pub fn pointers(&self, json: &serde_json::Value) -> Vec<String> {
+        self.path
+            .query_located(json)
+            .locations()
+            .map(|l| l.to_json_pointer())
+            .collect()
+    }
 }
 
 /// A matcher: every operator must hold.

@@ -17,12 +17,14 @@ use std::sync::Arc;
 
 use crate::auth::TokenCache;
 use crate::auth::cache_file::CacheFile;
-use crate::cli::{Cli, Command, InputArgs, MockArgs, ReportCommand, SchemaKind};
+use crate::cli::{Cli, Command, InputArgs, MockArgs, NetworkArgs, ReportCommand, SchemaKind};
+use crate::http::{ClientSettings, HttpClient};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
 use crate::mock::server::{self, LogEntry, LogMode};
 use crate::mock::spec::MockSpec;
 use crate::model::Collection;
 use crate::run::vars::{VarLayer, Vars};
+use crate::settings;
 use crate::template::{TValue, TemplateBuilder, Tpl};
 
 /// Exit codes of the contract.
@@ -89,6 +91,37 @@ pub(crate) struct Plan {
     pub(crate) cli_layer: VarLayer,
     /// `--mock`.
     pub(crate) mock: Option<MockSpec>,
+}
+
+/// One HTTP client per distinct network settings, so collections that agree share
+/// connections.
+#[derive(Default)]
+pub(crate) struct Clients {
+    built: Vec<(ClientSettings, HttpClient)>,
+}
+
+impl Clients {
+    pub(crate) fn for_collection(
+        &mut self,
+        cli: &NetworkArgs,
+        collection: &Collection,
+    ) -> Result<HttpClient, LoadError> {
+        let at = |message: String| general(format!("{}: {message}", collection.path.display()));
+        let wanted =
+            settings::client_settings(cli, &collection.settings, &collection.dir).map_err(at)?;
+        if let Some((_, client)) = self.built.iter().find(|(s, _)| *s == wanted) {
+            return Ok(client.clone());
+        }
+        if wanted.insecure {
+            eprintln!(
+                "warning: TLS certificates are not checked (insecure) for {}",
+                collection.path.display()
+            );
+        }
+        let client = HttpClient::new(&wanted).map_err(|e| at(e.to_string()))?;
+        self.built.push((wanted, client.clone()));
+        Ok(client)
+    }
 }
 
 /// Variables from `./.env` join the process environment; ones already set win.

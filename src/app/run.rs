@@ -8,12 +8,10 @@ use super::{
     Exit, Plan, dedup_errors, general, input_errors, literal_layer, load_dotenv, load_plan,
     report_mock_log, resolve_vars, token_cache,
 };
-use crate::cli::{NetworkArgs, RunArgs};
-use crate::http::{ClientSettings, HttpClient};
+use crate::cli::RunArgs;
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
-use crate::model::Collection;
 use crate::report::model::{RunInfo, RunReport};
 use crate::report::terminal::TerminalReporter;
 use crate::run::result::CollectionResult;
@@ -105,7 +103,7 @@ fn build_units(
         };
     let mut units = Vec::new();
     let mut errors = Vec::new();
-    let mut clients = Clients::default();
+    let mut clients = super::Clients::default();
     for (collection, layers) in collections {
         let client = match clients.for_collection(&args.network, &collection) {
             Ok(client) => client,
@@ -150,37 +148,6 @@ fn build_units(
             .collect();
     }
     Ok(units)
-}
-
-/// One HTTP client per distinct network settings, so collections that agree share
-/// connections.
-#[derive(Default)]
-struct Clients {
-    built: Vec<(ClientSettings, HttpClient)>,
-}
-
-impl Clients {
-    fn for_collection(
-        &mut self,
-        cli: &NetworkArgs,
-        collection: &Collection,
-    ) -> Result<HttpClient, LoadError> {
-        let at = |message: String| general(format!("{}: {message}", collection.path.display()));
-        let wanted =
-            settings::client_settings(cli, &collection.settings, &collection.dir).map_err(at)?;
-        if let Some((_, client)) = self.built.iter().find(|(s, _)| *s == wanted) {
-            return Ok(client.clone());
-        }
-        if wanted.insecure {
-            eprintln!(
-                "warning: TLS certificates are not checked (insecure) for {}",
-                collection.path.display()
-            );
-        }
-        let client = HttpClient::new(&wanted).map_err(|e| at(e.to_string()))?;
-        self.built.push((wanted, client.clone()));
-        Ok(client)
-    }
 }
 
 /// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).

@@ -9,7 +9,6 @@ use serde_json::Value;
 use super::{Exit, general, input_errors, load_plan, resolve_vars, token_cache};
 use crate::auth::cache_file::CacheFile;
 use crate::cli::TokenArgs;
-use crate::http::HttpClient;
 use crate::model::Auth;
 use crate::run::authorize::{self, Credentials};
 
@@ -50,15 +49,9 @@ pub async fn show(args: TokenArgs) -> Exit {
         Ok(Credentials::Header(_)) => unreachable!("an oauth2 block gives a token request"),
         Err(e) => return input_errors(&[general(e.to_string())]),
     };
-    let client = match crate::settings::client_settings(
-        &args.network,
-        &collection.settings,
-        &collection.dir,
-    )
-    .and_then(|s| HttpClient::new(&s).map_err(|e| e.to_string()))
-    {
+    let client = match super::Clients::default().for_collection(&args.network, &collection) {
         Ok(client) => client,
-        Err(message) => return input_errors(&[general(message)]),
+        Err(e) => return input_errors(&[e]),
     };
     let tokens = token_cache(args.token_cache);
     match tokens.token(&token_request, &client).await {

@@ -135,13 +135,7 @@ fn document(snapshot: &Snapshot, view: &ResponseView) -> Value {
 
 /// Replaces every node the path selects with the placeholder.
 fn ignore(json: &mut Value, query: &Query) {
-    let pointers: Vec<String> = query
-        .path
-        .query_located(json)
-        .locations()
-        .map(|l| l.to_json_pointer())
-        .collect();
-    for pointer in pointers {
+    for pointer in query.pointers(json) {
         if let Some(node) = json.pointer_mut(&pointer) {
             *node = Value::String(IGNORED.into());
         }

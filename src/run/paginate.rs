@@ -99,12 +99,7 @@ fn next_link(page: &Value, paginate: &Paginate) -> Option<String> {
 }
 
 fn pointer_of(page: &Value, query: &crate::model::Query) -> Option<String> {
-    query
-        .path
-        .query_located(page)
-        .locations()
-        .next()
-        .map(|l| l.to_json_pointer())
+    query.pointers(page).into_iter().next()
 }
 
 fn set_items(page: &mut Value, paginate: &Paginate, items: Vec<Value>) {
