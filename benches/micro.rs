@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runner::check::matcher;
+use runner::check::path::{select_in_text, simple_steps};
 use runner::model::{Location, Query};
 use runner::secrets;
 use runner::template::{TemplateBuilder, Tpl};
@@ -168,6 +169,28 @@ fn jsonpath(bench: &Bench, big: &[u8]) {
         runner::check::select(&deep, &doc),
         Some(json!("found")),
         "the deep path selects the marker"
+    );
+    // the path a run takes for simple paths: straight on the body text, no tree
+    let deep_steps = simple_steps("$.summary.checks.deep.level4.level5.marker").expect("simple");
+    assert_eq!(
+        select_in_text(&deep_steps, big),
+        Some(Some(json!("found"))),
+        "the deep path selects the marker in the text"
+    );
+    bench.run(
+        "jsonpath: select $.summary…marker in the 1 MiB text",
+        || select_in_text(&deep_steps, big),
+    );
+    let token = serde_json::to_vec(&json!({
+        "token_type": "Bearer",
+        "expires_in": 3599,
+        "access_token": "e".repeat(1100),
+    }))
+    .expect("serialises");
+    let token_steps = simple_steps("$.access_token").expect("simple");
+    bench.run(
+        "jsonpath: select $.access_token in a 1.1 KB token text",
+        || select_in_text(&token_steps, &token),
     );
     bench.run("jsonpath: select $.summary…marker (1 MiB)", || {
         runner::check::select(&deep, &doc)

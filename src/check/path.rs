@@ -2,9 +2,10 @@
 //! evaluated straight on the body text: only the selected node is turned into a value, so a
 //! 1 MB response is scanned, not built into a tree, when nothing else needs the whole of it.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
+use std::fmt;
 
+use serde::Deserialize as _;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -59,28 +60,107 @@ pub fn simple_steps(path: &str) -> Option<Vec<Step>> {
 /// The node the steps select in a JSON text: `Some(None)` when nothing is there, `None` when
 /// the text is not JSON (the caller then parses it fully to say why).
 pub fn select_in_text(steps: &[Step], body: &[u8]) -> Option<Option<Value>> {
-    let text = std::str::from_utf8(body).ok()?;
-    let mut current: &RawValue = serde_json::from_str(text).ok()?;
+    let mut current = std::str::from_utf8(body).ok()?;
     for step in steps {
-        let first = current.get().trim_start().as_bytes().first().copied();
-        let next = match (step, first) {
-            (Step::Name(name), Some(b'{')) => {
-                let map: HashMap<Cow<'_, str>, &RawValue> =
-                    serde_json::from_str(current.get()).ok()?;
-                map.get(name.as_str()).copied()
-            }
-            (Step::Index(index), Some(b'[')) => {
-                let items: Vec<&RawValue> = serde_json::from_str(current.get()).ok()?;
-                items.get(*index).copied()
-            }
-            _ => None,
-        };
-        match next {
-            Some(node) => current = node,
+        // the first step reads the whole text, so it is valid JSON from here on
+        match child(current, step).ok()? {
+            Some(node) => current = node.get(),
             None => return Some(None),
         }
     }
-    serde_json::from_str(current.get()).ok().map(Some)
+    serde_json::from_str(current).ok().map(Some)
+}
+
+/// The child a step selects in the JSON text of one node, in one pass over that text: the
+/// other members are skipped, not built.
+fn child<'t>(node: &'t str, step: &Step) -> serde_json::Result<Option<&'t RawValue>> {
+    let mut reader = serde_json::Deserializer::from_str(node);
+    let first = node.trim_start().as_bytes().first();
+    let child = match (step, first) {
+        (Step::Name(name), Some(b'{')) => reader.deserialize_map(Member(name))?,
+        (Step::Index(index), Some(b'[')) => reader.deserialize_seq(Item(*index))?,
+        _ => {
+            IgnoredAny::deserialize(&mut reader)?;
+            None
+        }
+    };
+    reader.end()?;
+    Ok(child)
+}
+
+/// Visits an object for the member with this name (the last one, as a parser keeping one
+/// value per name would).
+struct Member<'n>(&'n str);
+
+impl<'de> Visitor<'de> for Member<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(wanted) = map.next_key_seed(KeyIs(self.0))? {
+            if wanted {
+                found = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Reads an object key as "is it this name?", without keeping it.
+struct KeyIs<'n>(&'n str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, key: D) -> Result<bool, D::Error> {
+        key.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == self.0)
+    }
+}
+
+/// Visits an array for the item at this index.
+struct Item(usize);
+
+impl<'de> Visitor<'de> for Item {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        let mut index = 0;
+        loop {
+            if index == self.0 {
+                match items.next_element()? {
+                    Some(item) => found = Some(item),
+                    None => break,
+                }
+            } else if items.next_element::<IgnoredAny>()?.is_none() {
+                break;
+            }
+            index += 1;
+        }
+        Ok(found)
+    }
 }
 
 #[cfg(test)]
@@ -132,5 +212,30 @@ mod tests {
             assert_eq!(select_in_text(&steps, &body), Some(expected), "{path}");
         }
         assert_eq!(select_in_text(&[], b"not json"), None);
+    }
+
+    #[test]
+    fn reads_the_text_as_a_parser_would() {
+        let select =
+            |path: &str, body: &str| select_in_text(&simple_steps(path).unwrap(), body.as_bytes());
+        // escaped keys are compared unescaped; of two equal keys the last counts
+        assert_eq!(select("$.id", r#"{"\u0069d": 1}"#), Some(Some(json!(1))));
+        assert_eq!(select("$.a", r#"{"a": 1, "a": 2}"#), Some(Some(json!(2))));
+        assert_eq!(
+            select("$[1]", "[[1], {\"x\": [2]}, 3]"),
+            Some(Some(json!({"x": [2]})))
+        );
+        // malformed anywhere, even past the selected node: not JSON
+        for broken in [
+            r#"{"a": 1,"#,
+            r#"{"a": 1} x"#,
+            r#"{"b": [1, "a": 1}"#,
+            "[1, 2",
+            "\"abc",
+        ] {
+            assert_eq!(select("$.a", broken), None, "{broken}");
+            assert_eq!(select("$[0]", broken), None, "{broken}");
+        }
+        assert_eq!(select("$.a.b", r#"{"a": 5}"#), Some(None));
     }
 }
