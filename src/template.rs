@@ -190,6 +190,7 @@ impl TemplateBuilder {
             };
             compiled.push(Entry {
                 compiled: entry,
+                shortcut: Shortcut::of(&source),
                 field: source.field,
                 location: source.location,
                 source: source.text,
@@ -245,9 +246,86 @@ fn whole_expression(text: &str) -> Option<&str> {
 /// A compiled template and what it is for.
 struct Entry {
     compiled: Compiled,
+    shortcut: Option<Shortcut>,
     field: String,
     location: Location,
     source: String,
+}
+
+/// A template that only reads variables: an expression that is one name (`<<token>>`), or
+/// text around plain `<<name>>`s (`<<base_url>>/companies(<<id>>)`). Rendered by lookup,
+/// without the engine, while the names are set (to strings, in text); anything else goes to
+/// minijinja, which gives the same result and reports the errors.
+enum Shortcut {
+    Name(String),
+    Pieces(Vec<Piece>),
+}
+
+enum Piece {
+    Text(String),
+    Name(String),
+}
+
+impl Shortcut {
+    fn of(source: &Source) -> Option<Shortcut> {
+        match source.kind {
+            SourceKind::Expr => plain_name(&source.text).map(|n| Shortcut::Name(n.to_string())),
+            SourceKind::Text => text_pieces(&source.text).map(Shortcut::Pieces),
+        }
+    }
+
+    fn eval(&self, ctx: &Value) -> Option<Value> {
+        match self {
+            Shortcut::Name(name) => ctx.get_attr(name).ok().filter(|v| !v.is_undefined()),
+            Shortcut::Pieces(pieces) => {
+                let mut text = String::new();
+                for piece in pieces {
+                    match piece {
+                        Piece::Text(literal) => text.push_str(literal),
+                        Piece::Name(name) => text.push_str(ctx.get_attr(name).ok()?.as_str()?),
+                    }
+                }
+                (text.len() <= MAX_RENDERED_BYTES).then(|| Value::from(text))
+            }
+        }
+    }
+}
+
+/// The name an expression consists of, if it is nothing but a variable name.
+fn plain_name(expr: &str) -> Option<&str> {
+    let name = expr.trim();
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    let identifier = (first == '_' || first.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric());
+    // literals and names the engine gives a meaning of its own
+    let special = [
+        "true", "false", "none", "True", "False", "None", "loop", "self", "super", "caller",
+        "varargs", "kwargs",
+    ];
+    (identifier && !special.contains(&name)).then_some(name)
+}
+
+/// A text split into literal parts and plain `<<name>>`s; `None` when it holds anything else.
+fn text_pieces(text: &str) -> Option<Vec<Piece>> {
+    if text.contains("<%") || text.contains("<#") {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<<") {
+        let (literal, tail) = rest.split_at(start);
+        let end = tail.find(">>")?;
+        if !literal.is_empty() {
+            pieces.push(Piece::Text(literal.to_string()));
+        }
+        pieces.push(Piece::Name(plain_name(&tail[2..end])?.to_string()));
+        rest = &tail[end + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_string()));
+    }
+    Some(pieces)
 }
 
 enum Compiled {
@@ -270,8 +348,15 @@ impl fmt::Debug for Templates {
 impl Templates {
     /// Evaluates a template to a typed value (text templates give strings).
     pub fn eval(&self, id: TemplateId, ctx: &Value) -> Result<Value, TemplateError> {
-        let compiled = &self.compiled[id.0 as usize].compiled;
-        let result = match compiled {
+        let entry = &self.compiled[id.0 as usize];
+        match entry.shortcut.as_ref().and_then(|s| s.eval(ctx)) {
+            Some(value) => Ok(value),
+            None => self.eval_with_engine(id, ctx),
+        }
+    }
+
+    fn eval_with_engine(&self, id: TemplateId, ctx: &Value) -> Result<Value, TemplateError> {
+        let result = match &self.compiled[id.0 as usize].compiled {
             Compiled::Text(name) => self.env.get_template(name).and_then(|t| {
                 let mut out = LimitedText::default();
                 t.render_captured_to(ctx, &mut out)?;
@@ -635,6 +720,62 @@ mod tests {
         assert_eq!(t.render(&def, &ctx()).unwrap(), "fallback");
         let err = t.render(&unset, &ctx()).unwrap_err().to_string();
         assert!(err.contains("RUNNER_SURELY_UNSET"), "{err}");
+    }
+
+    #[test]
+    fn variable_lookups_without_the_engine_render_as_the_engine_does() {
+        let ctx = Value::from_iter([
+            ("base", Value::from("http://h:1")),
+            ("id", Value::from("c1")),
+            ("n", Value::from(1.5)),
+            ("flag", Value::from(true)),
+            ("true", Value::from("shadow")),
+            ("items", Value::from(vec![1, 2])),
+        ]);
+        let mut b = TemplateBuilder::default();
+        let sources = [
+            "<<base>>/companies(<< id >>)/x",
+            "<<base>>",
+            "<<n>>",
+            "id=<<n>>&f=<<flag>>",
+            "<<true>>",
+            "<<items>>",
+            "a >> b <<id>>",
+            "<<id>>\n",
+            "<<-id>> x",
+            "<<'a>>b'>>",
+            "<<id>><% if true %>!<% endif %>",
+            "<<missing>>/x",
+        ];
+        let tpls: Vec<Tpl> = sources.iter().map(|s| b.text(s, loc(), "url")).collect();
+        let t = b.compile().unwrap();
+        for (source, tpl) in sources.iter().zip(&tpls) {
+            let (Tpl::Text(id) | Tpl::Expr(id)) = tpl else {
+                panic!("{source} is a template")
+            };
+            let quick = t.eval(*id, &ctx).map_err(|e| e.to_string());
+            let engine = t.eval_with_engine(*id, &ctx).map_err(|e| e.to_string());
+            assert_eq!(quick, engine, "{source}");
+        }
+        // the lookups did happen without the engine where they could
+        let looked_up: Vec<bool> = (0..sources.len())
+            .map(|i| {
+                t.compiled[i]
+                    .shortcut
+                    .as_ref()
+                    .and_then(|s| s.eval(&ctx))
+                    .is_some()
+            })
+            .collect();
+        assert_eq!(
+            looked_up,
+            [
+                true, true, true, false, false, true, true, true, false, false, false, false
+            ]
+        );
+        let shortcuts = |text: &str| text_pieces(text).is_some();
+        assert!(shortcuts("<<base>>/companies(<< id >>)/x"));
+        assert!(!shortcuts("<<id | upper>>") && !shortcuts("<<-id>>") && !shortcuts("<<none>>"));
     }
 
     #[test]
