@@ -685,7 +685,7 @@ async fn send(
 
 /// A quick look for `_token"` before parsing a body just to find tokens.
 fn mentions_token(body: &[u8]) -> bool {
-    body.windows(7).any(|w| w == b"_token\"")
+    memchr::memmem::find(body, b"_token\"").is_some()
 }
 
 fn interrupted() -> HttpError {
