@@ -217,6 +217,10 @@ impl HttpClient {
 
     /// Sends a request and reads the whole response.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        poll_before_park(self.exchange(request)).await
+    }
+
+    async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let built = self.build(request)?;
         let start = Instant::now();
         let response = self.client.execute(built).await.map_err(|e| classify(&e))?;
@@ -293,6 +297,35 @@ impl HttpClient {
         };
         builder.build().map_err(|e| invalid(innermost_cause(&e)))
     }
+}
+
+/// How long a sequential run keeps polling for a response before it parks the thread. A fast
+/// (loopback) server answers sooner than a parked thread is woken again, on a virtual machine
+/// especially, so parking at once adds a wake-up to every request; polling first costs at most
+/// this much CPU per request, and nothing measurable beside a remote server's latency.
+const POLL_BEFORE_PARK: Duration = Duration::from_micros(300);
+
+/// Awaits `future`, first polling it and the I/O driver without blocking for up to
+/// [`POLL_BEFORE_PARK`]. Only on a current-thread runtime (a sequential run): with worker
+/// threads (`--jobs`), a polling worker would take a core from the other requests.
+async fn poll_before_park<F: Future>(future: F) -> F::Output {
+    use std::task::Poll;
+    use tokio::runtime::{Handle, RuntimeFlavor};
+
+    let mut future = std::pin::pin!(future);
+    if Handle::current().runtime_flavor() == RuntimeFlavor::CurrentThread {
+        let start = Instant::now();
+        while start.elapsed() < POLL_BEFORE_PARK {
+            let polled = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
+            if let Poll::Ready(output) = polled {
+                return output;
+            }
+            // the current-thread scheduler checks for I/O, without blocking, before it
+            // resumes a yielded task
+            tokio::task::yield_now().await;
+        }
+    }
+    future.await
 }
 
 fn multipart_form(fields: &[(String, MultipartValue)]) -> reqwest::multipart::Form {
