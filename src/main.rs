@@ -4,8 +4,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = runner::cli::Cli::parse();
-    match runner::app::runtime(&cli) {
-        Ok(runtime) => runtime.block_on(runner::app::run(cli)),
+    match runner::app::main(cli) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             ExitCode::from(2)

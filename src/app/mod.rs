@@ -46,16 +46,28 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// The async runtime for a command: one thread when requests go one after another (no
-/// hand-offs between threads on every response), a thread pool for `--jobs` above 1.
-pub fn runtime(cli: &Cli) -> std::io::Result<tokio::runtime::Runtime> {
+/// Runs a parsed command line on the runtime it needs: one thread when requests go one after
+/// another (no hand-offs between threads on every response), a thread pool for `--jobs`
+/// above 1.
+pub fn main(cli: Cli) -> std::io::Result<ExitCode> {
     let parallel = matches!(&cli.command, Command::Run(args) if args.jobs > 1);
-    let mut builder = if parallel {
-        tokio::runtime::Builder::new_multi_thread()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    builder.enable_all().build()
+    if !parallel {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        return Ok(runtime.block_on(run(cli)));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    // the command runs on a worker: the thread blocked here would be woken for every unit
+    // that finishes
+    Ok(runtime.block_on(async {
+        match tokio::spawn(run(cli)).await {
+            Ok(code) => code,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }))
 }
 
 /// Runs a parsed command line.
