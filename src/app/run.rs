@@ -216,28 +216,50 @@ async fn run_parallel(
     jobs: usize,
     reporter: &mut TerminalReporter,
 ) -> Vec<CollectionResult> {
-    let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
-    let mut set = tokio::task::JoinSet::new();
-    for (index, unit) in units.into_iter().enumerate() {
-        let shared = shared.clone();
-        let permits = permits.clone();
-        set.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (index, run_unit(unit, &shared, &mut Silent).await)
+    use futures_util::FutureExt as _;
+
+    let total = units.len();
+    // `jobs` workers take the units in turn: no task, and no unit's future, per unit up front
+    let queue = Arc::new(std::sync::Mutex::new(units.into_iter().enumerate()));
+    let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..jobs.min(total) {
+        let (queue, shared, done_tx) = (queue.clone(), shared.clone(), done_tx.clone());
+        workers.spawn(async move {
+            loop {
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some((index, unit)) = next else { break };
+                let finished = std::panic::AssertUnwindSafe(run_unit(unit, &shared, &mut Silent))
+                    .catch_unwind()
+                    .await
+                    .map(|result| (index, result));
+                if done_tx.send(finished).is_err() {
+                    break;
+                }
+            }
         });
     }
-    let progress = progress_bar(set.len());
-    let mut results = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok((index, result)) => {
-                progress.suspend(|| reporter.show_unit(&result));
-                progress.inc(1);
-                results.push((index, result));
-            }
-            Err(e) => progress.suspend(|| eprintln!("a unit stopped unexpectedly: {e}")),
+    drop(done_tx);
+    let progress = progress_bar(total);
+    let mut results = Vec::with_capacity(total);
+    while let Some(first) = done.recv().await {
+        // units that finished meanwhile are shown in the same write
+        let mut finished = vec![first];
+        while let Ok(more) = done.try_recv() {
+            finished.push(more);
         }
+        let (units, panics): (Vec<_>, Vec<_>) = finished.into_iter().partition(Result::is_ok);
+        let units: Vec<(usize, CollectionResult)> = units.into_iter().flatten().collect();
+        progress.suspend(|| {
+            reporter.show_units(units.iter().map(|(_, result)| result));
+            for _ in panics {
+                eprintln!("a unit stopped unexpectedly (a panic in runner)");
+            }
+        });
+        progress.inc(units.len() as u64);
+        results.extend(units);
     }
+    while workers.join_next().await.is_some() {}
     progress.finish_and_clear();
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, r)| r).collect()

@@ -88,10 +88,15 @@ impl TerminalReporter {
         }
     }
 
-    /// Shows a finished unit in one write (parallel runs print units as they finish).
-    pub fn show_unit(&mut self, result: &crate::run::result::CollectionResult) {
+    /// Shows finished units in one write (parallel runs print units as they finish).
+    pub fn show_units<'a>(
+        &mut self,
+        results: impl IntoIterator<Item = &'a crate::run::result::CollectionResult>,
+    ) {
         self.batch = Some(String::new());
-        crate::run::replay(result, self);
+        for result in results {
+            crate::run::replay(result, self);
+        }
         if let Some(text) = self.batch.take() {
             emit(&text);
         }
