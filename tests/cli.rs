@@ -1285,6 +1285,24 @@ fn no_color_codes_when_output_is_not_a_terminal() {
     }
 }
 
+#[test]
+fn colour_when_forced_and_never_with_no_color() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file("c.yaml", BAIL_COLLECTION);
+    let mut forced = project.runner(["run", "c.yaml", "--var", &server.var()]);
+    forced.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+    let out = run(&mut forced);
+    out.expect_code(1);
+    // the failure mark in bold red, the passed ones in bold green
+    assert!(out.stdout.contains("\u{1b}[1m\u{1b}[31m✘"), "{out}");
+    assert!(out.stdout.contains("\u{1b}[1m\u{1b}[32m✔"), "{out}");
+    let mut refused = project.runner(["run", "c.yaml", "--var", &server.var(), "--no-color"]);
+    refused.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+    let out = run(&mut refused);
+    assert!(!out.all().contains('\u{1b}'), "{out}");
+}
+
 /// Keeps the shared constants honest: the server's etag is the one tests capture.
 #[test]
 fn customers_route_sends_the_documented_etag() {

@@ -10,13 +10,36 @@ use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 use crate::run::result::{AssertOutcome, Failure, Outcome, RequestResult};
 use crate::run::{Observer, UnitInfo};
 
-const PASS: Style = AnsiColor::Green.on_default().bold();
-const FAIL: Style = AnsiColor::Red.on_default().bold();
-const DIM: Style = Style::new().dimmed();
-const WARN: Style = AnsiColor::Yellow.on_default().bold();
-const BOLD: Style = Style::new().bold();
-const ADDED: Style = AnsiColor::Green.on_default();
-const REMOVED: Style = AnsiColor::Red.on_default();
+const PASS: Paint = Paint(AnsiColor::Green.on_default().bold());
+const FAIL: Paint = Paint(AnsiColor::Red.on_default().bold());
+const DIM: Paint = Paint(Style::new().dimmed());
+const WARN: Paint = Paint(AnsiColor::Yellow.on_default().bold());
+const BOLD: Paint = Paint(Style::new().bold());
+const ADDED: Paint = Paint(AnsiColor::Green.on_default());
+const REMOVED: Paint = Paint(AnsiColor::Red.on_default());
+
+/// A style (`{STYLE}` starts it, `{STYLE:#}` ends it) that writes nothing when stdout shows no
+/// colour (CI logs, pipes, `NO_COLOR`, `--no-color`): plain output needs no stripping.
+#[derive(Clone, Copy)]
+struct Paint(Style);
+
+impl std::fmt::Display for Paint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (colored(), f.alternate()) {
+            (false, _) => Ok(()),
+            (true, false) => write!(f, "{}", self.0),
+            (true, true) => write!(f, "{:#}", self.0),
+        }
+    }
+}
+
+/// Whether stdout shows colour; decided once, after `--no-color` has been applied.
+fn colored() -> bool {
+    static COLORED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *COLORED.get_or_init(|| {
+        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+    })
+}
 
 /// How much of a body `-v` shows.
 pub const VERBOSE_BODY_BYTES: usize = 2048;
@@ -74,7 +97,11 @@ impl TerminalReporter {
 
 /// Writes to stdout with every known secret masked.
 fn emit(text: &str) {
-    let mut out = anstream::stdout().lock();
+    let mut out: Box<dyn std::io::Write> = if colored() {
+        Box::new(anstream::stdout().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
     let _ = out.write_all(crate::secrets::mask(text).as_bytes());
     let _ = out.flush();
 }
