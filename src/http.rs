@@ -1,7 +1,9 @@
 //! HTTP: the one place that turns a rendered request into bytes on the wire and the answer
 //! into a `HttpResponse`. Knows reqwest, nothing of YAML or templates.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -167,7 +169,12 @@ impl Default for ClientSettings {
 pub struct HttpClient {
     client: reqwest::Client,
     max_response_bytes: u64,
+    /// URLs parsed before: a run sends the same few URLs again and again.
+    parsed_urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
 }
+
+/// How many parsed URLs a client keeps (all are dropped when it is full).
+const PARSED_URLS_KEPT: usize = 256;
 
 impl HttpClient {
     /// Builds the client.
@@ -212,6 +219,7 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             max_response_bytes: settings.max_response_bytes,
+            parsed_urls: Arc::default(),
         })
     }
 
@@ -268,6 +276,19 @@ impl HttpClient {
         Ok(body.freeze())
     }
 
+    fn parse_url(&self, text: &str) -> Result<reqwest::Url, String> {
+        let mut parsed = self.parsed_urls.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(url) = parsed.get(text) {
+            return Ok(url.clone());
+        }
+        let url = reqwest::Url::parse(text).map_err(|e| e.to_string())?;
+        if parsed.len() >= PARSED_URLS_KEPT {
+            parsed.clear();
+        }
+        parsed.insert(text.to_string(), url.clone());
+        Ok(url)
+    }
+
     fn build(&self, request: &HttpRequest) -> Result<reqwest::Request, HttpError> {
         let invalid = |cause: String| HttpError {
             kind: HttpErrorKind::InvalidRequest,
@@ -275,7 +296,8 @@ impl HttpClient {
         };
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| invalid(format!("`{}` is not an HTTP method", request.method)))?;
-        let url = reqwest::Url::parse(&request.url)
+        let url = self
+            .parse_url(&request.url)
             .map_err(|e| invalid(format!("`{}` is not a valid URL: {e}", request.url)))?;
         let mut builder = self.client.request(method, url);
         for (name, value) in &request.headers {
