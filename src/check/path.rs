@@ -2,6 +2,7 @@
 //! evaluated straight on the body text: only the selected node is turned into a value, so a
 //! 1 MB response is scanned, not built into a tree, when nothing else needs the whole of it.
 
+use std::cell::Cell;
 use std::fmt;
 
 use serde::Deserialize as _;
@@ -61,9 +62,9 @@ pub fn simple_steps(path: &str) -> Option<Vec<Step>> {
 /// the text is not JSON (the caller then parses it fully to say why).
 pub fn select_in_text(steps: &[Step], body: &[u8]) -> Option<Option<Value>> {
     let mut current = std::str::from_utf8(body).ok()?;
-    for step in steps {
-        // the first step reads the whole text, so it is valid JSON from here on
-        match child(current, step).ok()? {
+    for (depth, step) in steps.iter().enumerate() {
+        // the first step reads the whole text: below it, the text is known to be JSON
+        match child(current, step, depth > 0).ok()? {
             Some(node) => current = node.get(),
             None => return Some(None),
         }
@@ -72,13 +73,31 @@ pub fn select_in_text(steps: &[Step], body: &[u8]) -> Option<Option<Value>> {
 }
 
 /// The child a step selects in the JSON text of one node, in one pass over that text: the
-/// other members are skipped, not built.
-fn child<'t>(node: &'t str, step: &Step) -> serde_json::Result<Option<&'t RawValue>> {
+/// other members are skipped, not built. In a `checked` text an array is read only up to the
+/// item.
+fn child<'t>(
+    node: &'t str,
+    step: &Step,
+    checked: bool,
+) -> serde_json::Result<Option<&'t RawValue>> {
     let mut reader = serde_json::Deserializer::from_str(node);
     let first = node.trim_start().as_bytes().first();
     let child = match (step, first) {
         (Step::Name(name), Some(b'{')) => reader.deserialize_map(Member(name))?,
-        (Step::Index(index), Some(b'[')) => reader.deserialize_seq(Item(*index))?,
+        (Step::Index(index), Some(b'[')) => {
+            let found = Cell::new(None);
+            let item = Item {
+                index: *index,
+                stop_there: checked,
+                found: &found,
+            };
+            match reader.deserialize_seq(item) {
+                Ok(()) => found.get(),
+                // stopped at the item (the one error the visitor makes itself)
+                Err(_) if checked && found.get().is_some() => return Ok(found.get()),
+                Err(e) => return Err(e),
+            }
+        }
         _ => {
             IgnoredAny::deserialize(&mut reader)?;
             None
@@ -135,31 +154,33 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
     }
 }
 
-/// Visits an array for the item at this index.
-struct Item(usize);
+/// Visits an array for the item at this index, putting it in `found`; with `stop_there`, it
+/// stops reading (with an error) once it has the item.
+struct Item<'f, 'de> {
+    index: usize,
+    stop_there: bool,
+    found: &'f Cell<Option<&'de RawValue>>,
+}
 
-impl<'de> Visitor<'de> for Item {
-    type Value = Option<&'de RawValue>;
+impl<'de> Visitor<'de> for Item<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON array")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
-        let mut found = None;
-        let mut index = 0;
-        loop {
-            if index == self.0 {
-                match items.next_element()? {
-                    Some(item) => found = Some(item),
-                    None => break,
-                }
-            } else if items.next_element::<IgnoredAny>()?.is_none() {
-                break;
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
+        for _ in 0..self.index {
+            if items.next_element::<IgnoredAny>()?.is_none() {
+                return Ok(());
             }
-            index += 1;
         }
-        Ok(found)
+        self.found.set(items.next_element()?);
+        if self.stop_there && self.found.get().is_some() {
+            return Err(de::Error::custom("stopped at the selected item"));
+        }
+        while items.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
     }
 }
 
