@@ -173,8 +173,10 @@ pub struct HttpClient {
     parsed_urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
 }
 
-/// How many parsed URLs a client keeps (all are dropped when it is full).
+/// How many parsed URLs a client keeps (all are dropped when it is full), and the longest it
+/// keeps: the cache stays small whatever the URLs.
 const PARSED_URLS_KEPT: usize = 256;
+const PARSED_URL_MAX_LEN: usize = 2048;
 
 impl HttpClient {
     /// Builds the client.
@@ -277,15 +279,18 @@ impl HttpClient {
     }
 
     fn parse_url(&self, text: &str) -> Result<reqwest::Url, String> {
-        let mut parsed = self.parsed_urls.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(url) = parsed.get(text) {
+        let parsed = || self.parsed_urls.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(url) = parsed().get(text) {
             return Ok(url.clone());
         }
         let url = reqwest::Url::parse(text).map_err(|e| e.to_string())?;
-        if parsed.len() >= PARSED_URLS_KEPT {
-            parsed.clear();
+        if text.len() <= PARSED_URL_MAX_LEN {
+            let mut parsed = parsed();
+            if parsed.len() >= PARSED_URLS_KEPT {
+                parsed.clear();
+            }
+            parsed.insert(text.to_string(), url.clone());
         }
-        parsed.insert(text.to_string(), url.clone());
         Ok(url)
     }
 
