@@ -277,18 +277,21 @@ impl Shortcut {
     fn eval(&self, ctx: &Value) -> Option<Value> {
         match self {
             Shortcut::Name(name) => ctx.get_attr(name).ok().filter(|v| !v.is_undefined()),
-            Shortcut::Pieces(pieces) => {
-                let mut text = String::new();
-                for piece in pieces {
-                    match piece {
-                        Piece::Text(literal) => text.push_str(literal),
-                        Piece::Name(name) => text.push_str(ctx.get_attr(name).ok()?.as_str()?),
-                    }
-                }
-                (text.len() <= MAX_RENDERED_BYTES).then(|| Value::from(text))
-            }
+            Shortcut::Pieces(pieces) => text_of(pieces, ctx).map(Value::from),
         }
     }
+}
+
+/// The text of pieces whose names are all set to strings.
+fn text_of(pieces: &[Piece], ctx: &Value) -> Option<String> {
+    let mut text = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(literal) => text.push_str(literal),
+            Piece::Name(name) => text.push_str(ctx.get_attr(name).ok()?.as_str()?),
+        }
+    }
+    (text.len() <= MAX_RENDERED_BYTES).then_some(text)
 }
 
 /// The name an expression consists of, if it is nothing but a variable name.
@@ -376,6 +379,11 @@ impl Templates {
         match tpl {
             Tpl::Lit(s) => Ok(s.clone()),
             Tpl::Text(id) | Tpl::Expr(id) => {
+                if let Some(Shortcut::Pieces(pieces)) = &self.compiled[id.0 as usize].shortcut
+                    && let Some(text) = text_of(pieces, ctx)
+                {
+                    return Ok(text);
+                }
                 let value = self.eval(*id, ctx)?;
                 Ok(match value.as_str() {
                     Some(s) => s.to_string(),

@@ -466,12 +466,14 @@ struct RequestState<'a> {
 
 /// `path`, `path.2` (data row or iteration 2), `path-3` (third loop element).
 fn snapshot_key(request: &Request, iteration: Option<usize>, element: Option<usize>) -> String {
-    let mut key = request.path.clone();
+    use std::fmt::Write as _;
+    let mut key = String::with_capacity(request.path.len() + 12);
+    key.push_str(&request.path);
     if let Some(n) = iteration {
-        key.push_str(&format!(".{n}"));
+        let _ = write!(key, ".{n}");
     }
     if let Some(i) = element {
-        key.push_str(&format!("-{i}"));
+        let _ = write!(key, "-{i}");
     }
     key
 }
