@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
@@ -230,6 +230,30 @@ impl HttpClient {
         poll_before_park(self.exchange(request)).await
     }
 
+    /// Sends, and again after a throttled answer (429/503) while `max_retries` and
+    /// [`RETRY_BUDGET`] last, waiting as `Retry-After` says or else backing off: the last
+    /// answer, and how many throttled answers came before it.
+    pub async fn send_through_throttling(
+        &self,
+        request: &HttpRequest,
+        max_retries: u32,
+    ) -> Result<(HttpResponse, u32), HttpError> {
+        let started = Instant::now();
+        let mut throttled = 0;
+        loop {
+            let response = self.send(request).await?;
+            if !is_throttled(response.status) || throttled >= max_retries {
+                return Ok((response, throttled));
+            }
+            let wait = retry_after(&response).unwrap_or_else(|| backoff(throttled));
+            if started.elapsed() + wait > RETRY_BUDGET {
+                return Ok((response, throttled));
+            }
+            throttled += 1;
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let built = self.build(request)?;
         let start = Instant::now();
@@ -355,6 +379,41 @@ async fn poll_before_park<F: Future>(future: F) -> F::Output {
     future.await
 }
 
+/// Retries of one request (throttling, resets) may take this long in all unless
+/// `retry.budget` says otherwise; a token request's retries too.
+pub const RETRY_BUDGET: Duration = Duration::from_secs(120);
+/// First backoff wait; doubled per retry, at most `MAX_BACKOFF`.
+const BASE_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Whether a status asks the client to come back later: 429 Too Many Requests or
+/// 503 Service Unavailable.
+pub fn is_throttled(status: u16) -> bool {
+    status == 429 || status == 503
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn retry_after(response: &HttpResponse) -> Option<Duration> {
+    let value = response.header("retry-after")?;
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Exponential backoff with jitter: 0.5–1× of 500 ms · 2^retries, at most 30 s.
+pub fn backoff(retries: u32) -> Duration {
+    let full = BASE_BACKOFF
+        .saturating_mul(1 << retries.min(16))
+        .min(MAX_BACKOFF);
+    full.mul_f64(0.5 + fastrand::f64() / 2.0)
+}
+
 fn multipart_form(fields: &[(String, MultipartValue)]) -> reqwest::multipart::Form {
     fields.iter().fold(
         reqwest::multipart::Form::new(),
@@ -457,4 +516,45 @@ fn innermost_cause(e: &(dyn std::error::Error + 'static)) -> String {
     }
     let text = current.to_string();
     if text.is_empty() { e.to_string() } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response_with(retry_after: &str) -> HttpResponse {
+        HttpResponse {
+            status: 429,
+            version: "HTTP/1.1".into(),
+            headers: vec![("retry-after".into(), retry_after.into())],
+            body: bytes::Bytes::new(),
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_and_as_a_date() {
+        assert_eq!(
+            retry_after(&response_with("3")),
+            Some(Duration::from_secs(3))
+        );
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        let wait = retry_after(&response_with(&later)).unwrap();
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        assert_eq!(retry_after(&response_with("soon")), None);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        for retries in 0..20 {
+            let full = BASE_BACKOFF
+                .saturating_mul(1 << retries.min(16))
+                .min(MAX_BACKOFF);
+            let wait = backoff(retries);
+            assert!(wait >= full / 2 && wait <= full, "{retries}: {wait:?}");
+        }
+    }
 }

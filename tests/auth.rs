@@ -222,6 +222,45 @@ fn a_401_refreshes_the_token_and_resends_once() {
 }
 
 #[test]
+fn a_throttled_token_request_is_sent_again_after_retry_after() {
+    let server = TestServer::start();
+    let project = companies_project("throttled-1-app", 2);
+    let out = run_c(&project, &server, &["-v"]);
+    out.expect_code(0).expect_summary("2 passed, 0 failed");
+    let asked = server.received(TOKEN_PATH);
+    assert_eq!(
+        asked.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [429, 200],
+        "{out}"
+    );
+    let waited = asked[1].at - asked[0].at;
+    assert!(
+        waited >= std::time::Duration::from_millis(900),
+        "{waited:?}\n{out}"
+    );
+    assert!(
+        out.stdout.contains("(after 1 throttled answer)"),
+        "the wait is told\n{out}"
+    );
+    assert_eq!(server.hits(COMPANIES_PATH), 2);
+}
+
+#[test]
+fn a_token_request_still_throttled_after_the_retries_fails_with_its_status() {
+    let server = TestServer::start();
+    let project = companies_project("throttled-5-app", 1);
+    let out = run_c(&project, &server, &["--max-retries", "0"]);
+    out.expect_code(1).expect_summary("0 passed, 1 failed");
+    assert_eq!(
+        server.hits(TOKEN_PATH),
+        1,
+        "no retry with --max-retries 0\n{out}"
+    );
+    assert!(out.stdout.contains("429"), "the status is shown\n{out}");
+    assert_eq!(server.hits(COMPANIES_PATH), 0);
+}
+
+#[test]
 fn a_second_401_fails_the_request_without_looping() {
     // Every token of this client is refused: each request is sent at most twice.
     let server = TestServer::start();

@@ -1091,6 +1091,41 @@ fn pagination_with_a_custom_items_path_for_non_odata_apis() {
     assert_eq!(server.hits("/reg/list/plain"), 3, "{out}");
 }
 
+#[test]
+fn a_throttled_page_is_sent_again_and_the_pages_still_join() {
+    let server = TestServer::start();
+    server.regression().set_list("busy", numbered_items(5));
+    let project = Project::new();
+    project.file(
+        SUITE,
+        r#"
+        name: paging
+        requests:
+          - name: busy pages
+            url: <<base_url>>/reg/list/busy?throttle_pages=1
+            headers: { Prefer: odata.maxpagesize=3 }
+            paginate: {}
+            assert:
+              json:
+                $.value[*].n: [1, 2, 3, 4, 5]
+              expr: [response.pages == 2]
+        "#,
+    );
+    let out = run_suite(&project, &server, &["-v"]);
+    out.expect_code(0).expect_summary("1 passed, 0 failed");
+    let statuses: Vec<u16> = server
+        .received("/reg/list/busy")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [200, 429, 200], "{out}");
+    assert!(
+        out.stdout
+            .contains("1 throttled page request (429/503) was sent again"),
+        "{out}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // for_each
 

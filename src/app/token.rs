@@ -54,13 +54,15 @@ pub async fn show(args: TokenArgs) -> Exit {
         Err(e) => return input_errors(&[e]),
     };
     let tokens = token_cache(args.token_cache);
-    match tokens.token(&token_request, &client).await {
+    let max_retries = crate::settings::max_retries(&args.network, &collection.settings);
+    match tokens.token(&token_request, &client, max_retries).await {
         Ok(granted) => {
             let mut out = format!(
-                "token from {} for client {}{}\n",
+                "token from {} for client {}{}{}\n",
                 token_request.token_url,
                 token_request.client_id,
-                if granted.fetched { "" } else { " (cached)" }
+                if granted.fetched { "" } else { " (cached)" },
+                granted.throttled_note()
             );
             out.push_str(&describe(&granted.access_token));
             // the token is a secret everywhere else; --raw is the one deliberate exception

@@ -200,6 +200,19 @@ pub struct Granted {
     pub access_token: String,
     /// Fetched now rather than reused.
     pub fetched: bool,
+    /// Throttled answers (429/503) the token endpoint gave before this token.
+    pub throttled: u32,
+}
+
+impl Granted {
+    /// ` (after N throttled answers)` when the token endpoint made us wait, else nothing.
+    pub fn throttled_note(&self) -> String {
+        match self.throttled {
+            0 => String::new(),
+            1 => " (after 1 throttled answer)".into(),
+            n => format!(" (after {n} throttled answers)"),
+        }
+    }
 }
 
 impl TokenCache {
@@ -227,12 +240,14 @@ impl TokenCache {
     }
 
     /// A valid token: the cached one, or one fetched now (once, however many ask at once).
+    /// A throttled token request is sent again up to `max_retries` times.
     pub async fn token(
         &self,
         request: &TokenRequest,
         client: &HttpClient,
+        max_retries: u32,
     ) -> Result<Granted, AuthError> {
-        self.get(request, client, None).await
+        self.get(request, client, max_retries, None).await
     }
 
     /// A new token unless someone already replaced `rejected` (after a 401).
@@ -240,15 +255,17 @@ impl TokenCache {
         &self,
         request: &TokenRequest,
         client: &HttpClient,
+        max_retries: u32,
         rejected: &str,
     ) -> Result<Granted, AuthError> {
-        self.get(request, client, Some(rejected)).await
+        self.get(request, client, max_retries, Some(rejected)).await
     }
 
     async fn get(
         &self,
         request: &TokenRequest,
         client: &HttpClient,
+        max_retries: u32,
         rejected: Option<&str>,
     ) -> Result<Granted, AuthError> {
         let key = request.cache_key();
@@ -264,10 +281,11 @@ impl TokenCache {
                 return Ok(Granted {
                     access_token: token.access_token.clone(),
                     fetched: false,
+                    throttled: 0,
                 });
             }
         }
-        let token = self.fetch(request, client).await?;
+        let (token, throttled) = self.fetch(request, client, max_retries).await?;
         if let Some(file) = &self.file {
             file.put(&key, &token);
         }
@@ -276,19 +294,30 @@ impl TokenCache {
         Ok(Granted {
             access_token,
             fetched: true,
+            throttled,
         })
     }
 
-    async fn fetch(&self, request: &TokenRequest, client: &HttpClient) -> Result<Token, AuthError> {
+    /// Asks the token endpoint (again after throttled answers, up to `max_retries`): the token
+    /// and the number of throttled answers.
+    async fn fetch(
+        &self,
+        request: &TokenRequest,
+        client: &HttpClient,
+        max_retries: u32,
+    ) -> Result<(Token, u32), AuthError> {
         if let Some(secret) = &request.client_secret {
             crate::secrets::add(secret);
         }
         let http = request.http_request()?;
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        let response = client.send(&http).await.map_err(|error| AuthError::Http {
-            url: request.token_url.clone(),
-            error,
-        })?;
+        let (response, throttled) = client
+            .send_through_throttling(&http, max_retries)
+            .await
+            .map_err(|error| AuthError::Http {
+                url: request.token_url.clone(),
+                error,
+            })?;
         let json: Option<Value> = serde_json::from_slice(&response.body).ok();
         let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
         if !(200..300).contains(&response.status) {
@@ -322,9 +351,10 @@ impl TokenCache {
         let lifetime = Duration::from_secs(lifetime);
         let margin = lifetime.mul_f64(0.1).min(Duration::from_secs(60));
         let usable = u64::try_from((lifetime - margin).as_millis()).unwrap_or(u64::MAX);
-        Ok(Token {
+        let token = Token {
             access_token: access_token.to_string(),
             refresh_after_ms: unix_ms().saturating_add(usable),
-        })
+        };
+        Ok((token, throttled))
     }
 }

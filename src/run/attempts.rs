@@ -2,25 +2,23 @@
 //! again after throttling (429/503, honouring Retry-After) or a connection reset, and again
 //! while a `retry.until` poll condition is false. Every wait is bounded and interruptible.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use super::authorize::Credentials;
 use super::result::{Failure, RequestResult};
 use super::vars::Vars;
 use super::{Transport, send, set_header};
 use crate::check::ResponseView;
-use crate::http::{HttpError, HttpErrorKind, HttpRequest, HttpResponse};
+use crate::http::{
+    HttpError, HttpErrorKind, HttpRequest, HttpResponse, RETRY_BUDGET, backoff, is_throttled,
+    retry_after,
+};
 use crate::model::{Collection, Request};
 
-/// Retries of one request may take this long in all unless `retry.budget` says otherwise.
-const DEFAULT_BUDGET: Duration = Duration::from_secs(120);
 /// Polls when `retry.max` is not given.
 const DEFAULT_POLLS: u32 = 10;
 /// Wait between polls when `retry.every` is not given.
 const DEFAULT_EVERY: Duration = Duration::from_secs(1);
-/// First backoff wait; doubled per retry, at most `MAX_BACKOFF`.
-const BASE_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The request and where it stands.
 pub struct Attempt<'a> {
@@ -61,7 +59,7 @@ pub async fn send_until_done(
         .map(|r| r.every.unwrap_or(DEFAULT_EVERY) * r.max.unwrap_or(DEFAULT_POLLS).max(1));
     let budget = retry
         .and_then(|r| r.budget)
-        .unwrap_or_else(|| DEFAULT_BUDGET + polling.unwrap_or_default());
+        .unwrap_or_else(|| RETRY_BUDGET + polling.unwrap_or_default());
     let may_resend_after_reset =
         is_idempotent(&http_request.method) || retry.is_some_and(|r| r.unsafe_methods);
     let mut refreshed = false;
@@ -79,14 +77,14 @@ pub async fn send_until_done(
             refreshed = true;
             match transport
                 .tokens
-                .refresh(token_request, &transport.client, rejected)
+                .refresh(token_request, &transport.client, max_retries, rejected)
                 .await
             {
                 Ok(granted) => {
-                    result.notes.push(
-                        "the API answered 401: fetched a new token and sent the request again"
-                            .into(),
-                    );
+                    result.notes.push(format!(
+                        "the API answered 401: fetched a new token{} and sent the request again",
+                        granted.throttled_note()
+                    ));
                     set_header(
                         &mut http_request.headers,
                         "Authorization",
@@ -104,7 +102,7 @@ pub async fn send_until_done(
         }
 
         let throttled = match &sent {
-            Ok(r) if r.status == 429 || r.status == 503 => {
+            Ok(r) if is_throttled(r.status) => {
                 let advertised = retry_after(r);
                 let why = format!(
                     "{} {}{}",
@@ -206,73 +204,10 @@ fn is_idempotent(method: &str) -> bool {
     )
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-pub fn retry_after(response: &HttpResponse) -> Option<Duration> {
-    let value = response.header("retry-after")?;
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// Exponential backoff with jitter: 0.5–1× of 500 ms · 2^retries, at most 30 s.
-fn backoff(retries: u32) -> Duration {
-    let full = BASE_BACKOFF
-        .saturating_mul(1 << retries.min(16))
-        .min(MAX_BACKOFF);
-    full.mul_f64(0.5 + fastrand::f64() / 2.0)
-}
-
 fn format_wait(wait: Duration) -> String {
     if wait < Duration::from_secs(1) {
         format!("{} ms", wait.as_millis())
     } else {
         format!("{:.1} s", wait.as_secs_f64())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn response_with(retry_after: &str) -> HttpResponse {
-        HttpResponse {
-            status: 429,
-            version: "HTTP/1.1".into(),
-            headers: vec![("retry-after".into(), retry_after.into())],
-            body: bytes::Bytes::new(),
-            duration: Duration::ZERO,
-        }
-    }
-
-    #[test]
-    fn retry_after_in_seconds_and_as_a_date() {
-        assert_eq!(
-            retry_after(&response_with("3")),
-            Some(Duration::from_secs(3))
-        );
-        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
-        let wait = retry_after(&response_with(&later)).unwrap();
-        assert!(
-            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
-            "{wait:?}"
-        );
-        assert_eq!(retry_after(&response_with("soon")), None);
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_a_cap() {
-        for retries in 0..20 {
-            let full = BASE_BACKOFF
-                .saturating_mul(1 << retries.min(16))
-                .min(MAX_BACKOFF);
-            let wait = backoff(retries);
-            assert!(wait >= full / 2 && wait <= full, "{retries}: {wait:?}");
-        }
     }
 }

@@ -539,7 +539,7 @@ async fn run_request(
             None
         }
         Some(Credentials::OAuth2(token_request)) => match tokio::select! {
-            granted = transport.tokens.token(token_request, &transport.client) => granted,
+            granted = transport.tokens.token(token_request, &transport.client, max_retries) => granted,
             () = transport.stop.wait_interrupt() => {
                 result.failures.push(Failure::Http(interrupted()));
                 return result;
@@ -547,9 +547,11 @@ async fn run_request(
         } {
             Ok(granted) => {
                 if granted.fetched {
-                    result
-                        .notes
-                        .push(format!("fetched a token from {}", token_request.token_url));
+                    result.notes.push(format!(
+                        "fetched a token from {}{}",
+                        token_request.token_url,
+                        granted.throttled_note()
+                    ));
                 }
                 http_request.headers.push((
                     "Authorization".into(),
@@ -589,14 +591,25 @@ async fn run_request(
         && (200..300).contains(&first.status)
     {
         let first = sent.expect("matched Ok above");
-        sent = paginate::follow(first, &http_request, paginate, transport)
+        let mut throttled = 0;
+        sent = paginate::follow(first, &http_request, paginate, transport, max_retries)
             .await
             .map(|paged| {
                 pages = paged.pages;
+                throttled = paged.throttled;
                 paged.response
             });
         if pages > 1 {
-            result.notes.push(format!("followed {} pages", pages));
+            result.notes.push(format!("followed {pages} pages"));
+        }
+        match throttled {
+            0 => {}
+            1 => result
+                .notes
+                .push("1 throttled page request (429/503) was sent again".into()),
+            n => result.notes.push(format!(
+                "{n} throttled page requests (429/503) were sent again"
+            )),
         }
     }
     result.request = Some(http_request);
@@ -679,8 +692,16 @@ async fn send(
     transport: &Transport,
     request: &HttpRequest,
 ) -> Result<crate::http::HttpResponse, HttpError> {
+    until_interrupted(transport, transport.client.send(request)).await
+}
+
+/// The work's outcome, or `interrupted` as soon as the run is.
+async fn until_interrupted<T>(
+    transport: &Transport,
+    work: impl Future<Output = Result<T, HttpError>>,
+) -> Result<T, HttpError> {
     tokio::select! {
-        sent = transport.client.send(request) => sent,
+        done = work => done,
         () = transport.stop.wait_interrupt() => Err(interrupted()),
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{Transport, send};
+use super::{Transport, until_interrupted};
 use crate::http::{HttpBody, HttpError, HttpErrorKind, HttpRequest, HttpResponse};
 use crate::model::Paginate;
 
@@ -16,6 +16,8 @@ pub struct Paged {
     pub response: HttpResponse,
     /// Pages fetched.
     pub pages: usize,
+    /// Throttled answers (429/503) to page requests, each sent again.
+    pub throttled: u32,
 }
 
 /// Fetches the pages after `first` and joins them.
@@ -24,6 +26,7 @@ pub async fn follow(
     request: &HttpRequest,
     paginate: &Paginate,
     transport: &Transport,
+    max_retries: u32,
 ) -> Result<Paged, HttpError> {
     let failed = |cause: String| HttpError {
         kind: HttpErrorKind::Transport,
@@ -34,12 +37,14 @@ pub async fn follow(
         return Ok(Paged {
             response: first,
             pages: 1,
+            throttled: 0,
         });
     };
     let mut items = take_items(&joined, paginate);
     let mut next = next_link(&joined, paginate);
     let mut url = request.url.clone();
     let mut pages = 1;
+    let mut throttled = 0;
     let mut duration: Duration = first.duration;
     let mut last = first;
     while let Some(link) = next.take() {
@@ -53,7 +58,11 @@ pub async fn follow(
             headers: request.headers.clone(),
             body: HttpBody::Empty,
         };
-        let page = send(transport, &page_request).await?;
+        let sending = transport
+            .client
+            .send_through_throttling(&page_request, max_retries);
+        let (page, page_throttled) = until_interrupted(transport, sending).await?;
+        throttled += page_throttled;
         pages += 1;
         duration += page.duration;
         if !(200..300).contains(&page.status) {
@@ -61,6 +70,7 @@ pub async fn follow(
             return Ok(Paged {
                 response: page,
                 pages,
+                throttled,
             });
         }
         let json: Value = serde_json::from_slice(&page.body)
@@ -80,6 +90,7 @@ pub async fn follow(
             duration,
         },
         pages,
+        throttled,
     })
 }
 

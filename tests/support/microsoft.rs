@@ -67,12 +67,30 @@ pub fn token_for(client_id: &str) -> String {
 #[derive(Debug, Default)]
 pub struct Issuer {
     issued: Mutex<Vec<(String, String)>>,
+    /// Token requests made so far per client id, throttled ones included.
+    asked: Mutex<BTreeMap<String, usize>>,
 }
 
 impl Issuer {
     /// Every access token issued so far as (client id, token), oldest first.
     pub fn issued(&self) -> Vec<(String, String)> {
         self.issued.lock().unwrap().clone()
+    }
+
+    /// Whether this request of `client_id` is throttled: `throttled-N-…` clients get
+    /// 429 Too Many Requests (with `Retry-After: 1`) for their first N token requests.
+    fn throttles(&self, client_id: &str) -> bool {
+        let Some(limit) = client_id
+            .strip_prefix("throttled-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            return false;
+        };
+        let mut asked = self.asked.lock().unwrap();
+        let count = asked.entry(client_id.to_string()).or_default();
+        *count += 1;
+        *count <= limit
     }
 
     /// A new access token for `client_id` and how it reports `expires_in`:
@@ -240,6 +258,19 @@ fn token_response(
     let Some(client_id) = field("client_id") else {
         return missing("client_id");
     };
+    if issuer.throttles(client_id) {
+        let msg = "The request was throttled: too many requests from this client in a short time. Retry after the time in the Retry-After header.";
+        let mut response = aad_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            50196,
+            msg,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
     if client_id == UNKNOWN_APP {
         let msg = format!(
             "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."

@@ -5,7 +5,8 @@
 //! - `GET /reg/list/{name}`: a list the test set, paged as Business Central pages:
 //!   `Prefer: odata.maxpagesize=N` sets the page size, `$skiptoken` the start, and
 //!   `@odata.nextLink` (absolute) points at the next page; `?style=plain` answers
-//!   `{"data": [...], "next": link}` instead, as non-OData APIs do;
+//!   `{"data": [...], "next": link}` instead, as non-OData APIs do; `?throttle_pages=1` answers
+//!   429 (Retry-After: 1) to the first request of every page after the first;
 //! - `/reg/bc/v2.0/{tenant}/{env}/api/v2.0/…`: a small stateful Business Central API (companies;
 //!   customers created, read, patched with If-Match, listed with paging, deleted), whose
 //!   answers can be made to differ in one field (`drift`), and that remembers what exists so a
@@ -59,6 +60,8 @@ struct Bc {
 pub struct RegressionApi {
     docs: Mutex<HashMap<String, Doc>>,
     lists: Mutex<HashMap<String, Vec<Value>>>,
+    /// Page URLs already answered 429 once (`?throttle_pages=1`).
+    throttled_pages: Mutex<std::collections::HashSet<String>>,
     bc: Mutex<Bc>,
     serial: AtomicU64,
 }
@@ -211,6 +214,21 @@ async fn list(
         return (StatusCode::NOT_FOUND, format!("no list {name}")).into_response();
     };
     let args = parse_urlencoded(query.as_deref().unwrap_or(""));
+    // pages after the first are throttled once each, as BC does under load
+    if args.contains_key("throttle_pages")
+        && args.contains_key("$skiptoken")
+        && api.throttled_pages.lock().unwrap().insert(uri.to_string())
+    {
+        let mut response = bc_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Application_TooManyRequests",
+            "Too many requests reached.  Actual (101). Maximum (100).",
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
     let plain = args.get("style").is_some_and(|s| s == "plain");
     let (value, next, size) = page(&items, &headers, &args, &uri);
     let body = if plain {
