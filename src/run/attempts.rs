@@ -75,11 +75,15 @@ pub async fn send_until_done(
             && !refreshed
         {
             refreshed = true;
-            match transport
-                .tokens
-                .refresh(token_request, &transport.client, max_retries, rejected)
-                .await
-            {
+            let refresh =
+                transport
+                    .tokens
+                    .refresh(token_request, &transport.client, max_retries, rejected);
+            let granted = tokio::select! {
+                granted = refresh => granted,
+                () = transport.stop.wait_interrupt() => return Err(super::interrupted()),
+            };
+            match granted {
                 Ok(granted) => {
                     result.notes.push(format!(
                         "the API answered 401: fetched a new token{} and sent the request again",
