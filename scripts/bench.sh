@@ -88,8 +88,10 @@ fi
 # runner binary is the same as `cargo build --release` makes, and the library is compiled once.
 log "cargo build --release --features bench-server --bins"
 cargo build --release --locked --features bench-server --bins >&2
-RUNNER=$PWD/target/release/runner
-SERVER=$PWD/target/release/bench-server
+# where cargo put them (CARGO_TARGET_DIR or a config may move target/)
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)
+RUNNER=$TARGET_DIR/release/runner
+SERVER=$TARGET_DIR/release/bench-server
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
