@@ -379,12 +379,15 @@ impl Templates {
         match tpl {
             Tpl::Lit(s) => Ok(s.clone()),
             Tpl::Text(id) | Tpl::Expr(id) => {
-                if let Some(Shortcut::Pieces(pieces)) = &self.compiled[id.0 as usize].shortcut
-                    && let Some(text) = text_of(pieces, ctx)
-                {
-                    return Ok(text);
-                }
-                let value = self.eval(*id, ctx)?;
+                // text of plain variables goes straight into the String; when it cannot, the
+                // engine (not the lookup a second time)
+                let value = match &self.compiled[id.0 as usize].shortcut {
+                    Some(Shortcut::Pieces(pieces)) => match text_of(pieces, ctx) {
+                        Some(text) => return Ok(text),
+                        None => self.eval_with_engine(*id, ctx)?,
+                    },
+                    _ => self.eval(*id, ctx)?,
+                };
                 Ok(match value.as_str() {
                     Some(s) => s.to_string(),
                     None => value.to_string(),

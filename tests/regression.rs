@@ -954,13 +954,20 @@ fn numbered_items(n: u32) -> Vec<Value> {
         .collect()
 }
 
+/// A test server whose `/reg/list/{list}` holds items 1..=n, and a project whose suite is `yaml`.
+fn paging_setup(list: &str, n: u32, yaml: &str) -> (TestServer, Project) {
+    let server = TestServer::start();
+    server.regression().set_list(list, numbered_items(n));
+    let project = Project::new();
+    project.file(SUITE, yaml);
+    (server, project)
+}
+
 #[test]
 fn pagination_follows_three_pages_with_the_same_headers_and_joins_the_items() {
-    let server = TestServer::start();
-    server.regression().set_list("customers", numbered_items(7));
-    let project = Project::new();
-    project.file(
-        SUITE,
+    let (server, project) = paging_setup(
+        "customers",
+        7,
         r#"
         name: paging
         requests:
@@ -1013,11 +1020,9 @@ fn pagination_follows_three_pages_with_the_same_headers_and_joins_the_items() {
 
 #[test]
 fn pagination_defaults_follow_the_odata_next_link_up_to_50_pages() {
-    let server = TestServer::start();
-    server.regression().set_list("items", numbered_items(60));
-    let project = Project::new();
-    project.file(
-        SUITE,
+    let (server, project) = paging_setup(
+        "items",
+        60,
         r#"
         name: paging
         requests:
@@ -1039,11 +1044,9 @@ fn pagination_defaults_follow_the_odata_next_link_up_to_50_pages() {
 
 #[test]
 fn max_pages_stops_early() {
-    let server = TestServer::start();
-    server.regression().set_list("many", numbered_items(10));
-    let project = Project::new();
-    project.file(
-        SUITE,
+    let (server, project) = paging_setup(
+        "many",
+        10,
         r#"
         name: paging
         requests:
@@ -1068,11 +1071,9 @@ fn max_pages_stops_early() {
 
 #[test]
 fn pagination_with_a_custom_items_path_for_non_odata_apis() {
-    let server = TestServer::start();
-    server.regression().set_list("plain", numbered_items(5));
-    let project = Project::new();
-    project.file(
-        SUITE,
+    let (server, project) = paging_setup(
+        "plain",
+        5,
         r#"
         name: paging
         requests:
@@ -1093,11 +1094,9 @@ fn pagination_with_a_custom_items_path_for_non_odata_apis() {
 
 #[test]
 fn a_throttled_page_is_sent_again_and_the_pages_still_join() {
-    let server = TestServer::start();
-    server.regression().set_list("busy", numbered_items(5));
-    let project = Project::new();
-    project.file(
-        SUITE,
+    let (server, project) = paging_setup(
+        "busy",
+        5,
         r#"
         name: paging
         requests:
