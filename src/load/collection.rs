@@ -1,19 +1,20 @@
 //! A collection file's tree → `model::Collection`: every field checked, every error kept.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
 
-use crate::load::LoadErrorKind;
-use crate::load::reader::{Fields, Reader};
+use crate::load::error::{LoadError, LoadErrorKind};
+use crate::load::files::{parse_yaml, read_text};
+use crate::load::reader::{Fields, Reader, finish};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
-    Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Condition, ForEach,
-    Grant, JsonType, Matcher, OAuth2, OPERATORS, Op, Paginate, Part, Phase, Query, Request, Retry,
-    Schema, Scope, SendAs, Settings, Snapshot, Subject,
+    Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Collection, Condition,
+    ForEach, Grant, JsonType, Matcher, OAuth2, OPERATORS, Op, Paginate, Part, Phase, Query,
+    Request, Retry, Schema, Scope, SendAs, Settings, Snapshot, Subject,
 };
 use crate::suggest;
 use crate::template::{TValue, Tpl};
@@ -109,6 +110,33 @@ pub fn accepted_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("snapshot", SNAPSHOT_FIELDS),
         ("operators", crate::model::OPERATORS),
     ]
+}
+
+/// Loads and checks a collection file completely.
+pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
+    let text = read_text(path).map_err(|e| vec![e])?;
+    let file: Arc<Path> = Arc::from(path);
+    let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
+    let mut r = Reader::new(file, &text);
+    let parts = read_collection(&mut r, &root);
+    let templates = finish(&mut r)?;
+    let name = parts.name.unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Collection {
+        name,
+        path: path.to_path_buf(),
+        dir,
+        vars: parts.vars,
+        requests: parts.requests,
+        scopes: parts.scopes,
+        settings: parts.settings,
+        var_locations: parts.var_locations,
+        templates: Arc::new(templates),
+    })
 }
 
 /// The parts of a collection file, before templates are compiled.
@@ -267,15 +295,15 @@ fn read_include(
         );
         return;
     }
-    let text = match crate::load::read_text(&path) {
+    let text = match read_text(&path) {
         Ok(text) => text,
         Err(e) => {
             r.error(path_node.pos, *e.kind);
             return;
         }
     };
-    let file: Arc<std::path::Path> = Arc::from(path.as_path());
-    let root = match crate::load::parse_yaml(&file, &text) {
+    let file: Arc<Path> = Arc::from(path.as_path());
+    let root = match parse_yaml(&file, &text) {
         Ok(root) => root,
         Err(e) => {
             r.errors.push(e);
@@ -305,11 +333,9 @@ fn read_include(
         );
         return;
     }
-    let rebase = r.rebase().join(
-        std::path::Path::new(&relative)
-            .parent()
-            .unwrap_or(std::path::Path::new("")),
-    );
+    let rebase = r
+        .rebase()
+        .join(Path::new(&relative).parent().unwrap_or(Path::new("")));
     let mut sub = r.included(file, &text, rebase);
     read_included_file(&mut sub, &root, &name, params, inherited, parts, first_seen);
     r.absorb(sub);

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::load::{LoadError, LoadErrorKind, read_text};
+use crate::load::error::{LoadError, LoadErrorKind};
+use crate::load::files::read_text;
 
 /// One row: variable name → value.
 pub type Row = Vec<(String, Value)>;

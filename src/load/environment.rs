@@ -3,8 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::load::reader::Reader;
-use crate::load::{LoadError, LoadErrorKind, VarFile, finish, parse_yaml, read_text};
+use crate::load::error::{LoadError, LoadErrorKind};
+use crate::load::files::{parse_yaml, read_text};
+use crate::load::reader::{Reader, finish};
+use crate::template::TValue;
 
 /// Finds the environment file for `name`: an existing path as given; otherwise
 /// `environments/NAME.yaml|.yml` in the current directory, then beside and above the collection.
@@ -185,4 +187,12 @@ fn base_path(
             None
         }
     }
+}
+
+/// Variables as loaded from a file, with the templates their values use.
+pub struct VarFile {
+    /// Name → value, in file order.
+    pub vars: Vec<(String, TValue)>,
+    /// The compiled templates of the values.
+    pub templates: Arc<crate::template::Templates>,
 }

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::load::error::{LoadError, LoadErrorKind};
 use crate::load::yaml::{Node, NodeKind, Pos};
-use crate::load::{LoadError, LoadErrorKind};
 use crate::model::Location;
 use crate::suggest;
 use crate::template::{TValue, TemplateBuilder, Tpl};
@@ -283,4 +283,45 @@ impl<'t> Reader<'t> {
             .filter_map(|(k, _, v)| Some((k.to_string(), self.tpl(v, &format!("{what}.{k}"))?)))
             .collect()
     }
+}
+
+/// Compiles the reader's templates; returns all errors (field and template) sorted by place.
+pub fn finish(r: &mut Reader) -> Result<crate::template::Templates, Vec<LoadError>> {
+    let builder = std::mem::take(&mut r.templates);
+    let mut errors = std::mem::take(&mut r.errors);
+    let compiled = builder.compile();
+    if let Err(template_errors) = &compiled {
+        for e in template_errors {
+            // templates of included files are compiled with the collection's
+            let text = if *e.location.file == *r.file() {
+                r.text().to_string()
+            } else {
+                std::fs::read_to_string(&e.location.file).unwrap_or_default()
+            };
+            errors.push(LoadError::at(
+                e.location.clone(),
+                &text,
+                LoadErrorKind::Template(e.message.clone()),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        // by file (in the order files were met), then by place in the file
+        let mut files: Vec<Arc<Path>> = Vec::new();
+        for e in &errors {
+            if let Some(l) = &e.location
+                && !files.contains(&l.file)
+            {
+                files.push(l.file.clone());
+            }
+        }
+        errors.sort_by_key(|e| {
+            e.location.as_ref().map(|l| {
+                let file = files.iter().position(|f| *f == l.file).unwrap_or(0);
+                (file, l.line, l.col)
+            })
+        });
+        return Err(errors);
+    }
+    compiled.map_err(|_| errors)
 }
