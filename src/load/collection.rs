@@ -9,6 +9,11 @@ use regex::Regex;
 
 use crate::load::error::{LoadError, LoadErrorKind};
 use crate::load::files::{parse_yaml, read_text};
+use crate::load::keys::{
+    ASSERT_FIELDS, AUTH_KINDS, BASIC_FIELDS, BODY_FIELDS, CAPTURE_FIELDS, CLIENT_ASSERTION_FIELDS,
+    COLLECTION_FIELDS, GROUP_FIELDS, INCLUDE_FIELDS, INCLUDED_FILE_FIELDS, MULTIPART_FILE_FIELDS,
+    OAUTH2_FIELDS, PAGINATE_FIELDS, REQUEST_FIELDS, RETRY_FIELDS, SETTINGS_FIELDS, SNAPSHOT_FIELDS,
+};
 use crate::load::reader::{Fields, Reader, finish};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
@@ -18,99 +23,6 @@ use crate::model::{
 };
 use crate::suggest;
 use crate::template::{TValue, Tpl};
-
-const COLLECTION_FIELDS: &[&str] = &[
-    "name", "vars", "auth", "settings", "setup", "requests", "teardown",
-];
-const INCLUDE_FIELDS: &[&str] = &["include", "with", "name"];
-const INCLUDED_FILE_FIELDS: &[&str] = &["name", "vars", "auth", "requests"];
-const SNAPSHOT_FIELDS: &[&str] = &["file", "ignore", "headers"];
-const PAGINATE_FIELDS: &[&str] = &["next", "items", "max_pages"];
-const SETTINGS_FIELDS: &[&str] = &[
-    "timeout",
-    "connect_timeout",
-    "follow_redirects",
-    "cookies",
-    "insecure",
-    "ca_cert",
-    "client_cert",
-    "client_key",
-    "proxy",
-    "http2",
-    "max_response_bytes",
-    "max_retries",
-];
-const RETRY_FIELDS: &[&str] = &["until", "every", "max", "unsafe", "budget"];
-const GROUP_FIELDS: &[&str] = &[
-    "group", "vars", "auth", "tags", "when", "skip_if", "requests",
-];
-const REQUEST_FIELDS: &[&str] = &[
-    "name",
-    "method",
-    "url",
-    "query",
-    "headers",
-    "json",
-    "form",
-    "multipart",
-    "body",
-    "auth",
-    "tags",
-    "when",
-    "skip_if",
-    "retry",
-    "delay",
-    "for_each",
-    "as",
-    "paginate",
-    "assert",
-    "capture",
-];
-const BODY_FIELDS: &[&str] = &["json", "form", "multipart", "body"];
-const ASSERT_FIELDS: &[&str] = &[
-    "status",
-    "headers",
-    "json",
-    "body",
-    "duration_ms",
-    "expr",
-    "schema",
-    "snapshot",
-];
-const CAPTURE_FIELDS: &[&str] = &["json", "header", "regex", "from", "status", "secret"];
-const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
-const BASIC_FIELDS: &[&str] = &["username", "password"];
-const OAUTH2_FIELDS: &[&str] = &[
-    "token_url",
-    "client_id",
-    "client_secret",
-    "scope",
-    "grant",
-    "username",
-    "password",
-    "refresh_token",
-    "send_as",
-    "client_assertion",
-];
-
-/// The keys the loader accepts in each kind of map, for checking the JSON Schema against.
-pub fn accepted_keys() -> Vec<(&'static str, &'static [&'static str])> {
-    vec![
-        ("collection", COLLECTION_FIELDS),
-        ("group", GROUP_FIELDS),
-        ("include", INCLUDE_FIELDS),
-        ("request", REQUEST_FIELDS),
-        ("assert", ASSERT_FIELDS),
-        ("capture", CAPTURE_FIELDS),
-        ("oauth2", OAUTH2_FIELDS),
-        ("basic", BASIC_FIELDS),
-        ("settings", SETTINGS_FIELDS),
-        ("retry", RETRY_FIELDS),
-        ("paginate", PAGINATE_FIELDS),
-        ("snapshot", SNAPSHOT_FIELDS),
-        ("operators", crate::model::OPERATORS),
-    ]
-}
 
 /// Loads and checks a collection file completely.
 pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
@@ -891,7 +803,8 @@ fn read_oauth2(r: &mut Reader, node: &Node) -> Option<OAuth2> {
     };
     let client_assertion = match fields.get("client_assertion") {
         Some(v) => {
-            let cert_fields = r.fields(v, "auth.oauth2.client_assertion", &["cert", "key"])?;
+            let cert_fields =
+                r.fields(v, "auth.oauth2.client_assertion", CLIENT_ASSERTION_FIELDS)?;
             let file = |r: &mut Reader, key: &'static str| match cert_fields.get(key) {
                 Some(n) => r.file_tpl(n, &format!("auth.oauth2.client_assertion.{key}")),
                 None => {
@@ -980,7 +893,7 @@ fn read_multipart(r: &mut Reader, node: &Node) -> Vec<(String, Part)> {
     for (name, _, value) in entries {
         let what = format!("multipart.{name}");
         let part = if matches!(value.kind, NodeKind::Map(_)) {
-            let Some(fields) = r.fields(value, &what, &["file"]) else {
+            let Some(fields) = r.fields(value, &what, MULTIPART_FILE_FIELDS) else {
                 continue;
             };
             match fields.get("file") {

@@ -10,12 +10,14 @@ pub mod data;
 pub mod environment;
 mod error;
 mod files;
+mod keys;
 pub mod mock;
 pub mod reader;
 pub mod yaml;
 
-pub use collection::{accepted_keys, load_collection};
+pub use collection::load_collection;
 pub use environment::VarFile;
 pub use error::{LoadError, LoadErrorKind};
 pub use files::{parse_yaml, read_text};
+pub use keys::accepted_keys;
 pub use reader::finish;
