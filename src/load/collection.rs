@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use regex::Regex;
 
@@ -12,9 +11,10 @@ use crate::load::files::{parse_yaml, read_text};
 use crate::load::keys::{
     ASSERT_FIELDS, AUTH_KINDS, BASIC_FIELDS, BODY_FIELDS, CAPTURE_FIELDS, CLIENT_ASSERTION_FIELDS,
     COLLECTION_FIELDS, GROUP_FIELDS, INCLUDE_FIELDS, INCLUDED_FILE_FIELDS, MULTIPART_FILE_FIELDS,
-    OAUTH2_FIELDS, PAGINATE_FIELDS, REQUEST_FIELDS, RETRY_FIELDS, SETTINGS_FIELDS, SNAPSHOT_FIELDS,
+    OAUTH2_FIELDS, PAGINATE_FIELDS, REQUEST_FIELDS, RETRY_FIELDS, SNAPSHOT_FIELDS,
 };
 use crate::load::reader::{Fields, Reader, finish};
+use crate::load::settings::{read_count, read_duration, read_settings};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
     Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Collection, Condition,
@@ -597,41 +597,6 @@ fn read_snapshot(r: &mut Reader, node: &Node) -> Option<Snapshot> {
     Some(snapshot)
 }
 
-fn read_settings(r: &mut Reader, node: &Node) -> Settings {
-    let Some(fields) = r.fields(node, "settings", SETTINGS_FIELDS) else {
-        return Settings::default();
-    };
-    let duration =
-        |r: &mut Reader, key: &str| fields.get(key).and_then(|n| read_duration(r, n, key));
-    let flag = |r: &mut Reader, key: &str| fields.get(key).and_then(|n| r.bool(n, key));
-    let text = |r: &mut Reader, key: &str| fields.get(key).and_then(|n| r.string(n, key));
-    Settings {
-        timeout: duration(r, "timeout"),
-        connect_timeout: duration(r, "connect_timeout"),
-        follow_redirects: flag(r, "follow_redirects"),
-        cookies: flag(r, "cookies"),
-        insecure: flag(r, "insecure"),
-        ca_cert: text(r, "ca_cert").map(PathBuf::from),
-        client_cert: text(r, "client_cert").map(PathBuf::from),
-        client_key: text(r, "client_key").map(PathBuf::from),
-        proxy: text(r, "proxy"),
-        http2: flag(r, "http2"),
-        max_response_bytes: fields.get("max_response_bytes").and_then(|n| {
-            let text = r.string(n, "max_response_bytes")?;
-            match crate::cli::parse_bytes(&text) {
-                Ok(bytes) => Some(bytes),
-                Err(message) => {
-                    r.error(n.pos, LoadErrorKind::Invalid(message));
-                    None
-                }
-            }
-        }),
-        max_retries: fields
-            .get("max_retries")
-            .and_then(|n| read_count(r, n, "max_retries")),
-    }
-}
-
 fn read_retry(r: &mut Reader, node: &Node) -> Option<Retry> {
     let fields = r.fields(node, "retry", RETRY_FIELDS)?;
     let until = fields.get("until").and_then(|n| {
@@ -661,38 +626,6 @@ fn read_retry(r: &mut Reader, node: &Node) -> Option<Retry> {
             .get("budget")
             .and_then(|n| read_duration(r, n, "retry.budget")),
     })
-}
-
-/// `250ms`, `2s`, `1m`, or a number of seconds.
-fn read_duration(r: &mut Reader, node: &Node, what: &str) -> Option<Duration> {
-    let text = r.string(node, what)?;
-    match crate::cli::parse_duration(&text) {
-        Ok(d) => Some(d),
-        Err(message) => {
-            r.error(
-                node.pos,
-                LoadErrorKind::Invalid(format!("`{what}`: {message}")),
-            );
-            None
-        }
-    }
-}
-
-fn read_count(r: &mut Reader, node: &Node, what: &str) -> Option<u32> {
-    match node.kind {
-        NodeKind::Int(n) if (0..=u32::MAX as i64).contains(&n) => Some(n as u32),
-        _ => {
-            r.error(
-                node.pos,
-                LoadErrorKind::WrongType {
-                    field: what.to_string(),
-                    expected: "a whole number",
-                    found: node.type_name(),
-                },
-            );
-            None
-        }
-    }
 }
 
 /// `auth: none` gives `Some(None)`; a valid block `Some(Some(auth))`; an invalid one `None`.

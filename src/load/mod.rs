@@ -13,6 +13,7 @@ mod files;
 mod keys;
 pub mod mock;
 pub mod reader;
+mod settings;
 pub mod yaml;
 
 pub use collection::load_collection;
