@@ -5,6 +5,7 @@
 //! directly, so the files form a DAG: collection → request → (auth, checks → matcher,
 //! settings), all over reader, files, keys, error and yaml.
 
+mod auth;
 mod collection;
 pub mod data;
 pub mod environment;
