@@ -46,6 +46,7 @@ pub(crate) fn read_auth(r: &mut Reader, node: &Node) -> Option<Option<Arc<Auth>>
     Some(Some(Arc::new(auth)))
 }
 
+/// A required template field of an auth block.
 fn required_tpl(
     r: &mut Reader,
     fields: &Fields,

@@ -3,9 +3,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::load::collection::{read_matcher, read_query};
 use crate::load::error::{LoadError, LoadErrorKind};
 use crate::load::files::{parse_yaml, read_text};
+use crate::load::matcher::{read_matcher, read_query};
 use crate::load::reader::{Reader, finish};
 use crate::load::yaml::{Node, NodeKind};
 use crate::mock::spec::{Action, MockBody, MockSpec, PathPattern, Respond, Route, StoreAction};

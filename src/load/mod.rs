@@ -6,12 +6,14 @@
 //! settings), all over reader, files, keys, error and yaml.
 
 mod auth;
+mod checks;
 mod collection;
 pub mod data;
 pub mod environment;
 mod error;
 mod files;
 mod keys;
+mod matcher;
 pub mod mock;
 pub mod reader;
 mod settings;
