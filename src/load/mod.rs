@@ -16,6 +16,7 @@ mod keys;
 mod matcher;
 pub mod mock;
 pub mod reader;
+mod request;
 mod settings;
 pub mod yaml;
 
