@@ -1,9 +1,12 @@
 //! Loading: collection and environment files → validated model, or every error with its place.
 //! Nothing here sends a request; a file either loads completely or not at all.
 //!
-//! This file only names the parts; each reads one kind of thing and imports its siblings
-//! directly, so the files form a DAG: collection → request → (auth, checks → matcher,
-//! settings), all over reader, files, keys, error and yaml.
+//! One file per thing read: `collection` (the file, groups, includes) → `request` (method, URL,
+//! body, selection, retry, paging) → `auth`, `checks` (assertions, captures) → `matcher`, and
+//! `settings`; `environment`, `data` and `mock` read the other input files. Under them all:
+//! `reader` (typed values with positions), `files` (text and YAML), `yaml`, `keys` (the accepted
+//! keys, also read by the schema test) and `error`. This file only names the parts: children
+//! import each other directly, never through here, so the files form a DAG.
 
 mod auth;
 mod checks;
