@@ -255,10 +255,7 @@ fn read_included_file(
         vars,
         params,
     });
-    let auth = match fields.get("auth") {
-        Some(a) => read_auth(r, a).unwrap_or_else(|| inherited.auth.clone()),
-        None => inherited.auth.clone(),
-    };
+    let auth = inherited.auth_or(r, &fields);
     let inner = Inherited {
         prefix: format!("{}{name}/", inherited.prefix),
         scope: parts.scopes.len() - 1,
@@ -299,10 +296,7 @@ fn read_group(
         });
         parts.scopes.len() - 1
     };
-    let auth = match fields.get("auth") {
-        Some(a) => read_auth(r, a).unwrap_or_else(|| inherited.auth.clone()),
-        None => inherited.auth.clone(),
-    };
+    let auth = inherited.auth_or(r, &fields);
     let (tags, conditions) = read_selection(r, &fields, inherited);
     let inner = Inherited {
         phase: inherited.phase,

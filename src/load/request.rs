@@ -34,6 +34,16 @@ pub(crate) struct Inherited {
     pub conditions: Vec<Condition>,
 }
 
+impl Inherited {
+    /// The `auth:` among `fields`; the inherited one when there is none or it is invalid.
+    pub(crate) fn auth_or(&self, r: &mut Reader, fields: &Fields) -> Option<Arc<Auth>> {
+        match fields.get("auth") {
+            Some(a) => read_auth(r, a).unwrap_or_else(|| self.auth.clone()),
+            None => self.auth.clone(),
+        }
+    }
+}
+
 /// A request map; `None` when a required part is missing or invalid (the error is kept).
 pub(crate) fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -> Option<Request> {
     let fields = r.fields(node, "a request", REQUEST_FIELDS)?;
@@ -64,10 +74,7 @@ pub(crate) fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -
         .map(|h| r.tpl_map(h, "headers"))
         .unwrap_or_default();
     let body = read_body(r, &fields);
-    let auth = match fields.get("auth") {
-        Some(a) => read_auth(r, a).unwrap_or_else(|| inherited.auth.clone()),
-        None => inherited.auth.clone(),
-    };
+    let auth = inherited.auth_or(r, &fields);
     let assertions = fields
         .get("assert")
         .map(|a| read_assertions(r, a))
