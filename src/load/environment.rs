@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::load::reader::Reader;
 use crate::load::{LoadError, LoadErrorKind, VarFile, finish, parse_yaml, read_text};
+use crate::secrets::Secrets;
 
 /// Finds the environment file for `name`: an existing path as given; otherwise
 /// `environments/NAME.yaml|.yml` in the current directory, then beside and above the collection.
@@ -93,7 +94,7 @@ fn environments_in(folder: &Path) -> Vec<String> {
 
 /// Reads an environment file and the ones it `extends:`, base first: each a layer whose
 /// values override the one before.
-pub fn load(path: &Path) -> Result<Vec<VarFile>, Vec<LoadError>> {
+pub fn load(path: &Path, secrets: &Secrets) -> Result<Vec<VarFile>, Vec<LoadError>> {
     let mut chain = Vec::new();
     let mut seen: Vec<std::path::PathBuf> = Vec::new();
     let mut next = Some(path.to_path_buf());
@@ -111,7 +112,7 @@ pub fn load(path: &Path) -> Result<Vec<VarFile>, Vec<LoadError>> {
             )))]);
         }
         seen.push(canonical);
-        let (file, extends) = load_one(&current)?;
+        let (file, extends) = load_one(&current, secrets)?;
         chain.push((current, file));
         next = extends;
     }
@@ -119,7 +120,10 @@ pub fn load(path: &Path) -> Result<Vec<VarFile>, Vec<LoadError>> {
 }
 
 /// One environment file, and the base it extends.
-fn load_one(path: &Path) -> Result<(VarFile, Option<std::path::PathBuf>), Vec<LoadError>> {
+fn load_one(
+    path: &Path,
+    secrets: &Secrets,
+) -> Result<(VarFile, Option<std::path::PathBuf>), Vec<LoadError>> {
     let text = read_text(path).map_err(|e| vec![e])?;
     let file: Arc<Path> = Arc::from(path);
     let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
@@ -135,7 +139,7 @@ fn load_one(path: &Path) -> Result<(VarFile, Option<std::path::PathBuf>), Vec<Lo
         }
         vars
     };
-    let templates = finish(&mut r)?;
+    let templates = finish(&mut r, secrets)?;
     Ok((
         VarFile {
             vars,

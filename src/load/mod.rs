@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::model::{Collection, Location};
+use crate::secrets::Secrets;
 use crate::template::TValue;
 use reader::Reader;
 
@@ -206,13 +207,14 @@ pub fn parse_yaml(file: &Arc<Path>, text: &str) -> Result<yaml::Node, LoadError>
 }
 
 /// Loads and checks a collection file completely.
-pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
+/// Templates are compiled with `secrets`, which `secret()` registers in.
+pub fn load_collection(path: &Path, secrets: &Secrets) -> Result<Collection, Vec<LoadError>> {
     let text = read_text(path).map_err(|e| vec![e])?;
     let file: Arc<Path> = Arc::from(path);
     let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
     let mut r = Reader::new(file, &text);
     let parts = collection::read_collection(&mut r, &root);
-    let templates = finish(&mut r)?;
+    let templates = finish(&mut r, secrets)?;
     let name = parts.name.unwrap_or_else(|| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -233,10 +235,13 @@ pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
 }
 
 /// Compiles the reader's templates; returns all errors (field and template) sorted by place.
-pub fn finish(r: &mut Reader) -> Result<crate::template::Templates, Vec<LoadError>> {
+pub fn finish(
+    r: &mut Reader,
+    secrets: &Secrets,
+) -> Result<crate::template::Templates, Vec<LoadError>> {
     let builder = std::mem::take(&mut r.templates);
     let mut errors = std::mem::take(&mut r.errors);
-    let compiled = builder.compile();
+    let compiled = builder.compile(secrets);
     if let Err(template_errors) = &compiled {
         for e in template_errors {
             // templates of included files are compiled with the collection's
