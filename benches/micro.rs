@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use runner::check::matcher;
 use runner::check::path::{select_in_text, simple_steps};
 use runner::model::{Location, Query};
-use runner::secrets;
+use runner::secrets::Secrets;
 use runner::template::{TemplateBuilder, Tpl};
 use serde_json::{Value, json};
 use serde_json_path::JsonPath;
@@ -126,7 +126,9 @@ fn templates(bench: &Bench) {
     let whole = builder.text("<<token>>", location(), "json.token");
     let literal = builder.text("client_credentials", location(), "form.grant_type");
     assert!(matches!(url, Tpl::Text(_)) && matches!(whole, Tpl::Expr(_)));
-    let templates = builder.compile().expect("templates compile");
+    let templates = builder
+        .compile(&Secrets::default())
+        .expect("templates compile");
     let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.".repeat(20);
     let vars: Vec<(String, minijinja::Value)> = vec![
         ("base_url".into(), "http://127.0.0.1:8080".into()),
@@ -231,26 +233,27 @@ fn matchers(bench: &Bench, big: &[u8]) {
 }
 
 fn masking(bench: &Bench, big: &[u8]) {
+    let secrets = Secrets::default();
     let body = std::str::from_utf8(big).expect("UTF-8");
     bench.run("mask: 1 MiB body, no secret registered", || {
-        secrets::mask(body).len()
+        secrets.mask(body).len()
     });
-    secrets::add("bench-secret-value-0123456789");
-    secrets::add(&"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.".repeat(20));
+    secrets.add("bench-secret-value-0123456789");
+    secrets.add(&"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.".repeat(20));
     bench.run("mask: 1 MiB body, 2 secrets, none in body", || {
-        secrets::mask(body).len()
+        secrets.mask(body).len()
     });
     let with_secret = format!("{}bench-secret-value-0123456789", &body[..body.len() - 40]);
     bench.run("mask: 1 MiB body, 2 secrets, one at the end", || {
-        secrets::mask(&with_secret).len()
+        secrets.mask(&with_secret).len()
     });
     let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.".repeat(30);
-    secrets::add(&token);
+    secrets.add(&token);
     bench.run("secrets: add a registered 1 KiB token again", || {
-        secrets::add(black_box(&token))
+        secrets.add(black_box(&token))
     });
     let small = r#"{"token_type":"Bearer","expires_in":3599,"access_token":"abc"}"#;
-    bench.run("mask: 64 B body, 2 secrets", || secrets::mask(small).len());
+    bench.run("mask: 64 B body, 2 secrets", || secrets.mask(small).len());
 }
 
 fn main() {

@@ -35,16 +35,17 @@ fn show(errors: &[runner::load::LoadError]) {
 /// (YAML, fields, templates, JSONPaths, regexes) or refused with positioned errors.
 pub fn loader(data: &[u8]) {
     let path = scratch_file(data);
-    match runner::load::load_collection(&path) {
+    let secrets = runner::secrets::Secrets::default();
+    match runner::load::load_collection(&path, &secrets) {
         Ok(collection) => {
             let _ = format!("{collection:?}");
         }
         Err(errors) => show(&errors),
     }
-    if let Err(errors) = runner::load::environment::load(&path) {
+    if let Err(errors) = runner::load::environment::load(&path, &secrets) {
         show(&errors);
     }
-    if let Err(errors) = runner::load::mock::load_mock(&path) {
+    if let Err(errors) = runner::load::mock::load_mock(&path, &secrets) {
         show(&errors);
     }
     let _ = std::fs::remove_file(&path);
@@ -87,7 +88,7 @@ pub fn template(data: &[u8]) {
 
     let mut builder = runner::template::TemplateBuilder::default();
     let tpl = builder.text(&text, location(), "fuzz");
-    if let Ok(templates) = builder.compile() {
+    if let Ok(templates) = builder.compile(&runner::secrets::Secrets::default()) {
         let _ = templates.render(&tpl, &ctx).map_err(|e| e.to_string());
         let value = runner::template::TValue::Str(tpl);
         let _ = templates.render_value(&value, &ctx);
@@ -95,7 +96,7 @@ pub fn template(data: &[u8]) {
 
     let mut builder = runner::template::TemplateBuilder::default();
     let id = builder.expression(&text, location(), "expr");
-    if let Ok(templates) = builder.compile() {
+    if let Ok(templates) = builder.compile(&runner::secrets::Secrets::default()) {
         let _ = templates.variables(id);
         match templates.eval(id, &ctx) {
             Ok(value) => {

@@ -1,11 +1,12 @@
-//! Secret values known to this process and their masking. Process-wide on purpose: a secret
-//! learnt anywhere (an environment read, a token, a capture) must be hidden everywhere output
-//! is written, and no output path may forget to be told.
+//! Secret values known to a command and their masking. A `Secrets` is a handle: one per
+//! command, cloned into every place that learns a secret (rendering, authorization, captures,
+//! tokens) and every sink that writes output, so a secret learnt anywhere is hidden everywhere,
+//! and forgotten with the command's last handle (no process-wide registry).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use aho_corasick::AhoCorasick;
 
@@ -14,6 +15,19 @@ pub const MASK: &str = "***";
 
 /// Values shorter than this are not masked: they would blank out ordinary text.
 const MIN_LEN: usize = 3;
+
+/// The secrets of one command: cheap to clone, and every clone sees every secret.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    registry: Arc<RwLock<Registry>>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // never the values
+        write!(f, "Secrets({} known)", self.read().known.len())
+    }
+}
 
 #[derive(Default)]
 struct Registry {
@@ -48,47 +62,115 @@ impl Hasher for EndsHasher {
     }
 }
 
-fn registry() -> &'static RwLock<Registry> {
-    static REGISTRY: OnceLock<RwLock<Registry>> = OnceLock::new();
-    REGISTRY.get_or_init(Default::default)
-}
-
-/// Marks a value secret, with the encodings it may appear in (URL, form, JSON string).
-pub fn add(value: &str) {
-    if value.len() < MIN_LEN {
-        return;
-    }
-    if registry()
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .known
-        .contains(value)
-    {
-        return;
-    }
-    let json = json_escaped(value);
-    let forms = [
-        value.to_string(),
-        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-            .to_string(),
-        form_urlencoded::byte_serialize(value.as_bytes()).collect(),
-        crate::run::render::encode_query(value),
-        // JSON inside JSON (a body echoed in a string field) escapes twice
-        json_escaped(&json),
-        json,
-    ];
-    let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
-    reg.known.insert(value.to_string());
-    let before = reg.values.len();
-    for form in forms {
-        if form.len() >= MIN_LEN && !reg.values.contains(&form) {
-            reg.values.push(form);
+impl Secrets {
+    /// Marks a value secret, with the encodings it may appear in (URL, form, JSON string).
+    pub fn add(&self, value: &str) {
+        if value.len() < MIN_LEN || self.read().known.contains(value) {
+            return;
+        }
+        let json = json_escaped(value);
+        let forms = [
+            value.to_string(),
+            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+            form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+            crate::run::render::encode_query(value),
+            // JSON inside JSON (a body echoed in a string field) escapes twice
+            json_escaped(&json),
+            json,
+        ];
+        let mut reg = self.write();
+        reg.known.insert(value.to_string());
+        let before = reg.values.len();
+        for form in forms {
+            if form.len() >= MIN_LEN && !reg.values.contains(&form) {
+                reg.values.push(form);
+            }
+        }
+        if reg.values.len() != before {
+            // longest first, so a secret containing another is masked whole
+            reg.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+            reg.matcher = None;
         }
     }
-    if reg.values.len() != before {
-        // longest first, so a secret containing another is masked whole
-        reg.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        reg.matcher = None;
+
+    /// The text with every known secret replaced by `***`.
+    pub fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let stale = {
+            let reg = self.read();
+            reg.matcher.is_none() && !reg.values.is_empty()
+        };
+        if stale {
+            let mut reg = self.write();
+            if reg.matcher.is_none() {
+                // a contiguous NFA builds quickly; the texts masked are short lines and reports
+                reg.matcher = AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .build(&reg.values)
+                    .ok();
+            }
+        }
+        let reg = self.read();
+        let Some(matcher) = &reg.matcher else {
+            return Cow::Borrowed(text);
+        };
+        if !matcher.is_match(text) {
+            return Cow::Borrowed(text);
+        }
+        // a mask next to the text around it can spell a secret containing `*` again
+        let masks = vec![MASK; reg.values.len()];
+        let mut masked = matcher.replace_all(text, &masks);
+        for _ in 0..8 {
+            if !matcher.is_match(&masked) {
+                break;
+            }
+            masked = matcher.replace_all(&masked, &masks);
+        }
+        Cow::Owned(masked)
+    }
+
+    /// Marks a form or JSON field's value secret when its name says it is a credential.
+    pub fn add_if_credential(&self, field: &str, value: &str) {
+        if CREDENTIAL_FIELDS
+            .iter()
+            .any(|f| field.eq_ignore_ascii_case(f))
+        {
+            self.add(value);
+        }
+    }
+
+    /// Marks the credential fields at the top of a JSON object secret (token responses, bodies).
+    pub fn add_credential_fields(&self, json: &serde_json::Value) {
+        if let serde_json::Value::Object(map) = json {
+            for (name, value) in map {
+                if let serde_json::Value::String(text) = value {
+                    self.add_if_credential(name, text);
+                }
+            }
+        }
+    }
+
+    /// Registers a secret header's value: whole, and its credential after an auth scheme.
+    pub fn add_header_value(&self, value: &str) {
+        self.add(value);
+        if let Some((_, credential)) = value.split_once(' ') {
+            self.add(credential.trim());
+        }
+        for cookie in value.split(';') {
+            if let Some((_, v)) = cookie.split_once('=') {
+                self.add(v.trim());
+            }
+        }
+    }
+
+    // A poisoned lock still holds a usable registry: masking must go on after a panic.
+    fn read(&self) -> RwLockReadGuard<'_, Registry> {
+        self.registry.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Registry> {
+        self.registry.write().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -96,42 +178,6 @@ pub fn add(value: &str) {
 fn json_escaped(text: &str) -> String {
     let quoted = serde_json::to_string(text).unwrap_or_default();
     quoted[1..quoted.len() - 1].to_string()
-}
-
-/// The text with every known secret replaced by `***`.
-pub fn mask(text: &str) -> Cow<'_, str> {
-    let stale = {
-        let reg = registry().read().unwrap_or_else(|e| e.into_inner());
-        reg.matcher.is_none() && !reg.values.is_empty()
-    };
-    if stale {
-        let mut reg = registry().write().unwrap_or_else(|e| e.into_inner());
-        if reg.matcher.is_none() {
-            // a contiguous NFA builds quickly; the texts masked are short lines and reports
-            reg.matcher = AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(&reg.values)
-                .ok();
-        }
-    }
-    let reg = registry().read().unwrap_or_else(|e| e.into_inner());
-    let Some(matcher) = &reg.matcher else {
-        return Cow::Borrowed(text);
-    };
-    if !matcher.is_match(text) {
-        return Cow::Borrowed(text);
-    }
-    // a mask next to the text around it can spell a secret containing `*` again
-    let masks = vec![MASK; reg.values.len()];
-    let mut masked = matcher.replace_all(text, &masks);
-    for _ in 0..8 {
-        if !matcher.is_match(&masked) {
-            break;
-        }
-        masked = matcher.replace_all(&masked, &masks);
-    }
-    Cow::Owned(masked)
 }
 
 /// Field names whose values are always secret: OAuth2 credentials and tokens.
@@ -143,27 +189,6 @@ const CREDENTIAL_FIELDS: &[&str] = &[
     "access_token",
     "id_token",
 ];
-
-/// Marks a form or JSON field's value secret when its name says it is a credential.
-pub fn add_if_credential(field: &str, value: &str) {
-    if CREDENTIAL_FIELDS
-        .iter()
-        .any(|f| field.eq_ignore_ascii_case(f))
-    {
-        add(value);
-    }
-}
-
-/// Marks the credential fields at the top of a JSON object secret (token responses, bodies).
-pub fn add_credential_fields(json: &serde_json::Value) {
-    if let serde_json::Value::Object(map) = json {
-        for (name, value) in map {
-            if let serde_json::Value::String(text) = value {
-                add_if_credential(name, text);
-            }
-        }
-    }
-}
 
 /// Header names whose values are always secret.
 pub fn is_secret_header(name: &str) -> bool {
@@ -177,40 +202,45 @@ pub fn is_secret_header(name: &str) -> bool {
     .any(|h| name.eq_ignore_ascii_case(h))
 }
 
-/// Registers a secret header's value: whole, and its credential after an auth scheme.
-pub fn add_header_value(value: &str) {
-    add(value);
-    if let Some((_, credential)) = value.split_once(' ') {
-        add(credential.trim());
-    }
-    for cookie in value.split(';') {
-        if let Some((_, v)) = cookie.split_once('=') {
-            add(v.trim());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn masks_secrets_inside_longer_text_and_their_encodings() {
-        add("s3cr+t/value");
-        assert_eq!(mask("x=s3cr+t/value&y=1"), "x=***&y=1");
-        assert_eq!(mask("client_secret=s3cr%2Bt%2Fvalue"), "client_secret=***");
-        assert_eq!(mask("nothing here"), "nothing here");
+        let secrets = Secrets::default();
+        secrets.add("s3cr+t/value");
+        assert_eq!(secrets.mask("x=s3cr+t/value&y=1"), "x=***&y=1");
+        assert_eq!(
+            secrets.mask("client_secret=s3cr%2Bt%2Fvalue"),
+            "client_secret=***"
+        );
+        assert_eq!(secrets.mask("nothing here"), "nothing here");
     }
 
     #[test]
     fn short_values_are_not_masked() {
-        add("ab");
-        assert_eq!(mask("abc"), "abc");
+        let secrets = Secrets::default();
+        secrets.add("ab");
+        assert_eq!(secrets.mask("abc"), "abc");
     }
 
     #[test]
     fn header_credentials_are_registered() {
-        add_header_value("Bearer eyJ0eXAiOiJKV1QiLCJ4");
-        assert_eq!(mask("token eyJ0eXAiOiJKV1QiLCJ4 used"), "token *** used");
+        let secrets = Secrets::default();
+        secrets.add_header_value("Bearer eyJ0eXAiOiJKV1QiLCJ4");
+        assert_eq!(
+            secrets.mask("token eyJ0eXAiOiJKV1QiLCJ4 used"),
+            "token *** used"
+        );
+    }
+
+    #[test]
+    fn clones_share_secrets_and_separate_handles_do_not() {
+        let one = Secrets::default();
+        let other = Secrets::default();
+        one.clone().add("learnt-by-a-clone");
+        assert_eq!(one.mask("x learnt-by-a-clone"), "x ***");
+        assert_eq!(other.mask("x learnt-by-a-clone"), "x learnt-by-a-clone");
     }
 }

@@ -9,6 +9,7 @@ use minijinja::value::Rest;
 use minijinja::{Environment, ErrorKind, Expression, UndefinedBehavior, Value};
 
 use crate::model::Location;
+use crate::secrets::Secrets;
 
 /// Index of a compiled template or expression in its `Templates`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,8 +161,9 @@ impl TemplateBuilder {
     }
 
     /// Compiles every collected source; all syntax errors are returned together.
-    pub fn compile(self) -> Result<Templates, Vec<CompileError>> {
-        let mut env = environment();
+    /// `secret()` registers what it reads in `secrets`.
+    pub fn compile(self, secrets: &Secrets) -> Result<Templates, Vec<CompileError>> {
+        let mut env = environment(secrets);
         let mut errors = Vec::new();
         for (index, source) in self.sources.iter().enumerate() {
             if source.kind == SourceKind::Text
@@ -554,7 +556,7 @@ fn describe(e: &minijinja::Error) -> String {
 }
 
 /// The environment shared by collections and mocks: delimiters, strictness, functions.
-fn environment() -> Environment<'static> {
+fn environment(secrets: &Secrets) -> Environment<'static> {
     let mut env = Environment::new();
     let syntax = minijinja::syntax::SyntaxConfig::builder()
         .variable_delimiters("<<", ">>")
@@ -568,7 +570,13 @@ fn environment() -> Environment<'static> {
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(64);
     env.add_function("env", env_var);
-    env.add_function("secret", secret_var);
+    // `secret("NAME")`: like `env`, and the value is masked in every output
+    let secrets = secrets.clone();
+    env.add_function("secret", move |name: String, default: Rest<String>| {
+        let value = env_var(name, default)?;
+        secrets.add(&value);
+        Ok::<_, minijinja::Error>(value)
+    });
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
     env.add_function("now", now_rfc3339);
     env.add_function("timestamp", timestamp);
@@ -599,13 +607,6 @@ fn env_var(name: String, default: Rest<String>) -> Result<String, minijinja::Err
             )
         }),
     }
-}
-
-/// `secret("NAME")`: like `env`, and the value is masked in every output.
-fn secret_var(name: String, default: Rest<String>) -> Result<String, minijinja::Error> {
-    let value = env_var(name, default)?;
-    crate::secrets::add(&value);
-    Ok(value)
 }
 
 fn now_rfc3339() -> String {
@@ -691,7 +692,7 @@ mod tests {
         let mut b = TemplateBuilder::default();
         let url = b.text("https://x/<<Tenant | upper>>/y", loc(), "url");
         let qty = TValue::Str(b.text("<<qty>>", loc(), "json.qty"));
-        let t = b.compile().unwrap();
+        let t = b.compile(&Secrets::default()).unwrap();
         assert_eq!(t.render(&url, &ctx()).unwrap(), "https://x/CONTOSO/y");
         assert_eq!(t.render_value(&qty, &ctx()).unwrap(), serde_json::json!(3));
     }
@@ -700,7 +701,7 @@ mod tests {
     fn undefined_variable_is_named_with_a_suggestion() {
         let mut b = TemplateBuilder::default();
         let tpl = b.text("Bearer <<Tenat>>", loc(), "headers.Authorization");
-        let t = b.compile().unwrap();
+        let t = b.compile(&Secrets::default()).unwrap();
         let err = t.render(&tpl, &ctx()).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -713,7 +714,7 @@ mod tests {
         let mut b = TemplateBuilder::default();
         b.text("<< a + >>", loc(), "url");
         b.text("<% if %>", loc(), "body");
-        let errors = b.compile().unwrap_err();
+        let errors = b.compile(&Secrets::default()).unwrap_err();
         assert_eq!(errors.len(), 2);
         assert!(errors[0].message.starts_with("invalid template in url"));
     }
@@ -725,7 +726,7 @@ mod tests {
         let dec = b.text("<<base64_decode('YTpi')>>", loc(), "x");
         let def = b.text("<<env('RUNNER_SURELY_UNSET', 'fallback')>>", loc(), "x");
         let unset = b.text("<<env('RUNNER_SURELY_UNSET')>>", loc(), "x");
-        let t = b.compile().unwrap();
+        let t = b.compile(&Secrets::default()).unwrap();
         assert_eq!(t.render(&enc, &ctx()).unwrap(), "YTpi");
         assert_eq!(t.render(&dec, &ctx()).unwrap(), "a:b");
         assert_eq!(t.render(&def, &ctx()).unwrap(), "fallback");
@@ -759,7 +760,7 @@ mod tests {
             "<<missing>>/x",
         ];
         let tpls: Vec<Tpl> = sources.iter().map(|s| b.text(s, loc(), "url")).collect();
-        let t = b.compile().unwrap();
+        let t = b.compile(&Secrets::default()).unwrap();
         for (source, tpl) in sources.iter().zip(&tpls) {
             let (Tpl::Text(id) | Tpl::Expr(id)) = tpl else {
                 panic!("{source} is a template")
@@ -797,7 +798,7 @@ mod tests {
             loc(),
             "body",
         );
-        let t = b.compile().unwrap();
+        let t = b.compile(&Secrets::default()).unwrap();
         assert!(t.render(&tpl, &ctx()).is_err());
     }
 }

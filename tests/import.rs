@@ -704,7 +704,7 @@ mod properties {
             let dir = tempfile::tempdir().unwrap();
             let file = dir.path().join("c.yaml");
             std::fs::write(&file, &generated.text).unwrap();
-            let loaded = runner::load::load_collection(&file);
+            let loaded = runner::load::load_collection(&file, &runner::secrets::Secrets::default());
             prop_assert!(loaded.is_ok(), "{}\n{:?}", generated.text, loaded.err());
         }
 

@@ -143,7 +143,7 @@ fn schema_rejects_what_the_loader_rejects() {
         let file = dir.path().join("c.yaml");
         std::fs::write(&file, bad).unwrap();
         assert!(
-            runner::load::load_collection(&file).is_err(),
+            runner::load::load_collection(&file, &runner::secrets::Secrets::default()).is_err(),
             "loader accepted:\n{bad}"
         );
     }

@@ -14,6 +14,7 @@ use crate::import::postman::{self, Generated};
 use crate::import::report::{Place, Report, Topic};
 use crate::import::{ImportError, curl};
 use crate::load::{self, LoadError, environment};
+use crate::secrets::Secrets;
 
 /// Runs `runner import …`.
 pub fn import(command: ImportCommand) -> Exit {
@@ -21,21 +22,24 @@ pub fn import(command: ImportCommand) -> Exit {
         ImportCommand::Postman(args) => import_postman(&args),
         ImportCommand::Curl(args) => import_curl(&args),
     };
-    finish(result)
+    finish(result, &Secrets::default())
 }
 
 /// Runs `runner export …`.
 pub fn export(command: ExportCommand) -> Exit {
     match command {
-        ExportCommand::Curl(args) => finish(export::export_curl(&args)),
+        ExportCommand::Curl(args) => {
+            let secrets = Secrets::default();
+            finish(export::export_curl(&args, &secrets), &secrets)
+        }
     }
 }
 
-fn finish(result: Result<(), ImportError>) -> Exit {
+fn finish(result: Result<(), ImportError>, secrets: &Secrets) -> Exit {
     match result {
         Ok(()) => Exit::Passed,
         Err(e) => {
-            eprintln!("error: {}", crate::secrets::mask(&e.to_string()));
+            eprintln!("error: {}", secrets.mask(&e.to_string()));
             match e {
                 // the files were written but do not load: the importer is at fault
                 ImportError::Invalid { .. } => Exit::Failed,
@@ -153,11 +157,13 @@ fn write_all(
 /// Loads what was written (it must load, or the import failed), notes variables no file
 /// defines, and adds the command to run next.
 fn check(written: &Written, report: &mut Report) -> Result<(), ImportError> {
+    // loading only: nothing is rendered, so no secret is learnt
+    let secrets = Secrets::default();
     let path = &written.collection;
-    let loaded = load::load_collection(path).map_err(|e| invalid(path, &e))?;
+    let loaded = load::load_collection(path, &secrets).map_err(|e| invalid(path, &e))?;
     let mut env_names = HashSet::new();
     for (_, path) in &written.environments {
-        let layers = environment::load(path).map_err(|e| invalid(path, &e))?;
+        let layers = environment::load(path, &secrets).map_err(|e| invalid(path, &e))?;
         env_names.extend(
             layers
                 .into_iter()
@@ -214,7 +220,7 @@ fn import_curl(args: &ImportCurlArgs) -> Result<(), ImportError> {
         }
     };
     write(&check_path, &converted.text)?;
-    let loaded = load::load_collection(&check_path);
+    let loaded = load::load_collection(&check_path, &Secrets::default());
     if args.out.is_none() {
         let _ = std::fs::remove_file(&check_path);
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Exit, general, input_errors};
 use crate::cli::{InitArgs, InitTemplate};
+use crate::secrets::Secrets;
 
 const BLANK_COLLECTION: &str = r#"# yaml-language-server: $schema=../schema/collection.schema.json
 # A first collection: one request and its checks. Run: runner run collections/api.yaml -e local
@@ -30,6 +31,7 @@ them: they come from the process environment or a `.env` file (git-ignored; see 
 
 /// Runs `runner init`.
 pub fn init(args: &InitArgs) -> Exit {
+    let secrets = Secrets::default();
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let collection_schema = crate::format::collection_schema();
     let environment_schema = crate::format::environment_schema();
@@ -73,28 +75,40 @@ pub fn init(args: &InitArgs) -> Exit {
         .map(|p| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        return input_errors(&[general(format!(
-            "not overwriting existing files: {}",
-            existing.join(", ")
-        ))]);
+        return input_errors(
+            &[general(format!(
+                "not overwriting existing files: {}",
+                existing.join(", ")
+            ))],
+            &secrets,
+        );
     }
     for (rel, text) in &files {
         if let Err(e) = write(&dir.join(rel), text) {
-            return input_errors(&[general(format!(
-                "cannot write {}: {e}",
-                dir.join(rel).display()
-            ))]);
+            return input_errors(
+                &[general(format!(
+                    "cannot write {}: {e}",
+                    dir.join(rel).display()
+                ))],
+                &secrets,
+            );
         }
         println!("created {}", dir.join(rel).display());
     }
     if let Err(e) = ignore_dotenv(&dir) {
-        return input_errors(&[general(format!("cannot update .gitignore: {e}"))]);
+        return input_errors(
+            &[general(format!("cannot update .gitignore: {e}"))],
+            &secrets,
+        );
     }
     let readme = dir.join("README.md");
     if readme.exists() {
         println!("\nAdd this to your README:\n\n{README_SNIPPET}");
     } else if let Err(e) = write(&readme, &README_SNIPPET.replacen("## ", "# ", 1)) {
-        return input_errors(&[general(format!("cannot write {}: {e}", readme.display()))]);
+        return input_errors(
+            &[general(format!("cannot write {}: {e}", readme.display()))],
+            &secrets,
+        );
     } else {
         println!("created {}", readme.display());
     }

@@ -4,15 +4,17 @@ use super::{Exit, expand_files, input_errors};
 use crate::cli::ListArgs;
 use crate::load;
 use crate::model::Phase;
+use crate::secrets::Secrets;
 use crate::template::{Templates, Tpl};
 
 /// Runs `runner list`.
 pub fn list(args: &ListArgs) -> Exit {
+    let secrets = Secrets::default();
     let mut errors = Vec::new();
     let files = expand_files(&args.files, &mut errors);
     let mut rows: Vec<[String; 5]> = Vec::new();
     for file in files {
-        let collection = match load::load_collection(&file) {
+        let collection = match load::load_collection(&file, &secrets) {
             Ok(c) => c,
             Err(mut e) => {
                 errors.append(&mut e);
@@ -38,7 +40,7 @@ pub fn list(args: &ListArgs) -> Exit {
         }
     }
     if !errors.is_empty() {
-        return input_errors(&errors);
+        return input_errors(&errors, &secrets);
     }
     print!(
         "{}",

@@ -4,27 +4,36 @@
 use super::{Exit, general, input_errors};
 use crate::cli::{MergeArgs, ReportKind};
 use crate::report::model::{RunReport, Summary};
+use crate::secrets::Secrets;
 
 /// Runs `runner report merge`.
 pub fn merge(args: &MergeArgs) -> Exit {
+    // the reports read were masked when written; nothing here learns a secret
+    let secrets = Secrets::default();
     let mut reports = Vec::new();
     for path in &args.from {
         match crate::report::read(path) {
             Ok(report) => reports.push(report),
-            Err(message) => return input_errors(&[general(message)]),
+            Err(message) => return input_errors(&[general(message)], &secrets),
         }
     }
     let Some(kind) = ReportKind::from_extension(&args.out) else {
-        return input_errors(&[general(format!(
-            "{}: name the merged report .json, .xml (JUnit), .html or .tap",
-            args.out.display()
-        ))]);
+        return input_errors(
+            &[general(format!(
+                "{}: name the merged report .json, .xml (JUnit), .html or .tap",
+                args.out.display()
+            ))],
+            &secrets,
+        );
     };
     let merged = combine(reports);
     let outputs = std::iter::once((kind, args.out.clone())).chain(args.reports.iter().cloned());
     for (kind, path) in outputs {
-        if let Err(e) = crate::report::write(kind, &merged, &path) {
-            return input_errors(&[general(format!("cannot write {}: {e}", path.display()))]);
+        if let Err(e) = crate::report::write(kind, &merged, &path, &secrets) {
+            return input_errors(
+                &[general(format!("cannot write {}: {e}", path.display()))],
+                &secrets,
+            );
         }
     }
     let s = merged.summary;

@@ -24,6 +24,7 @@ use crate::mock::server::{self, LogEntry, LogMode};
 use crate::mock::spec::MockSpec;
 use crate::model::Collection;
 use crate::run::vars::{VarLayer, Vars};
+use crate::secrets::Secrets;
 use crate::settings;
 use crate::template::{TValue, TemplateBuilder, Tpl};
 
@@ -143,10 +144,10 @@ pub(crate) fn load_dotenv() {
 }
 
 /// The run's token cache, kept in the user's cache folder with `--token-cache`.
-pub(crate) fn token_cache(persist: bool) -> TokenCache {
+pub(crate) fn token_cache(persist: bool, secrets: &Secrets) -> TokenCache {
     match CacheFile::default_path().filter(|_| persist) {
-        Some(path) => TokenCache::persistent(CacheFile::new(path)),
-        None => TokenCache::new(),
+        Some(path) => TokenCache::persistent(CacheFile::new(path), secrets.clone()),
+        None => TokenCache::new(secrets.clone()),
     }
 }
 
@@ -160,18 +161,22 @@ pub(crate) fn report_mock_log(log: &[LogEntry], verbose: bool) {
 
 /// `runner mock FILE`: serve until Ctrl-C.
 async fn serve_mock(args: MockArgs) -> Exit {
-    let spec = match load::mock::load_mock(&args.file) {
+    let secrets = Secrets::default();
+    let spec = match load::mock::load_mock(&args.file, &secrets) {
         Ok(spec) => spec,
-        Err(errors) => return input_errors(&errors),
+        Err(errors) => return input_errors(&errors, &secrets),
     };
     let routes = spec.routes.len();
     let mock = match server::start(spec, &args.host, args.port, LogMode::Print).await {
         Ok(mock) => mock,
         Err(e) => {
-            return input_errors(&[general(format!(
-                "cannot listen on {}:{}: {e}",
-                args.host, args.port
-            ))]);
+            return input_errors(
+                &[general(format!(
+                    "cannot listen on {}:{}: {e}",
+                    args.host, args.port
+                ))],
+                &secrets,
+            );
         }
     };
     println!(
@@ -190,18 +195,19 @@ pub(crate) fn load_plan(
     files: &[PathBuf],
     input: &InputArgs,
     mock: Option<&Path>,
+    secrets: &Secrets,
 ) -> Result<Plan, Vec<LoadError>> {
     let mut errors = Vec::new();
     let files = expand_files(files, &mut errors);
     for (_, value) in &input.secrets {
-        crate::secrets::add(value);
+        secrets.add(value);
     }
     let cli_vars: Vec<(String, String)> =
         input.vars.iter().chain(&input.secrets).cloned().collect();
     let cli_layer = literal_layer("--var", &cli_vars, true);
     let mut collections = Vec::new();
     for file in files {
-        let collection = match load::load_collection(&file) {
+        let collection = match load::load_collection(&file, secrets) {
             Ok(c) => c,
             Err(mut e) => {
                 errors.append(&mut e);
@@ -216,7 +222,7 @@ pub(crate) fn load_plan(
         }];
         if let Some(name) = &input.env {
             let found = environment::find(name, &file).map_err(|e| vec![e]);
-            match found.and_then(|path| Ok((environment::load(&path)?, path))) {
+            match found.and_then(|path| Ok((environment::load(&path, secrets)?, path))) {
                 Ok((files, path)) => layers.extend(files.into_iter().map(|env| VarLayer {
                     origin: path.display().to_string(),
                     vars: env.vars,
@@ -232,7 +238,7 @@ pub(crate) fn load_plan(
         collections.push((collection, layers));
     }
     let mock = match mock {
-        Some(path) => match load::mock::load_mock(path) {
+        Some(path) => match load::mock::load_mock(path, secrets) {
             Ok(spec) => Some(spec),
             Err(mut e) => {
                 errors.append(&mut e);
@@ -290,8 +296,9 @@ pub(crate) fn literal_layer(
             .map(|(name, value)| (name.clone(), TValue::Str(Tpl::Lit(value.clone()))))
             .collect(),
         templates: Arc::new(
+            // no templates, so nothing for `secret()` to register
             TemplateBuilder::default()
-                .compile()
+                .compile(&Secrets::default())
                 .expect("no templates to compile"),
         ),
     }
@@ -332,14 +339,10 @@ fn is_yaml(path: &Path) -> bool {
 }
 
 /// Prints input errors and gives the exit code for unusable input.
-pub(crate) fn input_errors(errors: &[LoadError]) -> Exit {
+pub(crate) fn input_errors(errors: &[LoadError], secrets: &Secrets) -> Exit {
     let mut err = anstream::stderr().lock();
     for error in errors {
-        let _ = write!(
-            err,
-            "{}",
-            crate::secrets::mask(&crate::diagnostic::render(error))
-        );
+        let _ = write!(err, "{}", secrets.mask(&crate::diagnostic::render(error)));
     }
     let count = errors.len();
     let noun = if count == 1 { "error" } else { "errors" };

@@ -18,6 +18,7 @@ use crate::run::result::CollectionResult;
 use crate::run::select::{Filter, select};
 use crate::run::vars::VarLayer;
 use crate::run::{Shared, Silent, Stop, Unit, run_unit};
+use crate::secrets::Secrets;
 use crate::settings;
 use crate::template::TValue;
 
@@ -27,13 +28,14 @@ pub async fn run_files(args: RunArgs) -> Exit {
     if args.no_color {
         anstream::ColorChoice::Never.write_global();
     }
-    let plan = match load_plan(&args.files, &args.input, args.mock.as_deref()) {
+    let secrets = Secrets::default();
+    let plan = match load_plan(&args.files, &args.input, args.mock.as_deref(), &secrets) {
         Ok(plan) => plan,
-        Err(errors) => return input_errors(&errors),
+        Err(errors) => return input_errors(&errors, &secrets),
     };
     let rows = match args.data.as_deref().map(load_rows).transpose() {
         Ok(rows) => rows,
-        Err(e) => return input_errors(&[e]),
+        Err(e) => return input_errors(&[e], &secrets),
     };
     let Plan {
         collections,
@@ -44,7 +46,10 @@ pub async fn run_files(args: RunArgs) -> Exit {
         Some(spec) => match server::start(spec, "127.0.0.1", 0, LogMode::Keep).await {
             Ok(mock) => Some(mock),
             Err(e) => {
-                return input_errors(&[general(format!("cannot start the mock server: {e}"))]);
+                return input_errors(
+                    &[general(format!("cannot start the mock server: {e}"))],
+                    &secrets,
+                );
             }
         },
         None => None,
@@ -53,8 +58,8 @@ pub async fn run_files(args: RunArgs) -> Exit {
         .as_ref()
         .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())], false));
     let exit = match build_units(&args, collections, mock_layer, cli_layer, rows) {
-        Ok(units) => execute(&args, units).await,
-        Err(errors) => input_errors(&errors),
+        Ok(units) => execute(&args, units, secrets).await,
+        Err(errors) => input_errors(&errors, &secrets),
     };
     if let Some(mock) = mock {
         report_mock_log(&mock.log(), args.verbose);
@@ -151,7 +156,7 @@ fn build_units(
 }
 
 /// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).
-async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
+async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     let stop = Arc::new(Stop::new(args.bail));
     watch_ctrl_c(stop.clone());
     let shared = Shared {
@@ -164,12 +169,13 @@ async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
         } else {
             0
         },
-        tokens: Arc::new(token_cache(args.token_cache)),
+        tokens: Arc::new(token_cache(args.token_cache, &secrets)),
         run_start: Instant::now(),
         stop: stop.clone(),
+        secrets: secrets.clone(),
     };
     let started_at = SystemTime::now();
-    let mut reporter = TerminalReporter::new(args.verbose);
+    let mut reporter = TerminalReporter::new(args.verbose, secrets.clone());
     let results = if args.jobs <= 1 {
         let mut results = Vec::with_capacity(units.len());
         for unit in units {
@@ -197,7 +203,7 @@ async fn execute(args: &RunArgs, units: Vec<Unit>) -> Exit {
     if !args.reports.is_empty() {
         let report = RunReport::new(&results, &info);
         for (kind, path) in &args.reports {
-            if let Err(e) = crate::report::write(*kind, &report, path) {
+            if let Err(e) = crate::report::write(*kind, &report, path, &secrets) {
                 eprintln!("cannot write the report {}: {e}", path.display());
                 if exit == Exit::Passed {
                     exit = Exit::Failed;

@@ -11,23 +11,31 @@ use crate::auth::cache_file::CacheFile;
 use crate::cli::TokenArgs;
 use crate::model::Auth;
 use crate::run::authorize::{self, Credentials};
+use crate::secrets::Secrets;
 
 /// Runs `runner token`.
 pub async fn show(args: TokenArgs) -> Exit {
+    let secrets = Secrets::default();
     super::load_dotenv();
     if args.clear {
         return clear_cache();
     }
     let Some(file) = args.file.clone() else {
-        return input_errors(&[general("name a collection, or give --clear".into())]);
+        return input_errors(
+            &[general("name a collection, or give --clear".into())],
+            &secrets,
+        );
     };
-    let plan = match load_plan(std::slice::from_ref(&file), &args.input, None) {
+    let plan = match load_plan(std::slice::from_ref(&file), &args.input, None, &secrets) {
         Ok(plan) => plan,
-        Err(errors) => return input_errors(&errors),
+        Err(errors) => return input_errors(&errors, &secrets),
     };
     let cli_layer = plan.cli_layer;
     let Some((collection, mut layers)) = plan.collections.into_iter().next() else {
-        return input_errors(&[general(format!("{} holds no collection", file.display()))]);
+        return input_errors(
+            &[general(format!("{} holds no collection", file.display()))],
+            &secrets,
+        );
     };
     layers.push(cli_layer);
     let Some(oauth2) = collection
@@ -35,25 +43,28 @@ pub async fn show(args: TokenArgs) -> Exit {
         .iter()
         .find_map(|r| r.auth.as_deref().filter(|a| matches!(a, Auth::OAuth2(_))))
     else {
-        return input_errors(&[general(format!(
-            "{} has no `auth: {{ oauth2: … }}` block to fetch a token for",
-            file.display()
-        ))]);
+        return input_errors(
+            &[general(format!(
+                "{} has no `auth: {{ oauth2: … }}` block to fetch a token for",
+                file.display()
+            ))],
+            &secrets,
+        );
     };
     let mut vars = match resolve_vars(&collection, &layers) {
         Ok(vars) => vars,
-        Err(e) => return input_errors(&[e]),
+        Err(e) => return input_errors(&[e], &secrets),
     };
-    let token_request = match authorize::prepare(oauth2, &collection, &vars.context()) {
+    let token_request = match authorize::prepare(oauth2, &collection, &vars.context(), &secrets) {
         Ok(Credentials::OAuth2(request)) => request,
         Ok(Credentials::Header(_)) => unreachable!("an oauth2 block gives a token request"),
-        Err(e) => return input_errors(&[general(e.to_string())]),
+        Err(e) => return input_errors(&[general(e.to_string())], &secrets),
     };
     let client = match super::Clients::default().for_collection(&args.network, &collection) {
         Ok(client) => client,
-        Err(e) => return input_errors(&[e]),
+        Err(e) => return input_errors(&[e], &secrets),
     };
-    let tokens = token_cache(args.token_cache);
+    let tokens = token_cache(args.token_cache, &secrets);
     let max_retries = crate::settings::max_retries(&args.network, &collection.settings);
     match tokens.token(&token_request, &client, max_retries).await {
         Ok(granted) => {
@@ -66,14 +77,14 @@ pub async fn show(args: TokenArgs) -> Exit {
             );
             out.push_str(&describe(&granted.access_token));
             // the token is a secret everywhere else; --raw is the one deliberate exception
-            print!("{}", crate::secrets::mask(&out));
+            print!("{}", secrets.mask(&out));
             if args.raw {
                 println!("{}", granted.access_token);
             }
             Exit::Passed
         }
         Err(error) => {
-            eprintln!("{}", crate::secrets::mask(&error.to_string()));
+            eprintln!("{}", secrets.mask(&error.to_string()));
             if let Some(hint) = error.hint() {
                 eprintln!("  hint: {hint}");
             }
@@ -83,18 +94,25 @@ pub async fn show(args: TokenArgs) -> Exit {
 }
 
 fn clear_cache() -> Exit {
+    let secrets = Secrets::default();
     let Some(path) = CacheFile::default_path() else {
-        return input_errors(&[general("this system has no user cache folder".into())]);
+        return input_errors(
+            &[general("this system has no user cache folder".into())],
+            &secrets,
+        );
     };
     let cache = CacheFile::new(path);
     match cache.clear() {
         Ok(true) => println!("removed {}", cache.path().display()),
         Ok(false) => println!("no token cache at {}", cache.path().display()),
         Err(e) => {
-            return input_errors(&[general(format!(
-                "cannot remove {}: {e}",
-                cache.path().display()
-            ))]);
+            return input_errors(
+                &[general(format!(
+                    "cannot remove {}: {e}",
+                    cache.path().display()
+                ))],
+                &secrets,
+            );
         }
     }
     Exit::Passed

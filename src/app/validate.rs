@@ -9,6 +9,7 @@ use super::{Exit, expand_files};
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::lint::{Finding, Severity, lint};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
+use crate::secrets::Secrets;
 
 /// One diagnostic as printed or serialised.
 #[derive(serde::Serialize)]
@@ -24,6 +25,7 @@ struct Diagnostic {
 
 /// Runs `runner validate`.
 pub fn validate(args: &ValidateArgs) -> Exit {
+    let secrets = Secrets::default();
     super::load_dotenv();
     let mut load_errors = Vec::new();
     let files = expand_files(&args.files, &mut load_errors);
@@ -39,7 +41,7 @@ pub fn validate(args: &ValidateArgs) -> Exit {
         .map(|(n, _)| n.clone())
         .collect();
     for file in files {
-        let collection = match load::load_collection(&file) {
+        let collection = match load::load_collection(&file, &secrets) {
             Ok(c) => c,
             Err(errors) => {
                 diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
@@ -47,7 +49,7 @@ pub fn validate(args: &ValidateArgs) -> Exit {
             }
         };
         let mut outside = cli_names.clone();
-        match environment_names(&args.input.env, &file) {
+        match environment_names(&args.input.env, &file, &secrets) {
             Ok(names) => outside.extend(names),
             Err(errors) => {
                 diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
@@ -65,7 +67,7 @@ pub fn validate(args: &ValidateArgs) -> Exit {
         OutputFormat::Text => {
             let mut err = anstream::stderr().lock();
             for d in &diagnostics {
-                let _ = write!(err, "{}", crate::secrets::mask(&d.rendered));
+                let _ = write!(err, "{}", secrets.mask(&d.rendered));
             }
             let plural =
                 |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -80,7 +82,7 @@ pub fn validate(args: &ValidateArgs) -> Exit {
             let doc = serde_json::json!({ "errors": errors, "warnings": warnings, "diagnostics": diagnostics });
             println!(
                 "{}",
-                crate::secrets::mask(&serde_json::to_string_pretty(&doc).unwrap_or_default())
+                secrets.mask(&serde_json::to_string_pretty(&doc).unwrap_or_default())
             );
         }
     }
@@ -95,6 +97,7 @@ pub fn validate(args: &ValidateArgs) -> Exit {
 fn environment_names(
     env: &Option<String>,
     collection: &Path,
+    secrets: &Secrets,
 ) -> Result<HashSet<String>, Vec<LoadError>> {
     let files = match env {
         Some(name) => vec![environment::find(name, collection).map_err(|e| vec![e])?],
@@ -102,7 +105,7 @@ fn environment_names(
     };
     let mut names = HashSet::new();
     for file in files {
-        for layer in environment::load(&file)? {
+        for layer in environment::load(&file, secrets)? {
             names.extend(layer.vars.into_iter().map(|(n, _)| n));
         }
     }

@@ -35,10 +35,7 @@ impl CacheFile {
     pub fn get(&self, key: &str) -> Option<Token> {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let token = read(&self.path).remove(&hash(key))?;
-        token.fresh().then(|| {
-            crate::secrets::add(&token.access_token);
-            token
-        })
+        token.fresh().then_some(token)
     }
 
     /// Stores a token (and drops expired ones).

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::http::{HttpBody, HttpClient, HttpError, HttpRequest, MultipartValue};
 use crate::model::SendAs;
+use crate::secrets::Secrets;
 
 /// A token request with every template rendered.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ impl TokenRequest {
         )
     }
 
-    fn http_request(&self) -> Result<HttpRequest, AuthError> {
+    fn http_request(&self, secrets: &Secrets) -> Result<HttpRequest, AuthError> {
         let mut fields = self.grant.clone();
         let mut headers = Vec::new();
         if let Some(scope) = &self.scope {
@@ -74,7 +75,7 @@ impl TokenRequest {
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(credentials)
             );
-            crate::secrets::add_header_value(&value);
+            secrets.add_header_value(&value);
             headers.push(("Authorization".to_string(), value));
         } else {
             fields.push(("client_id".into(), self.client_id.clone()));
@@ -192,6 +193,8 @@ pub struct TokenCache {
     slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Token>>>>>,
     fetches: AtomicUsize,
     file: Option<cache_file::CacheFile>,
+    /// Every token is registered here once, when it is granted or read from the file.
+    secrets: Secrets,
 }
 
 /// A token and whether it was fetched just now (for `-v` notes).
@@ -216,15 +219,19 @@ impl Granted {
 }
 
 impl TokenCache {
-    /// A cache kept in memory only.
-    pub fn new() -> Self {
-        Self::default()
+    /// A cache kept in memory only; client secrets and tokens are registered in `secrets`.
+    pub fn new(secrets: Secrets) -> Self {
+        TokenCache {
+            secrets,
+            ..Self::default()
+        }
     }
 
     /// A cache that also keeps tokens across runs in the given file.
-    pub fn persistent(file: cache_file::CacheFile) -> Self {
+    pub fn persistent(file: cache_file::CacheFile, secrets: Secrets) -> Self {
         TokenCache {
             file: Some(file),
+            secrets,
             ..Self::default()
         }
     }
@@ -273,11 +280,13 @@ impl TokenCache {
         let mut current = slot.lock().await;
         if current.is_none() {
             *current = self.file.as_ref().and_then(|f| f.get(&key));
+            if let Some(token) = current.as_ref() {
+                self.secrets.add(&token.access_token);
+            }
         }
         if let Some(token) = current.as_ref() {
             let usable = token.fresh() && rejected != Some(token.access_token.as_str());
             if usable {
-                crate::secrets::add(&token.access_token);
                 return Ok(Granted {
                     access_token: token.access_token.clone(),
                     fetched: false,
@@ -307,9 +316,9 @@ impl TokenCache {
         max_retries: u32,
     ) -> Result<(Token, u32), AuthError> {
         if let Some(secret) = &request.client_secret {
-            crate::secrets::add(secret);
+            self.secrets.add(secret);
         }
-        let http = request.http_request()?;
+        let http = request.http_request(&self.secrets)?;
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let (response, throttled) = client
             .send_through_throttling(&http, max_retries)
@@ -339,7 +348,7 @@ impl TokenCache {
                 body: crate::check::excerpt(&String::from_utf8_lossy(&response.body), 200),
             });
         };
-        crate::secrets::add(access_token);
+        self.secrets.add(access_token);
         // Azure AD v2 sends a number, v1 a string
         let lifetime = match field("expires_in") {
             Some(Value::Number(n)) => n.as_u64(),

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::{ResponseView, matcher};
 use crate::model::{Query, Snapshot};
+use crate::secrets::Secrets;
 
 /// What stands in the file for a value an `ignore` path selects.
 pub const IGNORED: &str = "<ignored>";
@@ -20,6 +21,8 @@ pub struct SnapshotSettings {
     pub collection: String,
     /// `--update-snapshots`: write new and changed snapshots instead of failing.
     pub update: bool,
+    /// Secrets masked in what is stored and compared.
+    pub secrets: Secrets,
 }
 
 /// The result of one snapshot check.
@@ -41,7 +44,7 @@ pub fn eval(
 ) -> SnapshotOutcome {
     let document = document(snapshot, view);
     let is_json = !matches!(document, Value::String(_));
-    let text = crate::secrets::mask(&render(&document)).into_owned();
+    let text = settings.secrets.mask(&render(&document)).into_owned();
     let relative = snapshot
         .file
         .clone()

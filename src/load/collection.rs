@@ -13,16 +13,18 @@ use crate::load::request::{Inherited, read_request, read_selection};
 use crate::load::settings::read_settings;
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{Collection, Phase, Request, Scope, Settings};
+use crate::secrets::Secrets;
 use crate::template::TValue;
 
 /// Loads and checks a collection file completely.
-pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
+/// Templates are compiled with `secrets`, which `secret()` registers in.
+pub fn load_collection(path: &Path, secrets: &Secrets) -> Result<Collection, Vec<LoadError>> {
     let text = read_text(path).map_err(|e| vec![e])?;
     let file: Arc<Path> = Arc::from(path);
     let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
     let mut r = Reader::new(file, &text);
     let parts = read_collection(&mut r, &root);
-    let templates = finish(&mut r)?;
+    let templates = finish(&mut r, secrets)?;
     let name = parts.name.unwrap_or_else(|| {
         path.file_stem()
             .map(|s| s.to_string_lossy().into_owned())

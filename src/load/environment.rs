@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::load::error::{LoadError, LoadErrorKind};
 use crate::load::files::{parse_yaml, read_text};
 use crate::load::reader::{Reader, finish};
+use crate::secrets::Secrets;
 use crate::template::TValue;
 
 /// Finds the environment file for `name`: an existing path as given; otherwise
@@ -95,7 +96,7 @@ fn environments_in(folder: &Path) -> Vec<String> {
 
 /// Reads an environment file and the ones it `extends:`, base first: each a layer whose
 /// values override the one before.
-pub fn load(path: &Path) -> Result<Vec<VarFile>, Vec<LoadError>> {
+pub fn load(path: &Path, secrets: &Secrets) -> Result<Vec<VarFile>, Vec<LoadError>> {
     let mut chain = Vec::new();
     let mut seen: Vec<std::path::PathBuf> = Vec::new();
     let mut next = Some(path.to_path_buf());
@@ -113,7 +114,7 @@ pub fn load(path: &Path) -> Result<Vec<VarFile>, Vec<LoadError>> {
             )))]);
         }
         seen.push(canonical);
-        let (file, extends) = load_one(&current)?;
+        let (file, extends) = load_one(&current, secrets)?;
         chain.push((current, file));
         next = extends;
     }
@@ -121,7 +122,10 @@ pub fn load(path: &Path) -> Result<Vec<VarFile>, Vec<LoadError>> {
 }
 
 /// One environment file, and the base it extends.
-fn load_one(path: &Path) -> Result<(VarFile, Option<std::path::PathBuf>), Vec<LoadError>> {
+fn load_one(
+    path: &Path,
+    secrets: &Secrets,
+) -> Result<(VarFile, Option<std::path::PathBuf>), Vec<LoadError>> {
     let text = read_text(path).map_err(|e| vec![e])?;
     let file: Arc<Path> = Arc::from(path);
     let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
@@ -137,7 +141,7 @@ fn load_one(path: &Path) -> Result<(VarFile, Option<std::path::PathBuf>), Vec<Lo
         }
         vars
     };
-    let templates = finish(&mut r)?;
+    let templates = finish(&mut r, secrets)?;
     Ok((
         VarFile {
             vars,

@@ -9,6 +9,7 @@ use crate::load::matcher::{read_matcher, read_query};
 use crate::load::reader::{Reader, finish};
 use crate::load::yaml::{Node, NodeKind};
 use crate::mock::spec::{Action, MockBody, MockSpec, PathPattern, Respond, Route, StoreAction};
+use crate::secrets::Secrets;
 
 const FILE_FIELDS: &[&str] = &["routes"];
 const ROUTE_FIELDS: &[&str] = &["match", "respond", "store"];
@@ -17,7 +18,7 @@ const RESPOND_FIELDS: &[&str] = &["status", "headers", "json", "body", "delay"];
 const STORE_FIELDS: &[&str] = &["collection", "action", "id"];
 
 /// Loads and checks a mock file completely.
-pub fn load_mock(path: &Path) -> Result<MockSpec, Vec<LoadError>> {
+pub fn load_mock(path: &Path, secrets: &Secrets) -> Result<MockSpec, Vec<LoadError>> {
     let text = read_text(path).map_err(|e| vec![e])?;
     let file: Arc<Path> = Arc::from(path);
     let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
@@ -33,7 +34,7 @@ pub fn load_mock(path: &Path) -> Result<MockSpec, Vec<LoadError>> {
             None => r.error(root.pos, LoadErrorKind::MissingField("routes")),
         }
     }
-    let templates = finish(&mut r)?;
+    let templates = finish(&mut r, secrets)?;
     Ok(MockSpec {
         routes,
         templates: Arc::new(templates),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::load::error::{LoadError, LoadErrorKind};
 use crate::load::yaml::{Node, NodeKind, Pos};
 use crate::model::Location;
+use crate::secrets::Secrets;
 use crate::suggest;
 use crate::template::{TValue, TemplateBuilder, Tpl};
 
@@ -286,10 +287,13 @@ impl<'t> Reader<'t> {
 }
 
 /// Compiles the reader's templates; returns all errors (field and template) sorted by place.
-pub fn finish(r: &mut Reader) -> Result<crate::template::Templates, Vec<LoadError>> {
+pub fn finish(
+    r: &mut Reader,
+    secrets: &Secrets,
+) -> Result<crate::template::Templates, Vec<LoadError>> {
     let builder = std::mem::take(&mut r.templates);
     let mut errors = std::mem::take(&mut r.errors);
-    let compiled = builder.compile();
+    let compiled = builder.compile(secrets);
     if let Err(template_errors) = &compiled {
         for e in template_errors {
             // templates of included files are compiled with the collection's

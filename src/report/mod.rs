@@ -10,12 +10,18 @@ pub mod terminal;
 use std::path::Path;
 
 use crate::cli::ReportKind;
+use crate::secrets::Secrets;
 use model::RunReport;
 
 /// Writes one report file (folders created as needed), every known secret masked.
-pub fn write(kind: ReportKind, report: &RunReport, path: &Path) -> std::io::Result<()> {
+pub fn write(
+    kind: ReportKind,
+    report: &RunReport,
+    path: &Path,
+    secrets: &Secrets,
+) -> std::io::Result<()> {
     // mask the data before any format escapes it, then the text as a second net
-    let report = &masked(report)?;
+    let report = &masked(report, secrets)?;
     let text = match kind {
         ReportKind::Json => serde_json::to_string_pretty(report).map_err(std::io::Error::other)?,
         ReportKind::Junit => junit::render(report)?,
@@ -25,25 +31,25 @@ pub fn write(kind: ReportKind, report: &RunReport, path: &Path) -> std::io::Resu
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, crate::secrets::mask(&text).as_bytes())
+    std::fs::write(path, secrets.mask(&text).as_bytes())
 }
 
 /// The report with every known secret masked in every string it holds.
-fn masked(report: &RunReport) -> std::io::Result<RunReport> {
-    fn walk(value: &mut serde_json::Value) {
+fn masked(report: &RunReport, secrets: &Secrets) -> std::io::Result<RunReport> {
+    fn walk(value: &mut serde_json::Value, secrets: &Secrets) {
         match value {
             serde_json::Value::String(s) => {
-                if let std::borrow::Cow::Owned(m) = crate::secrets::mask(s) {
+                if let std::borrow::Cow::Owned(m) = secrets.mask(s) {
                     *s = m;
                 }
             }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
-            serde_json::Value::Object(map) => map.values_mut().for_each(walk),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, secrets)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| walk(v, secrets)),
             _ => {}
         }
     }
     let mut value = serde_json::to_value(report).map_err(std::io::Error::other)?;
-    walk(&mut value);
+    walk(&mut value, secrets);
     serde_json::from_value(value).map_err(std::io::Error::other)
 }
 

@@ -9,6 +9,7 @@ use anstyle::{AnsiColor, Style};
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 use crate::run::result::{AssertOutcome, Failure, Outcome, RequestResult};
 use crate::run::{Observer, UnitInfo};
+use crate::secrets::Secrets;
 
 const PASS: Paint = Paint(AnsiColor::Green.on_default().bold());
 const FAIL: Paint = Paint(AnsiColor::Red.on_default().bold());
@@ -47,6 +48,8 @@ pub const VERBOSE_BODY_BYTES: usize = 2048;
 /// Writes progress and results to stdout.
 pub struct TerminalReporter {
     verbose: bool,
+    /// Masked in everything written.
+    secrets: Secrets,
     name_width: usize,
     collections: usize,
     passed: usize,
@@ -60,9 +63,10 @@ pub struct TerminalReporter {
 
 impl TerminalReporter {
     /// A reporter; `verbose` adds request and response dumps.
-    pub fn new(verbose: bool) -> Self {
+    pub fn new(verbose: bool, secrets: Secrets) -> Self {
         TerminalReporter {
             verbose,
+            secrets,
             name_width: 0,
             collections: 0,
             passed: 0,
@@ -81,28 +85,31 @@ impl TerminalReporter {
     /// Prints the final line: `N passed, N failed[, N skipped]`.
     pub fn finish(&self) {
         if !self.flaky.is_empty() {
-            emit(&format!(
-                "\n{WARN}{} flaky{WARN:#}: passed only after retrying: {}\n",
-                self.flaky.len(),
-                self.flaky.join(", ")
-            ));
+            emit(
+                &format!(
+                    "\n{WARN}{} flaky{WARN:#}: passed only after retrying: {}\n",
+                    self.flaky.len(),
+                    self.flaky.join(", ")
+                ),
+                &self.secrets,
+            );
         }
         let mut line = format!("{} passed, {} failed", self.passed, self.failed);
         if self.skipped > 0 {
             let _ = write!(line, ", {} skipped", self.skipped);
         }
-        emit(&format!("\n{line}\n"));
+        emit(&format!("\n{line}\n"), &self.secrets);
     }
 }
 
 /// Writes to stdout with every known secret masked.
-fn emit(text: &str) {
+fn emit(text: &str, secrets: &Secrets) {
     let mut out: Box<dyn std::io::Write> = if colored() {
         Box::new(anstream::stdout().lock())
     } else {
         Box::new(std::io::stdout().lock())
     };
-    let _ = out.write_all(crate::secrets::mask(text).as_bytes());
+    let _ = out.write_all(secrets.mask(text).as_bytes());
     let _ = out.flush();
 }
 
@@ -111,7 +118,7 @@ impl TerminalReporter {
     fn emit(&mut self, text: &str) {
         match &mut self.batch {
             Some(batch) => batch.push_str(text),
-            None => emit(text),
+            None => emit(text, &self.secrets),
         }
     }
 
@@ -125,7 +132,7 @@ impl TerminalReporter {
             crate::run::replay(result, self);
         }
         if let Some(text) = self.batch.take() {
-            emit(&text);
+            emit(&text, &self.secrets);
         }
     }
 }

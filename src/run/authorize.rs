@@ -5,6 +5,7 @@ use base64::Engine as _;
 
 use crate::auth::TokenRequest;
 use crate::model::{Auth, Collection, Grant};
+use crate::secrets::Secrets;
 use crate::template::TemplateError;
 
 /// Credentials ready to put on a request.
@@ -15,28 +16,29 @@ pub enum Credentials {
     OAuth2(TokenRequest),
 }
 
-/// Renders an `auth:` block with the request's variables.
+/// Renders an `auth:` block with the request's variables; every credential goes into `secrets`.
 pub fn prepare(
     auth: &Auth,
     collection: &Collection,
     ctx: &minijinja::Value,
+    secrets: &Secrets,
 ) -> Result<Credentials, TemplateError> {
     let t = &collection.templates;
     Ok(match auth {
         Auth::Bearer(token) => {
             let value = format!("Bearer {}", t.render(token, ctx)?);
-            crate::secrets::add_header_value(&value);
+            secrets.add_header_value(&value);
             Credentials::Header(value)
         }
         Auth::Basic { username, password } => {
             let password = t.render(password, ctx)?;
-            crate::secrets::add(&password);
+            secrets.add(&password);
             let pair = format!("{}:{password}", t.render(username, ctx)?);
             let value = format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(pair)
             );
-            crate::secrets::add_header_value(&value);
+            secrets.add_header_value(&value);
             Credentials::Header(value)
         }
         Auth::OAuth2(o) => {
@@ -46,7 +48,7 @@ pub fn prepare(
                 .map(|s| t.render(s, ctx))
                 .transpose()?;
             if let Some(secret) = &client_secret {
-                crate::secrets::add(secret);
+                secrets.add(secret);
             }
             let grant = match &o.grant {
                 Grant::ClientCredentials => {
@@ -54,7 +56,7 @@ pub fn prepare(
                 }
                 Grant::Password { username, password } => {
                     let password = t.render(password, ctx)?;
-                    crate::secrets::add(&password);
+                    secrets.add(&password);
                     vec![
                         ("grant_type".into(), "password".into()),
                         ("username".into(), t.render(username, ctx)?),
@@ -63,7 +65,7 @@ pub fn prepare(
                 }
                 Grant::RefreshToken(token) => {
                     let token = t.render(token, ctx)?;
-                    crate::secrets::add(&token);
+                    secrets.add(&token);
                     vec![
                         ("grant_type".into(), "refresh_token".into()),
                         ("refresh_token".into(), token),

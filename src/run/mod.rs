@@ -18,6 +18,7 @@ use crate::check::snapshot::SnapshotSettings;
 use crate::check::{self, CheckContext, ResponseView};
 use crate::http::{HttpClient, HttpError, HttpErrorKind, HttpRequest};
 use crate::model::{Collection, Phase, Request, Subject};
+use crate::secrets::Secrets;
 use crate::template::{TemplateError, Tpl};
 use attempts::{Attempt, send_until_done};
 use authorize::Credentials;
@@ -151,6 +152,8 @@ pub struct Shared {
     pub update_snapshots: bool,
     /// How much of each body results keep after a request (`KEPT_BODY_BYTES` for reports).
     pub kept_body_bytes: usize,
+    /// The command's secrets: everything learnt while running is registered here.
+    pub secrets: Secrets,
 }
 
 /// What sends a unit's requests: its client and the run's shared state.
@@ -163,6 +166,8 @@ pub struct Transport {
     pub run_start: std::time::Instant,
     /// Bail and interrupt.
     pub stop: Arc<Stop>,
+    /// Where credentials, tokens and secret captures are registered.
+    pub secrets: Secrets,
 }
 
 /// Runs a unit's requests in order: setup, the requests, then teardown — always.
@@ -202,12 +207,14 @@ pub async fn run_unit(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default(),
         update: shared.update_snapshots,
+        secrets: shared.secrets.clone(),
     };
     let transport = Transport {
         client: client.clone(),
         tokens: shared.tokens.clone(),
         run_start: shared.run_start,
         stop: shared.stop.clone(),
+        secrets: shared.secrets.clone(),
     };
     // teardown must finish even after Ctrl-C: its requests are not cancelled by the first one
     let teardown_transport = Transport {
@@ -215,6 +222,7 @@ pub async fn run_unit(
         tokens: shared.tokens.clone(),
         run_start: shared.run_start,
         stop: Arc::new(Stop::default()),
+        secrets: shared.secrets.clone(),
     };
     let mut state = UnitState {
         collection: &collection,
@@ -503,7 +511,8 @@ async fn run_request(
             return result;
         }
     };
-    let mut http_request = match render_request(collection, request, &ctx) {
+    let secrets = &transport.secrets;
+    let mut http_request = match render_request(collection, request, &ctx, secrets) {
         Ok(r) => r,
         Err(failure) => {
             result.failures.push(match failure {
@@ -514,20 +523,28 @@ async fn run_request(
         }
     };
     result.method = http_request.method.clone();
+    // headers written in the collection; credentials from `auth:` are registered as prepared
+    for (name, value) in &http_request.headers {
+        if crate::secrets::is_secret_header(name) {
+            secrets.add_header_value(value);
+        }
+    }
     let has_authorization = http_request
         .headers
         .iter()
         .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
     let credentials = match request.auth.as_deref() {
-        Some(auth) if !has_authorization => match authorize::prepare(auth, collection, &ctx) {
-            Ok(c) => Some(c),
-            Err(error) => {
-                result
-                    .failures
-                    .push(template_failure(error, missing_captures));
-                return result;
+        Some(auth) if !has_authorization => {
+            match authorize::prepare(auth, collection, &ctx, secrets) {
+                Ok(c) => Some(c),
+                Err(error) => {
+                    result
+                        .failures
+                        .push(template_failure(error, missing_captures));
+                    return result;
+                }
             }
-        },
+        }
         _ => None,
     };
     let token = match &credentials {
@@ -566,11 +583,6 @@ async fn run_request(
             }
         },
     };
-    for (name, value) in &http_request.headers {
-        if crate::secrets::is_secret_header(name) {
-            crate::secrets::add_header_value(value);
-        }
-    }
     if let Some(delay) = request.delay
         && !attempts::sleep(transport, delay).await
     {
@@ -625,7 +637,7 @@ async fn run_request(
         .iter()
         .filter(|(n, _)| crate::secrets::is_secret_header(n))
     {
-        crate::secrets::add_header_value(value);
+        secrets.add_header_value(value);
     }
     let view = ResponseView::new(&response).with_pages(pages);
     // tokens in a response (a token request made by hand) are secret like any other
@@ -633,13 +645,13 @@ async fn run_request(
         && mentions_token(&response.body)
         && let Ok(json) = view.json()
     {
-        crate::secrets::add_credential_fields(json);
+        secrets.add_credential_fields(json);
     }
     for capture in &request.captures {
         match check::eval_capture(capture, &view) {
             Ok(value) => {
                 if capture.secret {
-                    crate::secrets::add(&crate::template::json_to_text(&value));
+                    secrets.add(&crate::template::json_to_text(&value));
                 }
                 vars.set(&capture.name, &value);
                 result.captured.push(CaptureOutcome {

@@ -4,6 +4,7 @@ use bytes::Bytes;
 
 use crate::http::{HttpBody, HttpRequest, MultipartValue};
 use crate::model::{Body, Collection, Part, Request};
+use crate::secrets::Secrets;
 use crate::template::{TemplateError, Templates};
 
 /// Why a request could not be rendered.
@@ -20,11 +21,13 @@ impl From<TemplateError> for RenderFailure {
     }
 }
 
-/// Every template of the request rendered into what will be sent.
+/// Every template of the request rendered into what will be sent; credential fields of the
+/// body go into `secrets`.
 pub fn render_request(
     collection: &Collection,
     request: &Request,
     ctx: &minijinja::Value,
+    secrets: &Secrets,
 ) -> Result<HttpRequest, RenderFailure> {
     let t: &Templates = &collection.templates;
     let method = t.render(&request.method, ctx)?.to_ascii_uppercase();
@@ -49,7 +52,7 @@ pub fn render_request(
         None => HttpBody::Empty,
         Some(Body::Json(value)) => {
             let json = t.render_value(value, ctx)?;
-            crate::secrets::add_credential_fields(&json);
+            secrets.add_credential_fields(&json);
             HttpBody::Bytes {
                 data: Bytes::from(serde_json::to_vec(&json).expect("JSON values serialize")),
                 content_type: Some("application/json"),
@@ -59,7 +62,7 @@ pub fn render_request(
             let mut form = form_urlencoded::Serializer::new(String::new());
             for (name, value) in fields {
                 let text = t.render_text(value, ctx)?;
-                crate::secrets::add_if_credential(name, &text);
+                secrets.add_if_credential(name, &text);
                 form.append_pair(name, &text);
             }
             HttpBody::Bytes {
@@ -73,7 +76,7 @@ pub fn render_request(
                 let value = match part {
                     Part::Text(value) => {
                         let text = t.render_text(value, ctx)?;
-                        crate::secrets::add_if_credential(name, &text);
+                        secrets.add_if_credential(name, &text);
                         MultipartValue::Text(text)
                     }
                     Part::File(path) => {

@@ -13,6 +13,7 @@ use crate::model::{Auth, Body, Collection, Part, Request};
 use crate::run::authorize::{self, Credentials};
 use crate::run::render::{RenderFailure, render_request};
 use crate::run::vars::Vars;
+use crate::secrets::Secrets;
 
 /// Shell variables standing in for values the command cannot know.
 #[derive(Default)]
@@ -93,10 +94,10 @@ impl ShellVars {
 }
 
 /// `runner export curl COLLECTION --request NAME`.
-pub(super) fn export_curl(args: &ExportCurlArgs) -> Result<(), ImportError> {
+pub(super) fn export_curl(args: &ExportCurlArgs, secrets: &Secrets) -> Result<(), ImportError> {
     load_dotenv();
     let fail = |message: String| ImportError::Export(message);
-    let plan = load_plan(std::slice::from_ref(&args.file), &args.input, None)
+    let plan = load_plan(std::slice::from_ref(&args.file), &args.input, None, secrets)
         .map_err(|errors| fail(errors.iter().map(crate::diagnostic::render).collect()))?;
     let cli_layer = plan.cli_layer;
     let Some((collection, mut layers)) = plan.collections.into_iter().next() else {
@@ -118,7 +119,7 @@ pub(super) fn export_curl(args: &ExportCurlArgs) -> Result<(), ImportError> {
     let ctx = vars
         .context_for(&collection, request.scope)
         .map_err(|e| fail(e.to_string()))?;
-    let http = render_request(&collection, request, &ctx).map_err(|e| {
+    let http = render_request(&collection, request, &ctx, secrets).map_err(|e| {
         fail(match e {
             RenderFailure::Template(e) => format!("cannot render request `{}`: {e}", request.path),
             RenderFailure::File(m) => format!("cannot render request `{}`: {m}", request.path),
@@ -128,15 +129,23 @@ pub(super) fn export_curl(args: &ExportCurlArgs) -> Result<(), ImportError> {
     if !has_header(&cmd, "authorization")
         && let Some(auth) = request.auth.as_deref()
     {
-        authorize_command(auth, &collection, &ctx, args, &mut cmd, &mut shell_vars)?;
+        authorize_command(
+            auth,
+            &collection,
+            &ctx,
+            args,
+            &mut cmd,
+            &mut shell_vars,
+            secrets,
+        )?;
     }
-    mask_credentials(&mut cmd, args.show_secrets);
+    mask_credentials(&mut cmd, args.show_secrets, secrets);
     shell_vars.explain(&mut cmd);
     let text = render(&cmd, &shell_vars.names);
     let shown = if args.show_secrets {
         text
     } else {
-        crate::secrets::mask(&text).into_owned()
+        secrets.mask(&text).into_owned()
     };
     if !args.show_secrets && shown.contains(crate::secrets::MASK) {
         eprintln!(
@@ -206,12 +215,12 @@ fn command(
 }
 
 /// Secret headers registered for masking; unless shown, written as `Bearer ***`.
-fn mask_credentials(cmd: &mut CurlCommand, show: bool) {
+fn mask_credentials(cmd: &mut CurlCommand, show: bool, secrets: &Secrets) {
     for (name, value) in &mut cmd.headers {
         if !crate::secrets::is_secret_header(name) {
             continue;
         }
-        crate::secrets::add_header_value(value);
+        secrets.add_header_value(value);
         if !show && !has_marker(value) {
             // keep the scheme readable
             *value = match value.split_once(' ') {
@@ -295,6 +304,7 @@ fn authorize_command(
     args: &ExportCurlArgs,
     cmd: &mut CurlCommand,
     shell_vars: &mut ShellVars,
+    secrets: &Secrets,
 ) -> Result<(), ImportError> {
     if let Auth::OAuth2(_) = auth {
         let mut token_cmd = format!(
@@ -319,7 +329,7 @@ fn authorize_command(
             .push(("Authorization".into(), format!("Bearer {marker}")));
         return Ok(());
     }
-    match authorize::prepare(auth, collection, ctx) {
+    match authorize::prepare(auth, collection, ctx, secrets) {
         Ok(Credentials::Header(value)) => {
             cmd.headers.push(("Authorization".into(), value));
             Ok(())
