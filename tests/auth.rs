@@ -16,7 +16,7 @@ use support::microsoft::{
     REVOKED_FIRST, STRONG_CLIENT_SECRET, TENANT_ID, UNKNOWN_APP, UNKNOWN_TENANT,
     app_cert_thumbprints,
 };
-use support::{CLIENT_SECRET, Outcome, Project, SESSION_TOKEN, TestServer, files_under, run};
+use support::{CLIENT_SECRET, Outcome, Project, SESSION_TOKEN, TestServer, files_under};
 
 const TENANT: &str = "contoso";
 const TOKEN_PATH: &str = "/contoso/oauth2/v2.0/token";
@@ -78,7 +78,7 @@ fn run_c(project: &Project, server: &TestServer, extra: &[&str]) -> Outcome {
     let var = server.var();
     let mut args = vec!["run", "c.yaml", "-e", "auth", "--var", var.as_str()];
     args.extend_from_slice(extra);
-    run(&mut project.runner(args))
+    project.runner(args).run()
 }
 
 /// The `hint:` lines of the output, joined.
@@ -397,7 +397,9 @@ fn bc_401_hints_at_the_entra_applications_page() {
             assert: { status: 200 }
         "#,
     );
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &server.var()])
+        .run();
     out.expect_code(1);
     out.expect_request("✘", "companies", &["401"]);
     let hints = hints(&out);
@@ -493,16 +495,18 @@ fn auth_and_vars_are_inherited_through_nested_groups() {
     let project = Project::new();
     project.file("c.yaml", GROUPS);
     project.file("environments/g.yaml", "envvar: from-env\n");
-    let out = run(&mut project.runner([
-        "run",
-        "c.yaml",
-        "-e",
-        "g",
-        "--var",
-        &server.var(),
-        "--var",
-        "clivar=from-cli",
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "-e",
+            "g",
+            "--var",
+            &server.var(),
+            "--var",
+            "clivar=from-cli",
+        ])
+        .run();
     out.expect_code(0).expect_summary("7 passed, 0 failed");
     for path in [
         "top",
@@ -592,7 +596,9 @@ fn a_failing_request_in_a_group_is_reported_with_its_path() {
                     assert: { status: 200 }
         "#,
     );
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &server.var()])
+        .run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "outer/inner/check", &["404"]);
 }
@@ -626,10 +632,10 @@ fn run_cert(server: &TestServer, key: &str) -> Outcome {
             "collections/cert.yaml",
             &CERT_COLLECTION.replace("KEY", key),
         );
-    run(&mut project.runner_in(
-        "elsewhere",
-        ["run", "../collections/cert.yaml", "--var", &server.var()],
-    ))
+    project
+        .runner(["run", "../collections/cert.yaml", "--var", &server.var()])
+        .in_dir("elsewhere")
+        .run()
 }
 
 #[test]
@@ -960,7 +966,7 @@ fn no_secret_appears_in_any_output_or_file() {
             .env_remove("DOTENV_SECRET")
             .env("HOME", cache.path())
             .env("XDG_CACHE_HOME", cache.path().join("cache"));
-        let out = run(&mut cmd);
+        let out = cmd.run();
         out.expect_code(1);
         let label = if verbose { "-v" } else { "default" };
 
@@ -1054,15 +1060,17 @@ fn leaks_of(collection: &str) -> (Outcome, Vec<String>) {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", collection);
-    let out = run(&mut project.runner([
-        "run",
-        "c.yaml",
-        "-v",
-        "--var",
-        &server.var(),
-        "--secret",
-        &format!("key={API_KEY}"),
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "-v",
+            "--var",
+            &server.var(),
+            "--secret",
+            &format!("key={API_KEY}"),
+        ])
+        .run();
     let needles = needles(vec![("--secret key", API_KEY.to_string())]);
     let mut leaks = Vec::new();
     find_leaks("stdout", &out.stdout, &needles, &mut leaks);
@@ -1140,7 +1148,7 @@ fn report_leaks(secret: &str) -> Vec<String> {
     for kind in ["json", "junit", "html", "tap"] {
         cmd.arg("--report").arg(format!("{kind}=reports/r.{kind}"));
     }
-    let out = run(&mut cmd);
+    let out = cmd.run();
     out.expect_code(1);
     assert_eq!(server.last("/mirror").header("x-key"), Some(secret));
     let needles = needles(vec![("--secret key", secret.to_string())]);
@@ -1190,7 +1198,7 @@ fn run_token(server: &TestServer, client_id: &str, extra: &[&str]) -> (Project, 
     let project = token_project(server, client_id, CLIENT_SECRET);
     let mut args = vec!["token", "c.yaml", "-e", "auth"];
     args.extend_from_slice(extra);
-    let out = run(&mut project.runner(args));
+    let out = project.runner(args).run();
     (project, out)
 }
 
@@ -1249,7 +1257,7 @@ fn runner_token_says_when_no_roles_were_granted() {
 fn runner_token_failure_shows_the_aadsts_code_and_hint() {
     let server = TestServer::start();
     let project = token_project(&server, "jwt-app", EXPIRED_SECRET);
-    let out = run(&mut project.runner(["token", "c.yaml", "-e", "auth"]));
+    let out = project.runner(["token", "c.yaml", "-e", "auth"]).run();
     out.expect_code(1);
     assert!(out.all().contains("AADSTS7000222"), "{out}");
     assert!(hints(&out).contains("expired"), "{out}");
@@ -1262,16 +1270,18 @@ fn runner_token_takes_var_and_secret_like_run() {
     let project = Project::new();
     auth_env(&project, TENANT, "jwt-app", "<<given_secret>>", BC_SCOPE);
     project.file("c.yaml", &companies_collection(1));
-    let out = run(&mut project.runner([
-        "token",
-        "c.yaml",
-        "-e",
-        "auth",
-        "--var",
-        &server.var(),
-        "--secret",
-        &format!("given_secret={STRONG_CLIENT_SECRET}"),
-    ]));
+    let out = project
+        .runner([
+            "token",
+            "c.yaml",
+            "-e",
+            "auth",
+            "--var",
+            &server.var(),
+            "--secret",
+            &format!("given_secret={STRONG_CLIENT_SECRET}"),
+        ])
+        .run();
     out.expect_code(0);
     assert!(out.stdout.contains("API.ReadWrite.All"), "{out}");
     assert_eq!(
@@ -1287,11 +1297,11 @@ fn runner_token_reads_the_dotenv_file() {
     let server = TestServer::start();
     let project = token_project(&server, "jwt-app", r#"<<secret("BC_CLIENT_SECRET")>>"#);
     project.file(".env", &format!("BC_CLIENT_SECRET='{CLIENT_SECRET}'\n"));
-    let out = run(&mut project.runner(["token", "c.yaml", "-e", "auth"]));
+    let out = project.runner(["token", "c.yaml", "-e", "auth"]).run();
     out.expect_code(0);
     assert!(out.stdout.contains("API.ReadWrite.All"), "{out}");
     // and `runner run` with the same files, for comparison
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "auth"]));
+    let out = project.runner(["run", "c.yaml", "-e", "auth"]).run();
     out.expect_code(0);
     assert_eq!(server.hits(TOKEN_PATH), 2, "`run` read .env too\n{out}");
 }
@@ -1313,7 +1323,7 @@ fn token_cache_keeps_the_token_across_runs_in_the_user_cache_folder() {
     let with_user_dirs = |args: &[&str]| {
         let mut cmd = project.runner(args);
         cmd.env("XDG_CACHE_HOME", &cache_home).env("HOME", &home);
-        run(&mut cmd)
+        cmd.run()
     };
     let var = server.var();
     let run_args = [
@@ -1365,7 +1375,7 @@ fn token_cache_keeps_the_token_across_runs_in_the_user_cache_folder() {
     let other = companies_project("other-cached-app", 1);
     let mut cmd = other.runner(run_args);
     cmd.env("XDG_CACHE_HOME", &cache_home).env("HOME", &home);
-    run(&mut cmd).expect_code(0);
+    cmd.run().expect_code(0);
     assert_eq!(server.hits(TOKEN_PATH), 2, "a token per client");
 
     // without --token-cache the file is not used

@@ -6,14 +6,12 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use regex::Regex;
 use serde_json::{Value, json};
-use support::{Outcome, Project, SESSION_TOKEN, TestServer, run};
+use support::{Outcome, Project, Ready, SESSION_TOKEN, Signal, TestServer};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -24,7 +22,7 @@ fn run_with(project: &Project, server: &TestServer, args: &[&str]) -> Outcome {
     all.extend(args.iter().map(|a| a.to_string()));
     all.push("--var".into());
     all.push(server.var());
-    run(&mut project.runner(all))
+    project.runner(all).run()
 }
 
 /// The output line of request `name`: a mark, the method, then exactly this name.
@@ -250,28 +248,6 @@ fn checked_suite<'a, 'i>(suite: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<
         "skipped of {name}"
     );
     cases
-}
-
-/// A runner child process that is killed if the test ends before it does.
-struct Spawned(Child);
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Polls `done` every 25 ms until it holds or `limit` passes; whether it held.
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    done()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1108,7 +1084,7 @@ fn when_and_skip_if_decide_at_run_time_on_requests_and_groups() {
     for var in ["stage=prod", "features=on", &server.var()] {
         args.extend(["--var".to_string(), var.to_string()]);
     }
-    let out = run(&mut project.runner(args));
+    let out = project.runner(args).run();
     out.expect_code(0)
         .expect_summary("3 passed, 0 failed, 2 skipped");
     expect_line(&out, "-", "not in prod", &["skip_if: stage == 'prod'"]);
@@ -1522,21 +1498,23 @@ fn merging_shard_reports_reproduces_the_unsharded_run() {
             &twelve_unit_args(&["--shard", &shard, "--report", &report_arg]),
         );
     }
-    let out = run(&mut project.runner([
-        "report",
-        "merge",
-        "merged.json",
-        "--from",
-        "shards/1.json",
-        "--from",
-        "shards/2.json",
-        "--from",
-        "shards/3.json",
-        "--report",
-        "junit=merged.xml",
-        "--report",
-        "html=merged.html",
-    ]));
+    let out = project
+        .runner([
+            "report",
+            "merge",
+            "merged.json",
+            "--from",
+            "shards/1.json",
+            "--from",
+            "shards/2.json",
+            "--from",
+            "shards/3.json",
+            "--report",
+            "junit=merged.xml",
+            "--report",
+            "html=merged.html",
+        ])
+        .run();
     out.expect_code(1);
     assert!(
         out.stdout.contains("merged 3 reports: 30 passed, 6 failed"),
@@ -1582,7 +1560,9 @@ fn merging_shard_reports_reproduces_the_unsharded_run() {
 fn merge_rejects_what_is_not_a_runner_report() {
     let project = Project::new();
     project.file("other.json", r#"{"hello": "world"}"#);
-    let out = run(&mut project.runner(["report", "merge", "m.json", "--from", "other.json"]));
+    let out = project
+        .runner(["report", "merge", "m.json", "--from", "other.json"])
+        .run();
     out.expect_code(2);
     assert!(out.all().contains("other.json"), "{out}");
     assert!(!project.path().join("m.json").exists());
@@ -1611,18 +1591,20 @@ fn ci_job_runs_a_folder_sharded_with_junit_and_html() {
         "environments/ci.yaml",
         &format!("host: {}\n", server.base_url()),
     );
-    let out = run(&mut project.runner([
-        "run",
-        "collections/",
-        "-e",
-        "ci",
-        "--report",
-        "junit=out.xml",
-        "--report",
-        "html=out.html",
-        "--shard",
-        "2/4",
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "collections/",
+            "-e",
+            "ci",
+            "--report",
+            "junit=out.xml",
+            "--report",
+            "html=out.html",
+            "--shard",
+            "2/4",
+        ])
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let xml = project.read("out.xml");
     let doc = parse_xml(&xml);
@@ -1653,9 +1635,9 @@ fn ctrl_c_writes_an_interrupted_report_and_exits_130() {
             url: <<base_url>>/status/201
         ",
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_runner"))
-        .current_dir(project.path())
-        .args(["run", "c.yaml", "--var", &server.var()])
+    let mut running = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
         .args([
             "--report",
             "json=r.json",
@@ -1664,51 +1646,12 @@ fn ctrl_c_writes_an_interrupted_report_and_exits_130() {
             "--report",
             "tap=r.tap",
         ])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn runner");
-    let mut child = Spawned(child);
-    assert!(
-        wait_until(Duration::from_secs(20), || server.hits("/slow/10000") > 0),
-        "the slow request never arrived"
-    );
-    let interrupted_at = Instant::now();
-    let kill = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(kill.success());
-    let mut status = None;
-    assert!(
-        wait_until(Duration::from_secs(15), || {
-            status = child.0.try_wait().expect("wait for runner");
-            status.is_some()
-        }),
-        "runner did not stop after SIGINT"
-    );
+        .spawn();
+    let interrupted_at = running.signal_when(Ready::Request(&server, "/slow/10000"), Signal::Int);
+    let out = running
+        .wait(Duration::from_secs(15))
+        .expect("runner did not stop after SIGINT");
     let stopped_after = interrupted_at.elapsed();
-    let mut out = Outcome {
-        code: status.unwrap().code(),
-        stdout: String::new(),
-        stderr: String::new(),
-    };
-    child
-        .0
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out.stdout)
-        .unwrap();
-    child
-        .0
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut out.stderr)
-        .unwrap();
     out.expect_code(130);
     assert!(
         stopped_after < Duration::from_secs(5),
@@ -1740,7 +1683,11 @@ fn ctrl_c_writes_an_interrupted_report_and_exits_130() {
     assert_eq!(after["outcome"], "skipped");
     assert_eq!(after["skip_reason"], "interrupted");
     assert_eq!(totals(&report), counted(&report));
+    expect_interrupted_junit_and_tap(&project);
+}
 
+/// The JUnit and TAP reports of an interrupted run: one suite; TAP bails out.
+fn expect_interrupted_junit_and_tap(project: &Project) {
     let xml = project.read("r.xml");
     let doc = parse_xml(&xml);
     assert_eq!(children(doc.root_element(), "testsuite").len(), 1);

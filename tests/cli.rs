@@ -5,8 +5,7 @@ mod support;
 
 use serde_json::json;
 use support::{
-    CLIENT_SECRET, CRONUS_ID, CUSTOMER_ETAG, Outcome, Project, TestServer, contains_word, run,
-    token_for,
+    CLIENT_SECRET, CRONUS_ID, CUSTOMER_ETAG, Outcome, Project, TestServer, contains_word, token_for,
 };
 
 const BC_BASE: &str = "/v2.0/contoso.onmicrosoft.com/production/api/v2.0";
@@ -14,7 +13,7 @@ const TOKEN_PATH: &str = "/contoso.onmicrosoft.com/oauth2/v2.0/token";
 
 /// `runner run FILE --var base_url=…` in the project directory.
 fn run_collection(project: &Project, server: &TestServer, file: &str) -> Outcome {
-    run(&mut project.runner(["run", file, "--var", &server.var()]))
+    project.runner(["run", file, "--var", &server.var()]).run()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,7 +92,7 @@ fn run_bc(project: &Project, server: &TestServer) -> Outcome {
         "--var",
         &server.var(),
     ]);
-    run(cmd.env("BC_CLIENT_SECRET", CLIENT_SECRET))
+    cmd.env("BC_CLIENT_SECRET", CLIENT_SECRET).run()
 }
 
 fn assert_bc_chain_sent(server: &TestServer) {
@@ -274,7 +273,9 @@ fn several_files_run_in_one_invocation() {
                 url: <<base_url>>/status/202
             ",
         );
-    let out = run(&mut project.runner(["run", "a.yaml", "b.yaml", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "a.yaml", "b.yaml", "--var", &server.var()])
+        .run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     assert_eq!(server.total_hits(), 3);
 }
@@ -649,18 +650,20 @@ fn variables_collection_then_environment_then_cli_then_captures() {
             d: env-d
             ",
         );
-    let out = run(&mut project.runner([
-        "run",
-        "c.yaml",
-        "-e",
-        "dev",
-        "--var",
-        &server.var(),
-        "--var",
-        "c=cli-c",
-        "--var",
-        "d=cli-d",
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "-e",
+            "dev",
+            "--var",
+            &server.var(),
+            "--var",
+            "c=cli-c",
+            "--var",
+            "d=cli-d",
+        ])
+        .run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     let echoes = server.received("/echo");
     assert_eq!(echoes.len(), 2);
@@ -724,7 +727,7 @@ fn template_functions_and_filters() {
     let mut cmd = project.runner(["run", "c.yaml", "--var", &server.var()]);
     cmd.env("RUNNER_TEST_VALUE", "value-from-process")
         .env_remove("RUNNER_TEST_SURELY_UNSET_VAR");
-    let out = run(&mut cmd);
+    let out = cmd.run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let sent = server.last("/echo").json();
     assert_eq!(sent["from_env"], "value-from-process");
@@ -765,7 +768,7 @@ fn env_function_without_default_fails_when_unset() {
         "#,
     );
     let mut cmd = project.runner(["run", "c.yaml", "--var", &server.var()]);
-    let out = run(cmd.env_remove("RUNNER_TEST_SURELY_UNSET_VAR"));
+    let out = cmd.env_remove("RUNNER_TEST_SURELY_UNSET_VAR").run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "needs env", &[])
         .expect_details("needs env", &["RUNNER_TEST_SURELY_UNSET_VAR"]);
@@ -823,11 +826,11 @@ fn environment_found_in_current_directory() {
         .file("c.yaml", ENV_COLLECTION)
         .file("environments/local.yaml", &env_file(&server, "from-cwd"))
         .file("environments/other.yml", &env_file(&server, "from-yml"));
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "local"]));
+    let out = project.runner(["run", "c.yaml", "-e", "local"]).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-cwd");
 
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "other"]));
+    let out = project.runner(["run", "c.yaml", "-e", "other"]).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-yml");
 }
@@ -840,7 +843,7 @@ fn environment_found_next_to_the_collection() {
         "api/environments/staging.yaml",
         &env_file(&server, "from-collection-folder"),
     );
-    let out = run(&mut project.runner(["run", "api/c.yaml", "-e", "staging"]));
+    let out = project.runner(["run", "api/c.yaml", "-e", "staging"]).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-collection-folder");
 }
@@ -855,10 +858,10 @@ fn environment_found_in_the_collection_folders_parent() {
             "repo/environments/staging.yaml",
             &env_file(&server, "from-parent"),
         );
-    let out = run(&mut project.runner_in(
-        "elsewhere",
-        ["run", "../repo/collections/c.yaml", "-e", "staging"],
-    ));
+    let out = project
+        .runner(["run", "../repo/collections/c.yaml", "-e", "staging"])
+        .in_dir("elsewhere")
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-parent");
 }
@@ -871,7 +874,9 @@ fn environment_given_as_a_file_path() {
         .file("c.yaml", ENV_COLLECTION)
         .file("conf/dev-vars.yaml", &env_file(&server, "from-path"))
         .file("environments/conf.yaml", &env_file(&server, "wrong-one"));
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "conf/dev-vars.yaml"]));
+    let out = project
+        .runner(["run", "c.yaml", "-e", "conf/dev-vars.yaml"])
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-path");
 }
@@ -884,7 +889,7 @@ fn unknown_environment_lists_where_it_looked_and_what_exists() {
         .file("api/c.yaml", ENV_COLLECTION)
         .file("environments/local.yaml", &env_file(&server, "x"))
         .file("api/environments/staging.yml", &env_file(&server, "y"));
-    let out = run(&mut project.runner(["run", "api/c.yaml", "-e", "nope"]));
+    let out = project.runner(["run", "api/c.yaml", "-e", "nope"]).run();
     out.expect_code(2);
     for needle in ["nope", "environments", "local", "staging"] {
         assert!(
@@ -911,7 +916,9 @@ fn invalid_environment_file_is_reported_with_its_position() {
             Tenant: a: b
             ",
     );
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "bad", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "c.yaml", "-e", "bad", "--var", &server.var()])
+        .run();
     expect_load_error(&out, &project, "environments/bad.yaml", 2, "Tenant: a: b");
     assert_eq!(server.total_hits(), 0);
 }
@@ -1146,14 +1153,16 @@ fn several_errors_are_reported_together() {
 #[test]
 fn missing_collection_file_and_bad_usage_exit_2() {
     let project = Project::new();
-    let out = run(&mut project.runner(["run", "nothere.yaml"]));
+    let out = project.runner(["run", "nothere.yaml"]).run();
     out.expect_code(2);
     assert!(out.stderr.contains("nothere.yaml"), "{out}");
 
     project.file("c.yaml", FIRST_OK);
-    let out = run(&mut project.runner(["run", "c.yaml", "--no-such-flag"]));
+    let out = project.runner(["run", "c.yaml", "--no-such-flag"]).run();
     out.expect_code(2);
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", "no-equals-sign"]));
+    let out = project
+        .runner(["run", "c.yaml", "--var", "no-equals-sign"])
+        .run();
     out.expect_code(2);
     assert!(out.stderr.contains("no-equals-sign"), "{out}");
 }
@@ -1177,7 +1186,7 @@ fn connection_refused_is_a_one_line_request_failure() {
         ",
     );
     let base = format!("base_url=http://127.0.0.1:{port}");
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", &base]));
+    let out = project.runner(["run", "c.yaml", "--var", &base]).run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "nobody home", &["GET"]);
     let details = out.details("nobody home");
@@ -1208,7 +1217,9 @@ fn bail_stops_at_the_first_failure_and_counts_skipped() {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", BAIL_COLLECTION);
-    let out = run(&mut project.runner(["run", "c.yaml", "--bail", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "c.yaml", "--bail", "--var", &server.var()])
+        .run();
     out.expect_code(1)
         .expect_summary("1 passed, 1 failed, 1 skipped");
     out.expect_request("✔", "first", &[])
@@ -1250,7 +1261,9 @@ fn verbose_prints_request_and_response_headers() {
     );
 
     for flag in ["-v", "--verbose"] {
-        let out = run(&mut project.runner(["run", "c.yaml", flag, "--var", &server.var()]));
+        let out = project
+            .runner(["run", "c.yaml", flag, "--var", &server.var()])
+            .run();
         out.expect_code(0).expect_summary("1 passed, 0 failed");
         let all = out.all().to_lowercase();
         for needle in [
@@ -1276,7 +1289,7 @@ fn no_color_codes_when_output_is_not_a_terminal() {
     for extra in [None, Some("--no-color")] {
         let mut cmd = project.runner(["run", "c.yaml", "--var", &server.var()]);
         cmd.env_remove("NO_COLOR").args(extra);
-        let out = run(&mut cmd);
+        let out = cmd.run();
         out.expect_code(1).expect_summary("2 passed, 1 failed");
         assert!(
             !out.all().contains('\u{1b}'),
@@ -1292,14 +1305,14 @@ fn colour_when_forced_and_never_with_no_color() {
     project.file("c.yaml", BAIL_COLLECTION);
     let mut forced = project.runner(["run", "c.yaml", "--var", &server.var()]);
     forced.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
-    let out = run(&mut forced);
+    let out = forced.run();
     out.expect_code(1);
     // the failure mark in bold red, the passed ones in bold green
     assert!(out.stdout.contains("\u{1b}[1m\u{1b}[31m✘"), "{out}");
     assert!(out.stdout.contains("\u{1b}[1m\u{1b}[32m✔"), "{out}");
     let mut refused = project.runner(["run", "c.yaml", "--var", &server.var(), "--no-color"]);
     refused.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
-    let out = run(&mut refused);
+    let out = refused.run();
     assert!(!out.all().contains('\u{1b}'), "{out}");
 }
 
@@ -1433,7 +1446,7 @@ fn timeout_is_a_one_line_request_failure() {
         ",
     );
     let started = std::time::Instant::now();
-    let mut cmd = project.runner([
+    let cmd = project.runner([
         "run",
         "c.yaml",
         "--timeout",
@@ -1441,7 +1454,7 @@ fn timeout_is_a_one_line_request_failure() {
         "--var",
         &server.var(),
     ]);
-    let out = run(&mut cmd);
+    let out = cmd.run();
     let elapsed = started.elapsed();
     out.expect_code(1).expect_summary("1 passed, 1 failed");
     out.expect_request("✘", "too slow", &["GET"]);
@@ -1474,7 +1487,7 @@ fn odd_input_is_rejected_without_panicking() {
     for (what, yaml) in cases {
         let project = Project::new();
         project.file("c.yaml", yaml);
-        let out = run(&mut project.runner(["run", "c.yaml"]));
+        let out = project.runner(["run", "c.yaml"]).run();
         assert_eq!(out.code, Some(2), "{what}: exit code\n{out}");
         assert!(!out.stderr.contains("panicked"), "{what}: panic\n{out}");
         assert!(out.stderr.contains("c.yaml:"), "{what}: no position\n{out}");
