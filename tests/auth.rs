@@ -489,6 +489,67 @@ const GROUPS: &str = r#"
         query: { r: after, who: <<who>>, level: <<level>>, envvar: <<envvar>>, clivar: <<clivar>> }
 "#;
 
+/// The echoed requests of the `GROUPS` run, by their `r` query argument.
+type Echoes = BTreeMap<String, support::server::Recorded>;
+
+/// Which Authorization header each request of `GROUPS` sent.
+fn expect_inherited_auth(echoes: &Echoes, server: &TestServer) {
+    let auth = |r: &str| echoes[r].header("authorization").map(String::from);
+    let bearer = |t: &str| Some(format!("Bearer {t}"));
+    assert_eq!(auth("top"), bearer("tok-group-app"), "collection oauth2");
+    assert_eq!(
+        auth("list"),
+        bearer("fixed-admin-token"),
+        "the group's bearer"
+    );
+    assert_eq!(auth("anonymous"), None, "auth: none sends nothing");
+    let basic = format!("Basic {}", STANDARD.encode("alice:wonderland"));
+    assert_eq!(auth("basic"), Some(basic));
+    assert_eq!(
+        auth("deep"),
+        bearer("fixed-admin-token"),
+        "inherited two levels down"
+    );
+    assert_eq!(
+        auth("own-header").as_deref(),
+        Some("Custom given-by-the-request"),
+        "an Authorization header of the request wins"
+    );
+    assert_eq!(
+        auth("after"),
+        bearer("tok-group-app"),
+        "back to the collection's auth"
+    );
+    assert_eq!(server.hits(TOKEN_PATH), 1, "top and after share the token");
+}
+
+/// Which variables each request of `GROUPS` saw: group over collection, not over env or --var.
+fn expect_inherited_vars(echoes: &Echoes) {
+    let vars = |r: &str| {
+        let args = echoes[r].args();
+        ["who", "level", "envvar", "clivar"].map(|k| args[k].clone())
+    };
+    assert_eq!(
+        vars("top"),
+        ["collection", "collection", "from-env", "from-cli"]
+    );
+    assert_eq!(
+        vars("list"),
+        ["admin", "admin", "from-env", "from-cli"],
+        "group vars override collection vars, not the environment or --var"
+    );
+    assert_eq!(
+        vars("deep"),
+        ["admin", "sub", "from-env", "from-cli"],
+        "nested"
+    );
+    assert_eq!(
+        vars("after"),
+        ["collection", "collection", "from-env", "from-cli"],
+        "group vars stay in the group"
+    );
+}
+
 #[test]
 fn auth_and_vars_are_inherited_through_nested_groups() {
     let server = TestServer::start();
@@ -525,57 +586,8 @@ fn auth_and_vars_are_inherited_through_nested_groups() {
         .map(|r| (r.args()["r"].clone(), r))
         .collect();
     assert_eq!(echoes.len(), 7, "{out}");
-    let auth = |r: &str| echoes[r].header("authorization").map(String::from);
-    let bearer = |t: &str| Some(format!("Bearer {t}"));
-    assert_eq!(auth("top"), bearer("tok-group-app"), "collection oauth2");
-    assert_eq!(
-        auth("list"),
-        bearer("fixed-admin-token"),
-        "the group's bearer"
-    );
-    assert_eq!(auth("anonymous"), None, "auth: none sends nothing");
-    let basic = format!("Basic {}", STANDARD.encode("alice:wonderland"));
-    assert_eq!(auth("basic"), Some(basic));
-    assert_eq!(
-        auth("deep"),
-        bearer("fixed-admin-token"),
-        "inherited two levels down"
-    );
-    assert_eq!(
-        auth("own-header").as_deref(),
-        Some("Custom given-by-the-request"),
-        "an Authorization header of the request wins"
-    );
-    assert_eq!(
-        auth("after"),
-        bearer("tok-group-app"),
-        "back to the collection's auth"
-    );
-    assert_eq!(server.hits(TOKEN_PATH), 1, "top and after share the token");
-
-    let vars = |r: &str| {
-        let args = echoes[r].args();
-        ["who", "level", "envvar", "clivar"].map(|k| args[k].clone())
-    };
-    assert_eq!(
-        vars("top"),
-        ["collection", "collection", "from-env", "from-cli"]
-    );
-    assert_eq!(
-        vars("list"),
-        ["admin", "admin", "from-env", "from-cli"],
-        "group vars override collection vars, not the environment or --var"
-    );
-    assert_eq!(
-        vars("deep"),
-        ["admin", "sub", "from-env", "from-cli"],
-        "nested"
-    );
-    assert_eq!(
-        vars("after"),
-        ["collection", "collection", "from-env", "from-cli"],
-        "group vars stay in the group"
-    );
+    expect_inherited_auth(&echoes, &server);
+    expect_inherited_vars(&echoes);
 }
 
 #[test]
@@ -925,6 +937,80 @@ fn find_leaks(
     }
 }
 
+/// The leak-test run did what would print the secrets: every request failed, masks show, the
+/// real values were sent.
+fn expect_every_leaky_request_ran(out: &Outcome, server: &TestServer, label: &str, verbose: bool) {
+    // the run did what would print the secrets
+    for name in [
+        "explicit-token",
+        "login",
+        "basic",
+        "echo-all",
+        "mirror",
+        "refused",
+    ] {
+        out.expect_request("✘", name, &[]);
+    }
+    assert!(out.all().contains("***"), "masks show ({label})\n{out}");
+    assert!(
+        out.details("echo-all").contains("x-api-key"),
+        "the failed header assertion is reported ({label})\n{out}"
+    );
+    let echo = server.last("/echo");
+    assert_eq!(
+        echo.header("x-api-key"),
+        Some(API_KEY),
+        "the real value was sent"
+    );
+    assert_eq!(
+        echo.header("x-dotenv"),
+        Some(DOTENV_SECRET),
+        ".env was read"
+    );
+    assert_eq!(
+        echo.header("x-session"),
+        Some(SESSION_TOKEN),
+        "the capture worked"
+    );
+    if verbose {
+        assert!(out.stdout.contains("> POST"), "-v dumps requests\n{out}");
+    }
+}
+
+/// Searches the files written (the project's, whose .env holds a secret by design, and the
+/// user's folders under `home`) for the needles; both report sets must be there.
+fn find_leaks_in_files(
+    project: &Project,
+    home: &Path,
+    needles: &[(&'static str, String)],
+    leaks: &mut Vec<String>,
+) {
+    // written files: the project (its .env holds a secret by design) and the user's folders
+    let files = project.files();
+    for kind in ["json", "junit", "html", "tap"] {
+        for name in ["default", "verbose"] {
+            let report = Path::new("reports").join(format!("{name}.{kind}"));
+            assert!(
+                files.contains(&report),
+                "{} was written: {files:?}",
+                report.display()
+            );
+        }
+    }
+    for file in files {
+        if file == Path::new(".env") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(project.path().join(&file)).unwrap())
+            .into_owned();
+        find_leaks(&format!("file {}", file.display()), &text, needles, leaks);
+    }
+    for file in files_under(home) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        find_leaks(&format!("file {}", file.display()), &text, needles, leaks);
+    }
+}
+
 #[test]
 fn no_secret_appears_in_any_output_or_file() {
     let server = TestServer::start();
@@ -970,41 +1056,7 @@ fn no_secret_appears_in_any_output_or_file() {
         out.expect_code(1);
         let label = if verbose { "-v" } else { "default" };
 
-        // the run did what would print the secrets
-        for name in [
-            "explicit-token",
-            "login",
-            "basic",
-            "echo-all",
-            "mirror",
-            "refused",
-        ] {
-            out.expect_request("✘", name, &[]);
-        }
-        assert!(out.all().contains("***"), "masks show ({label})\n{out}");
-        assert!(
-            out.details("echo-all").contains("x-api-key"),
-            "the failed header assertion is reported ({label})\n{out}"
-        );
-        let echo = server.last("/echo");
-        assert_eq!(
-            echo.header("x-api-key"),
-            Some(API_KEY),
-            "the real value was sent"
-        );
-        assert_eq!(
-            echo.header("x-dotenv"),
-            Some(DOTENV_SECRET),
-            ".env was read"
-        );
-        assert_eq!(
-            echo.header("x-session"),
-            Some(SESSION_TOKEN),
-            "the capture worked"
-        );
-        if verbose {
-            assert!(out.stdout.contains("> POST"), "-v dumps requests\n{out}");
-        }
+        expect_every_leaky_request_ran(&out, &server, label, verbose);
         find_leaks(
             &format!("stdout ({label})"),
             &out.stdout,
@@ -1018,40 +1070,7 @@ fn no_secret_appears_in_any_output_or_file() {
             &mut leaks,
         );
     }
-    // written files: the project (its .env holds a secret by design) and the user's folders
-    let files = project.files();
-    for kind in ["json", "junit", "html", "tap"] {
-        for name in ["default", "verbose"] {
-            let report = Path::new("reports").join(format!("{name}.{kind}"));
-            assert!(
-                files.contains(&report),
-                "{} was written: {files:?}",
-                report.display()
-            );
-        }
-    }
-    for file in files {
-        if file == Path::new(".env") {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&std::fs::read(project.path().join(&file)).unwrap())
-            .into_owned();
-        find_leaks(
-            &format!("file {}", file.display()),
-            &text,
-            &needles,
-            &mut leaks,
-        );
-    }
-    for file in files_under(cache.path()) {
-        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
-        find_leaks(
-            &format!("file {}", file.display()),
-            &text,
-            &needles,
-            &mut leaks,
-        );
-    }
+    find_leaks_in_files(&project, cache.path(), &needles, &mut leaks);
     assert!(leaks.is_empty(), "secrets leaked:\n{}", leaks.join("\n"));
 }
 

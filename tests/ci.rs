@@ -405,6 +405,69 @@ fn report_run(iterations: Option<&str>) -> (TestServer, Project, Outcome) {
     (server, project, out)
 }
 
+/// The report's entry for `login`: sent, passed, its captures (the secret one masked) and the
+/// assertion that held.
+fn expect_login_entry(report: &Value, server: &TestServer) {
+    let login = request(report, 0, "login");
+    assert_eq!(login["method"], "GET");
+    assert_eq!(login["url"], format!("{}/session", server.base_url()));
+    assert_eq!(login["status"], 200);
+    assert_eq!(login["outcome"], "passed");
+    assert_eq!(login["location"], "orders.yaml:3:5");
+    assert!(login["duration_ms"].is_u64());
+    assert_eq!(
+        login["captures"],
+        json!([
+            {"name": "session", "value": "***", "secret": true},
+            {"name": "user", "value": "alice", "secret": false},
+        ])
+    );
+    let held = &login["assertions"][1];
+    assert_eq!(held["subject"], "json $.user");
+    assert_eq!(held["expected"], "alice");
+    assert_eq!(held["actual"], "alice");
+    assert_eq!(held["passed"], true);
+    assert!(login["response"]["body_bytes"].as_u64().unwrap() > 0);
+}
+
+/// The report's entry for `orders/broken`: two failed assertions with subject, operator,
+/// expected and actual values, and a location.
+fn expect_broken_entry(report: &Value) {
+    let broken = request(report, 0, "orders/broken");
+    assert_eq!(broken["outcome"], "failed");
+    assert_eq!(broken["status"], 500);
+    let assertions = broken["assertions"].as_array().unwrap();
+    assert_eq!(assertions.len(), 2, "{broken:#}");
+    assert_eq!(
+        (
+            &assertions[0]["subject"],
+            &assertions[0]["op"],
+            &assertions[0]["expected"],
+            &assertions[0]["actual"],
+            &assertions[0]["passed"]
+        ),
+        (
+            &json!("status"),
+            &json!("eq"),
+            &json!(200),
+            &json!(500),
+            &json!(false)
+        )
+    );
+    assert_eq!(assertions[1]["subject"], "json $.status");
+    assert_eq!(assertions[1]["op"], "lt");
+    assert_eq!(assertions[1]["expected"], 400);
+    assert_eq!(assertions[1]["actual"], 500);
+    assert_eq!(assertions[1]["passed"], false);
+    assert!(
+        assertions[1]["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("orders.yaml:")
+    );
+    assert!(broken["errors"].as_array().unwrap().is_empty());
+}
+
 #[test]
 fn json_report_holds_requests_assertions_captures_and_errors() {
     let (server, project, out) = report_run(None);
@@ -441,60 +504,8 @@ fn json_report_holds_requests_assertions_captures_and_errors() {
         ]
     );
 
-    let login = request(&report, 0, "login");
-    assert_eq!(login["method"], "GET");
-    assert_eq!(login["url"], format!("{}/session", server.base_url()));
-    assert_eq!(login["status"], 200);
-    assert_eq!(login["outcome"], "passed");
-    assert_eq!(login["location"], "orders.yaml:3:5");
-    assert!(login["duration_ms"].is_u64());
-    assert_eq!(
-        login["captures"],
-        json!([
-            {"name": "session", "value": "***", "secret": true},
-            {"name": "user", "value": "alice", "secret": false},
-        ])
-    );
-    let held = &login["assertions"][1];
-    assert_eq!(held["subject"], "json $.user");
-    assert_eq!(held["expected"], "alice");
-    assert_eq!(held["actual"], "alice");
-    assert_eq!(held["passed"], true);
-    assert!(login["response"]["body_bytes"].as_u64().unwrap() > 0);
-
-    let broken = request(&report, 0, "orders/broken");
-    assert_eq!(broken["outcome"], "failed");
-    assert_eq!(broken["status"], 500);
-    let assertions = broken["assertions"].as_array().unwrap();
-    assert_eq!(assertions.len(), 2, "{broken:#}");
-    assert_eq!(
-        (
-            &assertions[0]["subject"],
-            &assertions[0]["op"],
-            &assertions[0]["expected"],
-            &assertions[0]["actual"],
-            &assertions[0]["passed"]
-        ),
-        (
-            &json!("status"),
-            &json!("eq"),
-            &json!(200),
-            &json!(500),
-            &json!(false)
-        )
-    );
-    assert_eq!(assertions[1]["subject"], "json $.status");
-    assert_eq!(assertions[1]["op"], "lt");
-    assert_eq!(assertions[1]["expected"], 400);
-    assert_eq!(assertions[1]["actual"], 500);
-    assert_eq!(assertions[1]["passed"], false);
-    assert!(
-        assertions[1]["location"]
-            .as_str()
-            .unwrap()
-            .starts_with("orders.yaml:")
-    );
-    assert!(broken["errors"].as_array().unwrap().is_empty());
+    expect_login_entry(&report, &server);
+    expect_broken_entry(&report);
 
     let big = request(&report, 0, "orders/big");
     let diff = big["assertions"][0]["diff"]
@@ -590,6 +601,83 @@ fn secrets_are_masked_in_every_report_kind() {
     assert!(!out.all().contains("9f/8e@7d"), "{out}");
 }
 
+/// One `<testsuite>` of the report run: its cases in order, their times, and what each case
+/// holds (output, a failure with both assertions, a diff, an error, a skip).
+fn expect_junit_suite(suite: roxmltree::Node<'_, '_>, server: &TestServer) {
+    let cases = checked_suite(suite);
+    let case_names: Vec<&str> = cases.iter().map(|c| attr(*c, "name")).collect();
+    assert_eq!(
+        case_names,
+        [
+            "login",
+            "orders/list",
+            "orders/broken",
+            "orders/big",
+            "orders/undefined",
+            "orders/for bob"
+        ]
+    );
+    let case = |name: &str| *cases.iter().find(|c| attr(**c, "name") == name).unwrap();
+    for c in &cases {
+        assert_eq!(attr(*c, "classname"), "orders.yaml");
+    }
+    for sent in ["login", "orders/list", "orders/broken", "orders/big"] {
+        let time: f64 = attr(case(sent), "time").parse().expect("time in seconds");
+        assert!((0.0..30.0).contains(&time), "{sent}: time={time}");
+    }
+
+    let login = case("login");
+    assert!(children(login, "failure").is_empty() && children(login, "skipped").is_empty());
+    assert_eq!(
+        child_text(login, "system-out"),
+        Some(format!("GET {}/session → 200", server.base_url()).as_str())
+    );
+
+    let broken = case("orders/broken");
+    let failure = children(broken, "failure");
+    assert_eq!(failure.len(), 1, "one <failure> for orders/broken");
+    let message = attr(failure[0], "message");
+    assert!(
+        message.contains("status") && message.contains("200") && message.contains("500"),
+        "{message}"
+    );
+    let body = failure[0].text().unwrap_or("");
+    for needle in [
+        "status: expected eq 200, actual 500",
+        "json $.status: expected lt 400, actual 500",
+    ] {
+        assert!(
+            body.contains(needle),
+            "failure text lacks {needle:?}:\n{body}"
+        );
+    }
+    assert_eq!(
+        child_text(broken, "system-out"),
+        Some(format!("GET {}/status/500 → 500", server.base_url()).as_str())
+    );
+
+    let big = case("orders/big");
+    let body = children(big, "failure")[0].text().unwrap_or("");
+    assert!(
+        body.contains("+  \"street\": \"192 Market Square\""),
+        "diff in failure:\n{body}"
+    );
+
+    let undefined = case("orders/undefined");
+    let error = children(undefined, "error");
+    assert_eq!(
+        error.len(),
+        1,
+        "a request that was never sent is an <error>"
+    );
+    assert!(attr(error[0], "message").contains("no_such_variable"));
+
+    let skipped = case("orders/for bob");
+    let skip = children(skipped, "skipped");
+    assert_eq!(skip.len(), 1);
+    assert_eq!(skip[0].attribute("message"), Some("when: user == 'bob'"));
+}
+
 #[test]
 fn junit_report_has_a_suite_per_unit_and_a_case_per_request() {
     let (server, project, out) = report_run(Some("2"));
@@ -609,78 +697,7 @@ fn junit_report_has_a_suite_per_unit_and_a_case_per_request() {
     assert_eq!(count_attr(root, "failures") + count_attr(root, "errors"), 6);
 
     for suite in suites {
-        let cases = checked_suite(suite);
-        let case_names: Vec<&str> = cases.iter().map(|c| attr(*c, "name")).collect();
-        assert_eq!(
-            case_names,
-            [
-                "login",
-                "orders/list",
-                "orders/broken",
-                "orders/big",
-                "orders/undefined",
-                "orders/for bob"
-            ]
-        );
-        let case = |name: &str| *cases.iter().find(|c| attr(**c, "name") == name).unwrap();
-        for c in &cases {
-            assert_eq!(attr(*c, "classname"), "orders.yaml");
-        }
-        for sent in ["login", "orders/list", "orders/broken", "orders/big"] {
-            let time: f64 = attr(case(sent), "time").parse().expect("time in seconds");
-            assert!((0.0..30.0).contains(&time), "{sent}: time={time}");
-        }
-
-        let login = case("login");
-        assert!(children(login, "failure").is_empty() && children(login, "skipped").is_empty());
-        assert_eq!(
-            child_text(login, "system-out"),
-            Some(format!("GET {}/session → 200", server.base_url()).as_str())
-        );
-
-        let broken = case("orders/broken");
-        let failure = children(broken, "failure");
-        assert_eq!(failure.len(), 1, "one <failure> for orders/broken");
-        let message = attr(failure[0], "message");
-        assert!(
-            message.contains("status") && message.contains("200") && message.contains("500"),
-            "{message}"
-        );
-        let body = failure[0].text().unwrap_or("");
-        for needle in [
-            "status: expected eq 200, actual 500",
-            "json $.status: expected lt 400, actual 500",
-        ] {
-            assert!(
-                body.contains(needle),
-                "failure text lacks {needle:?}:\n{body}"
-            );
-        }
-        assert_eq!(
-            child_text(broken, "system-out"),
-            Some(format!("GET {}/status/500 → 500", server.base_url()).as_str())
-        );
-
-        let big = case("orders/big");
-        let body = children(big, "failure")[0].text().unwrap_or("");
-        assert!(
-            body.contains("+  \"street\": \"192 Market Square\""),
-            "diff in failure:\n{body}"
-        );
-
-        let undefined = case("orders/undefined");
-        let error = children(undefined, "error");
-        assert_eq!(
-            error.len(),
-            1,
-            "a request that was never sent is an <error>"
-        );
-        assert!(attr(error[0], "message").contains("no_such_variable"));
-
-        let skipped = case("orders/for bob");
-        let skip = children(skipped, "skipped");
-        assert_eq!(skip.len(), 1);
-        assert_eq!(skip[0].attribute("message"), Some("when: user == 'bob'"));
+        expect_junit_suite(suite, &server);
     }
 }
 

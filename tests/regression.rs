@@ -1543,31 +1543,8 @@ fn recording_the_shipped_suite_on_the_mock_reproduces_the_committed_snapshots() 
         .expect_summary("8 passed, 0 failed");
 }
 
-/// The "Done when": the shipped suite against a Business Central stand-in (the test
-/// server): recorded once, passes unchanged, fails with a precise diff when the server changes
-/// one field, and always deletes what it created.
-#[test]
-fn done_when_recorded_once_passes_unchanged_fails_precisely_and_always_cleans_up() {
-    let server = TestServer::start();
-    let project = shipped_project();
-    std::fs::remove_dir_all(project.path().join("collections/snapshots")).unwrap();
-    project.file(
-        "environments/teststand.yaml",
-        &format!(
-            "login_url: {base}\nbc_url: {base}/reg/bc\nTenant: cronus-test\nEnvironment: Sandbox\nClientId: regression-app\nClientSecret: {CLIENT_SECRET}\n",
-            base = server.base_url()
-        ),
-    );
-    let run_it = |extra: &[&str]| {
-        let mut args = vec!["run", "collections/bc-regression.yaml", "-e", "teststand"];
-        args.extend_from_slice(extra);
-        project.runner(args).run()
-    };
-    let api = server.regression();
-
-    // 1. recorded once
-    let recorded = run_it(&["--update-snapshots"]);
-    recorded.expect_code(0).expect_summary("8 passed, 0 failed");
+/// The recording run reported and wrote every shipped snapshot.
+fn expect_every_snapshot_created(project: &Project, recorded: &Outcome) {
     for file in SHIPPED_SNAPSHOTS {
         let rel = file.strip_prefix("collections/").unwrap();
         assert!(
@@ -1576,32 +1553,13 @@ fn done_when_recorded_once_passes_unchanged_fails_precisely_and_always_cleans_up
                 .contains(&format!("snapshot created: {rel}")),
             "no report of {rel}\n{recorded}"
         );
-        assert!(exists(&project, file), "{file} not written\n{recorded}");
+        assert!(exists(project, file), "{file} not written\n{recorded}");
     }
-    assert_eq!(api.created_and_deleted(), (2, 2), "{recorded}");
-    assert!(api.customers().is_empty(), "{recorded}");
-    let files = snapshot_of(&project);
+}
 
-    // 2. passes unchanged (new ids, ETags and timestamps)
-    let unchanged = run_it(&[]);
-    unchanged
-        .expect_code(0)
-        .expect_summary("8 passed, 0 failed");
-    assert!(!unchanged.stdout.contains("snapshot"), "{unchanged}");
-    assert!(files == snapshot_of(&project), "{unchanged}");
-    assert_eq!(api.created_and_deleted(), (4, 4), "{unchanged}");
-
-    // 3. the server changes one field: a precise diff, and still everything deleted
-    api.drift("email", json!("changed@example.com"));
-    let drifted = run_it(&[]);
-    drifted
-        .expect_code(1)
-        .expect_summary("5 passed, 3 failed")
-        .expect_request("✘", "read customer", &["200"])
-        .expect_request("✘", "update customer", &["200"])
-        .expect_request("✘", "list customers page by page", &["200"])
-        .expect_request("✔", "delete test customers [1/2]", &["204"])
-        .expect_request("✔", "delete test customers [2/2]", &["204"]);
+/// After the email drifted: the diffs of the single reads and of the paged list show exactly
+/// the email lines.
+fn expect_only_the_email_lines_differ(drifted: &Outcome) {
     for name in ["read customer", "update customer"] {
         let details = drifted.details(name);
         assert_eq!(
@@ -1628,6 +1586,59 @@ fn done_when_recorded_once_passes_unchanged_fails_precisely_and_always_cleans_up
         ],
         "{drifted}"
     );
+}
+
+/// The "Done when": the shipped suite against a Business Central stand-in (the test
+/// server): recorded once, passes unchanged, fails with a precise diff when the server changes
+/// one field, and always deletes what it created.
+#[test]
+fn done_when_recorded_once_passes_unchanged_fails_precisely_and_always_cleans_up() {
+    let server = TestServer::start();
+    let project = shipped_project();
+    std::fs::remove_dir_all(project.path().join("collections/snapshots")).unwrap();
+    project.file(
+        "environments/teststand.yaml",
+        &format!(
+            "login_url: {base}\nbc_url: {base}/reg/bc\nTenant: cronus-test\nEnvironment: Sandbox\nClientId: regression-app\nClientSecret: {CLIENT_SECRET}\n",
+            base = server.base_url()
+        ),
+    );
+    let run_it = |extra: &[&str]| {
+        let mut args = vec!["run", "collections/bc-regression.yaml", "-e", "teststand"];
+        args.extend_from_slice(extra);
+        project.runner(args).run()
+    };
+    let api = server.regression();
+
+    // 1. recorded once
+    let recorded = run_it(&["--update-snapshots"]);
+    recorded.expect_code(0).expect_summary("8 passed, 0 failed");
+    expect_every_snapshot_created(&project, &recorded);
+    assert_eq!(api.created_and_deleted(), (2, 2), "{recorded}");
+    assert!(api.customers().is_empty(), "{recorded}");
+    let files = snapshot_of(&project);
+
+    // 2. passes unchanged (new ids, ETags and timestamps)
+    let unchanged = run_it(&[]);
+    unchanged
+        .expect_code(0)
+        .expect_summary("8 passed, 0 failed");
+    assert!(!unchanged.stdout.contains("snapshot"), "{unchanged}");
+    assert!(files == snapshot_of(&project), "{unchanged}");
+    assert_eq!(api.created_and_deleted(), (4, 4), "{unchanged}");
+
+    // 3. the server changes one field: a precise diff, and still everything deleted
+    api.drift("email", json!("changed@example.com"));
+    let drifted = run_it(&[]);
+    drifted
+        .expect_code(1)
+        .expect_summary("5 passed, 3 failed")
+        .expect_request("✘", "read customer", &["200"])
+        .expect_request("✘", "update customer", &["200"])
+        .expect_request("✘", "list customers page by page", &["200"])
+        .expect_request("✔", "delete test customers [1/2]", &["204"])
+        .expect_request("✔", "delete test customers [2/2]", &["204"]);
+    expect_only_the_email_lines_differ(&drifted);
     assert!(
         files == snapshot_of(&project),
         "a failing run wrote files\n{drifted}"

@@ -66,6 +66,14 @@ fn a_suite_of_100_passes_against_a_server_that_throttles_every_fifth_request() {
         .run();
     out.expect_code(0).expect_summary("100 passed, 0 failed");
 
+    let flaky_names = expect_every_fifth_retried_once(&server, &out);
+    expect_waits_and_flaky_line(&out, &flaky_names);
+    expect_waits_noted_in_report(&project);
+}
+
+/// What the server saw: every 5th request throttled, each retried once, after ≥ 1 s. Returns
+/// the names of the retried requests, in order.
+fn expect_every_fifth_retried_once(server: &TestServer, out: &Outcome) -> Vec<String> {
     // what the server saw: every 5th request throttled, each retried once, after ≥ 1 s
     let log = server.received_under("/throttle/");
     let throttled: Vec<usize> = (0..log.len()).filter(|&i| log[i].status == 429).collect();
@@ -107,8 +115,13 @@ fn a_suite_of_100_passes_against_a_server_that_throttles_every_fifth_request() {
         let expected = if flaky_names.contains(&name) { 2 } else { 1 };
         assert_eq!(sent, expected, "{name} sent {sent} times\n{out}");
     }
+    flaky_names
+}
+
+/// `-v` shows each wait; the summary names the flaky requests before the final line.
+fn expect_waits_and_flaky_line(out: &Outcome, flaky_names: &[String]) {
     // -v shows each wait; the summary names the flaky requests before the final line
-    let waits = notes(&out)
+    let waits = notes(out)
         .iter()
         .filter(|n| n.contains("429 Too Many Requests, Retry-After: waited 1.0 s before attempt 2"))
         .count();
@@ -135,6 +148,10 @@ fn a_suite_of_100_passes_against_a_server_that_throttles_every_fifth_request() {
         flaky_at + 3 >= lines.len(),
         "the flaky line stands just before the summary\n{out}"
     );
+}
+
+/// The JSON report keeps the waits as notes.
+fn expect_waits_noted_in_report(project: &Project) {
     // the JSON report keeps the waits as notes
     let report: Value = serde_json::from_str(&project.read("report.json")).unwrap();
     let requests = report["units"][0]["requests"].as_array().unwrap();

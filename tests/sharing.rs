@@ -1186,6 +1186,44 @@ fn validate_warns_about_unused_captures_and_variables_and_still_passes() {
     assert!(out.stderr.contains("0 errors, 2 warnings"), "{out}");
 }
 
+/// One diagnostic of `validate --format json`: exactly these keys, a 1-based position, a
+/// known severity.
+fn expect_diagnostic_shape(d: &Value) {
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["col", "file", "line", "message", "severity"],
+        "{d}"
+    );
+    assert!(
+        d["line"].as_u64().unwrap() >= 1 && d["col"].as_u64().unwrap() >= 1,
+        "{d}"
+    );
+    assert!(
+        ["error", "warning"].contains(&d["severity"].as_str().unwrap()),
+        "{d}"
+    );
+}
+
+/// Clean input: zero counts and an empty list, exit 0.
+fn expect_clean_json_validation(project: &Project) {
+    project.file(
+        "ok.yaml",
+        "requests:\n  - name: x\n    url: http://127.0.0.1:9/\n",
+    );
+    let out = project
+        .runner(["validate", "--format", "json", "ok.yaml"])
+        .run();
+    out.expect_code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(
+        doc,
+        serde_json::json!({"errors": 0, "warnings": 0, "diagnostics": []})
+    );
+}
+
 #[test]
 fn validate_json_output_lists_every_diagnostic() {
     let project = Project::new();
@@ -1213,24 +1251,7 @@ fn validate_json_output_lists_every_diagnostic() {
     assert_eq!(doc["warnings"], 2, "{doc:#}");
     let diagnostics = doc["diagnostics"].as_array().expect("diagnostics array");
     assert_eq!(diagnostics.len(), 5, "{doc:#}");
-    for d in diagnostics {
-        let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut sorted = keys.clone();
-        sorted.sort();
-        assert_eq!(
-            sorted,
-            ["col", "file", "line", "message", "severity"],
-            "{d}"
-        );
-        assert!(
-            d["line"].as_u64().unwrap() >= 1 && d["col"].as_u64().unwrap() >= 1,
-            "{d}"
-        );
-        assert!(
-            ["error", "warning"].contains(&d["severity"].as_str().unwrap()),
-            "{d}"
-        );
-    }
+    diagnostics.iter().for_each(expect_diagnostic_shape);
     let find = |needle: &str| {
         diagnostics
             .iter()
@@ -1259,20 +1280,7 @@ fn validate_json_output_lists_every_diagnostic() {
     // nothing else on stdout
     assert!(out.stdout.trim_start().starts_with('{') && out.stdout.trim_end().ends_with('}'));
 
-    // clean input: zero counts and an empty list, exit 0
-    project.file(
-        "ok.yaml",
-        "requests:\n  - name: x\n    url: http://127.0.0.1:9/\n",
-    );
-    let out = project
-        .runner(["validate", "--format", "json", "ok.yaml"])
-        .run();
-    out.expect_code(0);
-    let doc: Value = serde_json::from_str(&out.stdout).expect("JSON");
-    assert_eq!(
-        doc,
-        serde_json::json!({"errors": 0, "warnings": 0, "diagnostics": []})
-    );
+    expect_clean_json_validation(&project);
 }
 
 #[test]
