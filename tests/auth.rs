@@ -73,14 +73,6 @@ fn companies_project(client_id: &str, count: usize) -> Project {
     project
 }
 
-/// `runner run c.yaml -e auth --var base_url=… EXTRA…`.
-fn run_c(project: &Project, server: &TestServer, extra: &[&str]) -> Outcome {
-    let var = server.var();
-    let mut args = vec!["run", "c.yaml", "-e", "auth", "--var", var.as_str()];
-    args.extend_from_slice(extra);
-    project.runner(args).run()
-}
-
 /// The `hint:` lines of the output, joined.
 fn hints(out: &Outcome) -> String {
     out.all()
@@ -106,7 +98,10 @@ fn authorizations(server: &TestServer, path: &str) -> Vec<Option<String>> {
 fn one_token_serves_two_hundred_requests() {
     let server = TestServer::start();
     let project = companies_project("many-requests", 200);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("200 passed, 0 failed");
     assert_eq!(server.hits(TOKEN_PATH), 1, "token requests\n{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 200);
@@ -137,7 +132,10 @@ fn one_token_serves_two_hundred_requests() {
 fn a_token_that_expires_at_once_is_fetched_for_every_request() {
     let server = TestServer::start();
     let project = companies_project("expires-0", 5);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("5 passed, 0 failed");
     assert_eq!(server.hits(TOKEN_PATH), 5, "one token per request\n{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 5);
@@ -148,7 +146,10 @@ fn expires_in_as_a_string_is_accepted() {
     // Azure AD v1 answers `"expires_in": "3599"`
     let server = TestServer::start();
     let project = companies_project("expires-str-3599", 20);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("20 passed, 0 failed");
     assert_eq!(server.hits(TOKEN_PATH), 1, "the token lives an hour\n{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 20);
@@ -169,7 +170,10 @@ fn one_more_token_request_per_expiry() {
         ));
     }
     project.file("c.yaml", &yaml);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("5 passed, 0 failed");
     assert_eq!(server.hits(TOKEN_PATH), 2, "one token per lifetime\n{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 4);
@@ -180,7 +184,11 @@ fn parallel_units_share_one_token_fetch() {
     // six iterations at once, all asking for the token while the first fetch is under way
     let server = TestServer::start();
     let project = companies_project("slow-parallel", 2);
-    let out = run_c(&project, &server, &["--iterations", "6", "--jobs", "6"]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .args(["--iterations", "6", "--jobs", "6"])
+        .run();
     out.expect_code(0);
     assert!(out.summary().starts_with("12 passed, 0 failed"), "{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 12);
@@ -195,7 +203,11 @@ fn a_401_refreshes_the_token_and_resends_once() {
     // The API refuses the first token it sees for this client, accepts the second.
     let server = TestServer::start();
     let project = companies_project(REVOKED_FIRST, 3);
-    let out = run_c(&project, &server, &["-v"]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     assert_eq!(
         server.hits(TOKEN_PATH),
@@ -225,7 +237,11 @@ fn a_401_refreshes_the_token_and_resends_once() {
 fn a_throttled_token_request_is_sent_again_after_retry_after() {
     let server = TestServer::start();
     let project = companies_project("throttled-1-app", 2);
-    let out = run_c(&project, &server, &["-v"]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     let asked = server.received(TOKEN_PATH);
     assert_eq!(
@@ -249,7 +265,11 @@ fn a_throttled_token_request_is_sent_again_after_retry_after() {
 fn a_token_request_still_throttled_after_the_retries_fails_with_its_status() {
     let server = TestServer::start();
     let project = companies_project("throttled-5-app", 1);
-    let out = run_c(&project, &server, &["--max-retries", "0"]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .args(["--max-retries", "0"])
+        .run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     assert_eq!(
         server.hits(TOKEN_PATH),
@@ -265,7 +285,10 @@ fn a_second_401_fails_the_request_without_looping() {
     // Every token of this client is refused: each request is sent at most twice.
     let server = TestServer::start();
     let project = companies_project(REVOKED_ALWAYS, 2);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("0 passed, 2 failed");
     out.expect_request("✘", "companies-1", &["401"]);
     out.expect_request("✘", "companies-2", &["401"]);
@@ -294,7 +317,10 @@ fn failed_token(tenant: &str, client_id: &str, secret: &str, scope: &str) -> Out
     let project = Project::new();
     auth_env(&project, tenant, client_id, secret, scope);
     project.file("c.yaml", &companies_collection(1));
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "companies-1", &[]);
     assert_eq!(
@@ -371,7 +397,10 @@ fn invalid_scope_shows_aadsts70011() {
 fn bc_403_hints_at_permission_sets() {
     let server = TestServer::start();
     let project = companies_project(FORBIDDEN_APP, 1);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(1);
     out.expect_request("✘", "companies-1", &["403"]);
     let hints = hints(&out);
@@ -414,9 +443,16 @@ fn bc_401_hints_at_the_entra_applications_page() {
 fn bc_accepts_a_token_with_roles_and_refuses_one_without() {
     let server = TestServer::start();
     let project = companies_project("jwt-app", 1);
-    run_c(&project, &server, &[]).expect_code(0);
+    project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run()
+        .expect_code(0);
     let project = companies_project("jwt-noroles", 1);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(1);
     out.expect_request("✘", "companies-1", &["401"]);
     assert!(hints(&out).contains("Entra Applications"), "{out}");
@@ -429,7 +465,10 @@ fn no_api_hint_when_the_request_passes() {
     let project = companies_project(FORBIDDEN_APP, 1);
     let yaml = project.read("c.yaml").replace("status: 200", "status: 403");
     project.file("c.yaml", &yaml);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     assert_eq!(hints(&out), "", "{out}");
 }

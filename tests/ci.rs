@@ -16,15 +16,6 @@ use support::{Outcome, Project, Ready, SESSION_TOKEN, Signal, TestServer};
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// `runner run ARGS --var base_url=…` in the project directory.
-fn run_with(project: &Project, server: &TestServer, args: &[&str]) -> Outcome {
-    let mut all = vec!["run".to_string()];
-    all.extend(args.iter().map(|a| a.to_string()));
-    all.push("--var".into());
-    all.push(server.var());
-    project.runner(all).run()
-}
-
 /// The output line of request `name`: a mark, the method, then exactly this name.
 fn line_of<'a>(out: &'a Outcome, name: &str) -> &'a str {
     let pattern = format!(r"^[✔✘-] +\S+ +{}(\s|$)", regex::escape(name));
@@ -312,7 +303,11 @@ fn schema_rejects_what_is_not_a_v1_report() {
             assert: { status: 200 }
         ",
     );
-    run_with(&project, &server, &["c.yaml", "--report", "json=r.json"]).expect_code(0);
+    project
+        .runner(["run", "c.yaml", "--report", "json=r.json"])
+        .server(&server)
+        .run()
+        .expect_code(0);
     let report = json_report(&project, "r.json");
     type Breaks = fn(&mut Value);
     let broken: [(&str, Breaks); 5] = [
@@ -401,7 +396,7 @@ fn report_run(iterations: Option<&str>) -> (TestServer, Project, Outcome) {
     if let Some(n) = iterations {
         args.extend(["--iterations", n]);
     }
-    let out = run_with(&project, &server, &args);
+    let out = project.runner(["run"]).args(&args).server(&server).run();
     (server, project, out)
 }
 
@@ -564,10 +559,9 @@ fn secrets_are_masked_in_every_report_kind() {
                 $.session_token: nothing like it
         "#,
     );
-    let out = run_with(
-        &project,
-        &server,
-        &[
+    let out = project
+        .runner([
+            "run",
             "c.yaml",
             "--report",
             "json=r.json",
@@ -577,8 +571,9 @@ fn secrets_are_masked_in_every_report_kind() {
             "tap=r.tap",
             "--report",
             "html=r.html",
-        ],
-    );
+        ])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("4 passed, 1 failed");
     assert_eq!(
         server.last("/mirror").header("x-session"),
@@ -899,7 +894,7 @@ fn shop(flags: &[&str]) -> (Outcome, Value, Vec<&'static str>) {
     project.file("shop.yaml", SHOP);
     let mut args = vec!["shop.yaml", "--report", "json=r.json"];
     args.extend(flags);
-    let out = run_with(&project, &server, &args);
+    let out = project.runner(["run"]).args(&args).server(&server).run();
     let report = json_report(&project, "r.json");
     let echo = server.received("/echo");
     let sent = [
@@ -1083,7 +1078,7 @@ fn when_and_skip_if_decide_at_run_time_on_requests_and_groups() {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", collection);
-    let out = run_with(&project, &server, &["c.yaml"]);
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0)
         .expect_summary("3 passed, 0 failed, 2 skipped");
     expect_line(&out, "✔", "for alice", &["201"]);
@@ -1150,10 +1145,9 @@ fn csv_rows_run_the_collection_once_per_row() {
             Contoso,7
             ",
     );
-    let out = run_with(
-        &project,
-        &server,
-        &[
+    let out = project
+        .runner([
+            "run",
             "orders.yaml",
             "--data",
             "customers.csv",
@@ -1161,8 +1155,9 @@ fn csv_rows_run_the_collection_once_per_row() {
             "json=r.json",
             "--report",
             "junit=r.xml",
-        ],
-    );
+        ])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("2 passed, 1 failed");
     let headers: Vec<&str> = out
         .stdout
@@ -1228,11 +1223,17 @@ fn json_rows_keep_their_types_and_sit_between_environment_and_cli_vars() {
             "rows.json",
             r#"[{"name": "Adatum", "qty": 3}, {"name": "Fabrikam", "qty": 5, "region": "row"}]"#,
         );
-    let out = run_with(
-        &project,
-        &server,
-        &["orders.yaml", "-e", "env.yaml", "--data", "rows.json"],
-    );
+    let out = project
+        .runner([
+            "run",
+            "orders.yaml",
+            "-e",
+            "env.yaml",
+            "--data",
+            "rows.json",
+        ])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     let bodies = echoed(&server);
     assert_eq!(
@@ -1245,10 +1246,9 @@ fn json_rows_keep_their_types_and_sit_between_environment_and_cli_vars() {
     );
 
     let server = TestServer::start();
-    let out = run_with(
-        &project,
-        &server,
-        &[
+    let out = project
+        .runner([
+            "run",
             "orders.yaml",
             "-e",
             "env.yaml",
@@ -1256,8 +1256,9 @@ fn json_rows_keep_their_types_and_sit_between_environment_and_cli_vars() {
             "rows.json",
             "--var",
             "region=cli",
-        ],
-    );
+        ])
+        .server(&server)
+        .run();
     out.expect_code(0);
     let regions: Vec<Value> = echoed(&server)
         .iter()
@@ -1279,11 +1280,17 @@ fn iterations_repeat_the_collection_and_are_reported_separately() {
             url: <<base_url>>/status/200
         ",
     );
-    let out = run_with(
-        &project,
-        &server,
-        &["c.yaml", "--iterations", "3", "--report", "json=r.json"],
-    );
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "--iterations",
+            "3",
+            "--report",
+            "json=r.json",
+        ])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     assert_eq!(server.hits("/status/200"), 3);
     for n in 1..=3 {
@@ -1303,11 +1310,10 @@ fn iterations_repeat_the_collection_and_are_reported_separately() {
         ]
     );
 
-    let both = run_with(
-        &project,
-        &server,
-        &["c.yaml", "--iterations", "2", "--data", "x.csv"],
-    );
+    let both = project
+        .runner(["run", "c.yaml", "--iterations", "2", "--data", "x.csv"])
+        .server(&server)
+        .run();
     both.expect_code(2);
     assert_eq!(server.hits("/status/200"), 3, "nothing more sent");
 }
@@ -1390,26 +1396,33 @@ fn unit_spans(report: &Value) -> Vec<(u64, u64)> {
 fn jobs_4_reports_the_same_as_jobs_1() {
     let server = TestServer::start();
     let project = twelve_units();
-    let sequential = run_with(
-        &project,
-        &server,
-        &twelve_unit_args(&[
+    let sequential = project
+        .runner(["run"])
+        .args(twelve_unit_args(&[
             "--var",
             "pause=250",
             "--jobs",
             "1",
             "--report",
             "json=seq.json",
-        ]),
-    );
+        ]))
+        .server(&server)
+        .run();
     sequential
         .expect_code(1)
         .expect_summary("30 passed, 6 failed");
-    let parallel = run_with(
-        &project,
-        &server,
-        &twelve_unit_args(&["--var", "pause=250", "-j", "4", "--report", "json=par.json"]),
-    );
+    let parallel = project
+        .runner(["run"])
+        .args(twelve_unit_args(&[
+            "--var",
+            "pause=250",
+            "-j",
+            "4",
+            "--report",
+            "json=par.json",
+        ]))
+        .server(&server)
+        .run();
     parallel
         .expect_code(1)
         .expect_summary("30 passed, 6 failed");
@@ -1465,11 +1478,16 @@ fn shards_cover_every_unit_exactly_once() {
     for k in 1..=3 {
         let shard = format!("{k}/3");
         let report_arg = format!("json=shard{k}.json");
-        let out = run_with(
-            &project,
-            &server,
-            &twelve_unit_args(&["--shard", &shard, "--report", &report_arg]),
-        );
+        let out = project
+            .runner(["run"])
+            .args(twelve_unit_args(&[
+                "--shard",
+                &shard,
+                "--report",
+                &report_arg,
+            ]))
+            .server(&server)
+            .run();
         assert!(matches!(out.code, Some(0 | 1)), "{out}");
         let report = json_report(&project, &format!("shard{k}.json"));
         assert_eq!(report["shard"], json!({"index": k, "total": 3}));
@@ -1500,20 +1518,25 @@ fn shards_cover_every_unit_exactly_once() {
 fn merging_shard_reports_reproduces_the_unsharded_run() {
     let server = TestServer::start();
     let project = twelve_units();
-    let whole = run_with(
-        &project,
-        &server,
-        &twelve_unit_args(&["--report", "json=whole.json"]),
-    );
+    let whole = project
+        .runner(["run"])
+        .args(twelve_unit_args(&["--report", "json=whole.json"]))
+        .server(&server)
+        .run();
     whole.expect_code(1);
     for k in 1..=3 {
         let shard = format!("{k}/3");
         let report_arg = format!("json=shards/{k}.json");
-        run_with(
-            &project,
-            &server,
-            &twelve_unit_args(&["--shard", &shard, "--report", &report_arg]),
-        );
+        project
+            .runner(["run"])
+            .args(twelve_unit_args(&[
+                "--shard",
+                &shard,
+                "--report",
+                &report_arg,
+            ]))
+            .server(&server)
+            .run();
     }
     let out = project
         .runner([
@@ -1731,11 +1754,17 @@ fn bail_still_prints_the_summary_and_writes_reports() {
     project
         .file("one.yaml", collection)
         .file("two.yaml", collection);
-    let out = run_with(
-        &project,
-        &server,
-        &["one.yaml", "two.yaml", "--bail", "--report", "json=r.json"],
-    );
+    let out = project
+        .runner([
+            "run",
+            "one.yaml",
+            "two.yaml",
+            "--bail",
+            "--report",
+            "json=r.json",
+        ])
+        .server(&server)
+        .run();
     out.expect_code(1)
         .expect_summary("1 passed, 1 failed, 4 skipped");
     let report = json_report(&project, "r.json");
@@ -1747,11 +1776,10 @@ fn bail_still_prints_the_summary_and_writes_reports() {
 
     // in parallel too: units that had not finished are cut short, the summary still prints
     let server = TestServer::start();
-    let out = run_with(
-        &project,
-        &server,
-        &["one.yaml", "two.yaml", "--bail", "-j", "2"],
-    );
+    let out = project
+        .runner(["run", "one.yaml", "two.yaml", "--bail", "-j", "2"])
+        .server(&server)
+        .run();
     out.expect_code(1);
     assert!(
         Regex::new(r"^\d+ passed, [12] failed, \d+ skipped$")
@@ -1776,7 +1804,10 @@ fn a_condition_that_cannot_be_evaluated_fails_the_request() {
             url: <<base_url>>/status/200
         ",
     );
-    let out = run_with(&project, &server, &["c.yaml", "--var", "stage=dev"]);
+    let out = project
+        .runner(["run", "c.yaml", "--var", "stage=dev"])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     expect_line(&out, "✘", "guarded", &[]);
     assert!(
@@ -1808,7 +1839,10 @@ fn waterfall_times_include_the_wait_for_a_token() {
             url: <<base_url>>/echo
         ",
     );
-    let out = run_with(&project, &server, &["c.yaml", "--report", "json=r.json"]);
+    let out = project
+        .runner(["run", "c.yaml", "--report", "json=r.json"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     let report = json_report(&project, "r.json");
     let ms = |name: &str, field: &str| request(&report, 0, name)[field].as_u64().unwrap();

@@ -11,11 +11,6 @@ use support::{
 const BC_BASE: &str = "/v2.0/contoso.onmicrosoft.com/production/api/v2.0";
 const TOKEN_PATH: &str = "/contoso.onmicrosoft.com/oauth2/v2.0/token";
 
-/// `runner run FILE --var base_url=…` in the project directory.
-fn run_collection(project: &Project, server: &TestServer, file: &str) -> Outcome {
-    project.runner(["run", file, "--var", &server.var()]).run()
-}
-
 // ---------------------------------------------------------------------------------------------
 // The motivating chain: token → companies → customers
 
@@ -179,7 +174,7 @@ fn wrong_secret_fails_token_and_later_requests_name_the_missing_capture() {
               Authorization: Bearer <<access>>
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("0 passed, 2 failed");
     out.expect_request("✘", "get token", &["POST", "401"]);
     // The token endpoint's real answer (AADSTS7000215) is what the runner got back.
@@ -245,7 +240,7 @@ fn token_and_bc_error_responses_are_faithful() {
                 $.error.code: BadRequest_NotFound
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("5 passed, 0 failed");
     assert_eq!(server.total_hits(), 5);
 }
@@ -337,7 +332,7 @@ fn every_assertion_operator_can_pass() {
               body: { contains: '"number":"10042"', not_contains: error, starts_with: order, ends_with: ok, matches: '^order .* ok$', length: 25 }
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("5 passed, 0 failed");
     for name in [
         "json operators",
@@ -410,7 +405,7 @@ fn every_assertion_operator_can_fail() {
         );
     }
     project.file("c.yaml", &yaml);
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1)
         .expect_summary(&format!("0 passed, {} failed", cases.len()));
     for (name, _, _) in &cases {
@@ -440,7 +435,7 @@ fn all_failed_assertions_of_a_request_are_reported() {
                 $.order.customer.address.city: { eq: Boston }
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "three wrongs", &["GET", "200"])
         .expect_details("three wrongs", &["201", "EUR", "USD", "Boston", "Atlanta"]);
@@ -467,7 +462,7 @@ fn failing_object_assertion_prints_a_diff() {
                     phone: +1 425 555 0100
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     let details = out.details("customer");
     let sign_of = |needle: &str| {
@@ -527,7 +522,7 @@ fn every_capture_kind_feeds_later_requests() {
               method: <<method>>
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     let sent = server.last("/echo").json();
     assert_eq!(sent["number"], "10042");
@@ -563,7 +558,7 @@ fn capture_that_finds_nothing_fails_the_request_and_names_the_capture() {
               ghost_match: { regex: 'invoice (\d+)' }
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("0 passed, 3 failed");
     out.expect_request("✘", "no json node", &["200"])
         .expect_details("no json node", &["ghost_field"])
@@ -600,7 +595,7 @@ fn json_body_keeps_the_type_of_a_lone_template() {
                 $.json.quantity: { eq: 3, type: number }
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let echo = server.last("/echo");
     let content_type = echo.header("content-type").unwrap_or_default();
@@ -687,7 +682,7 @@ fn query_map_is_appended_percent_encoded() {
             query: { $top: 5, $filter: "displayName eq 'A&B'", q: a b/c }
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let echo = server.last("/echo");
     assert!(!echo.query.contains(' '), "raw query: {}", echo.query);
@@ -789,7 +784,7 @@ fn undefined_variable_fails_the_request_naming_variable_and_field() {
             url: <<base_url>>/status/200
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("1 passed, 1 failed");
     out.expect_request("✘", "uses missing", &[])
         .expect_details("uses missing", &["nonexistent_var", "url"]);
@@ -965,7 +960,7 @@ fn bad_input(rest: &str) -> (TestServer, Project, Outcome) {
         .map(|line| format!("  {line}\n"))
         .collect();
     project.file("c.yaml", &format!("{}{rest}", support::dedent(FIRST_OK)));
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     (server, project, out)
 }
 
@@ -1233,7 +1228,7 @@ fn without_bail_the_run_continues_after_a_failure() {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", BAIL_COLLECTION);
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("2 passed, 1 failed");
     out.expect_request("✔", "third", &["201"]);
     assert_eq!(server.hits("/status/201"), 1);
@@ -1253,7 +1248,7 @@ fn verbose_prints_request_and_response_headers() {
               X-Trace-Id: trace-abc-123
         ",
     );
-    let quiet = run_collection(&project, &server, "c.yaml");
+    let quiet = project.runner(["run", "c.yaml"]).server(&server).run();
     quiet.expect_code(0);
     assert!(
         !quiet.all().contains("hello-from-test"),
@@ -1337,7 +1332,7 @@ fn customers_route_sends_the_documented_etag() {
             "
         ),
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     assert_eq!(server.last("/echo").header("if-match"), Some(CUSTOMER_ETAG));
 }
@@ -1366,7 +1361,7 @@ fn multipart_file_part_is_read_relative_to_the_collection() {
             ",
         )
         .file("api/data/note.txt", "hello file");
-    let out = run_collection(&project, &server, "api/c.yaml");
+    let out = project.runner(["run", "api/c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let echo = server.last("/echo");
     assert!(
@@ -1397,7 +1392,7 @@ fn raw_body_is_sent_as_written_with_the_users_content_type() {
             body: '<order n=\"<<n>>\"/>'
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     out.expect_request("✔", "raw", &["PUT", "200"]);
     let echo = server.last("/echo");
@@ -1424,7 +1419,7 @@ fn template_blocks_and_comments_use_angle_delimiters() {
               all: <% for i in items %><<i>><% endfor %>
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let args = server.last("/echo").args();
     assert_eq!(args["mode"], "fast");

@@ -29,18 +29,13 @@ fn company_var() -> String {
 
 /// `runner run suites/suite.yaml --var base_url=… --var api=… --var company=… EXTRA…`.
 fn run_suite(project: &Project, server: &TestServer, extra: &[&str]) -> Outcome {
-    let mut args: Vec<String> = vec![
-        "run".into(),
-        SUITE.into(),
-        "--var".into(),
-        server.var(),
-        "--var".into(),
-        api_var(server),
-        "--var".into(),
-        company_var(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    project.runner(args).run()
+    project
+        .runner(["run", SUITE])
+        .server(server)
+        .args(["--var".to_string(), api_var(server)])
+        .args(["--var".to_string(), company_var()])
+        .args(extra)
+        .run()
 }
 
 /// The lines of a unified diff in the details that remove or add something (not the headers).

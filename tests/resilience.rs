@@ -14,15 +14,6 @@ use serde_json::Value;
 use support::net::{Pki, Proxy, RawServer, Reply, TlsServer, http_response};
 use support::{Outcome, Project, Ready, Signal, TestServer};
 
-/// Writes `c.yaml` and runs it with `--var base_url=…` and the extra arguments.
-fn run_yaml(project: &Project, server: &TestServer, yaml: &str, extra: &[&str]) -> Outcome {
-    project.file("c.yaml", yaml);
-    let var = server.var();
-    let mut args = vec!["run", "c.yaml", "--var", &var];
-    args.extend_from_slice(extra);
-    project.runner(&args).run()
-}
-
 /// The notes `-v` prints under requests (`· …` lines).
 fn notes(out: &Outcome) -> Vec<String> {
     out.stdout
@@ -172,17 +163,20 @@ fn expect_waits_noted_in_report(project: &Project) {
 fn retry_after_as_an_http_date_is_honoured() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: dated
             url: <<base_url>>/retry-date/a
             assert: { status: 200 }
         "#,
-        &["-v"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0)
         .expect_request("✔", "dated", &["200", "after 1 retry"]);
     let log = server.received("/retry-date/a");
@@ -212,17 +206,20 @@ fn retry_after_as_an_http_date_is_honoured() {
 fn a_503_without_retry_after_is_retried_with_growing_backoff() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: flaky
             url: <<base_url>>/unavailable/2/b
             assert: { status: 200 }
         "#,
-        &["-v"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0)
         .expect_request("✔", "flaky", &["200", "after 2 retries"]);
     let log = server.received("/unavailable/2/b");
@@ -269,17 +266,20 @@ fn a_503_without_retry_after_is_retried_with_growing_backoff() {
 fn exhausted_retries_fail_with_the_last_status_and_say_so() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: down
             url: <<base_url>>/unavailable/99/c
             assert: { status: 200 }
         "#,
-        &["--max-retries", "2"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-retries", "2"])
+        .run();
     out.expect_code(1)
         .expect_summary("0 passed, 1 failed")
         .expect_request("✘", "down", &["503", "after 2 retries"])
@@ -295,17 +295,20 @@ fn exhausted_retries_fail_with_the_last_status_and_say_so() {
     );
 
     // -v says why it stopped
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: down
             url: <<base_url>>/unavailable/99/d
             assert: { status: 200 }
         "#,
-        &["--max-retries", "1", "-v"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-retries", "1", "-v"])
+        .run();
     out.expect_code(1);
     assert!(
         notes(&out)
@@ -320,49 +323,57 @@ fn exhausted_retries_fail_with_the_last_status_and_say_so() {
 fn max_retries_zero_disables_retries_from_the_flag_and_from_settings() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: once
             url: <<base_url>>/unavailable/1/e
             assert: { status: 200 }
         "#,
-        &["--max-retries", "0"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-retries", "0"])
+        .run();
     out.expect_code(1).expect_request("✘", "once", &["503"]);
     assert!(!out.request_line("once").contains("after"), "{out}");
     assert_eq!(server.hits("/unavailable/1/e"), 1);
 
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         settings: { max_retries: 0 }
         requests:
           - name: once
             url: <<base_url>>/unavailable/1/f
             assert: { status: 200 }
         "#,
-        &[],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_request("✘", "once", &["503"]);
     assert_eq!(server.hits("/unavailable/1/f"), 1);
 
     // the flag wins over settings
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         settings: { max_retries: 0 }
         requests:
           - name: twice
             url: <<base_url>>/unavailable/1/g
             assert: { status: 200 }
         "#,
-        &["--max-retries", "1"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-retries", "1"])
+        .run();
     out.expect_code(0)
         .expect_request("✔", "twice", &["after 1 retry"]);
     assert_eq!(server.hits("/unavailable/1/g"), 2);
@@ -374,10 +385,10 @@ fn max_retries_zero_disables_retries_from_the_flag_and_from_settings() {
 fn reports_show_retried_requests_as_flaky() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: flaky
             url: <<base_url>>/unavailable/1/h
@@ -385,13 +396,16 @@ fn reports_show_retried_requests_as_flaky() {
           - name: steady
             url: <<base_url>>/status/200
         "#,
-        &[
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args([
             "--report",
             "json=report.json",
             "--report",
             "junit=report.xml",
-        ],
-    );
+        ])
+        .run();
     out.expect_code(0);
     let report: Value = serde_json::from_str(&project.read("report.json")).unwrap();
     let flaky = &report["units"][0]["requests"][0];
@@ -522,10 +536,10 @@ fn a_post_is_not_retried_after_a_reset_unless_retry_unsafe() {
 fn polling_succeeds_on_the_third_try() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: job
             url: <<base_url>>/poll/3/job1
@@ -533,8 +547,11 @@ fn polling_succeeds_on_the_third_try() {
             assert:
               json: { $.status: Completed }
         "#,
-        &["-v"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0).expect_request("✔", "job", &["200"]);
     let log = server.received("/poll/3/job1");
     assert_eq!(log.len(), 3, "polled until done, then stopped\n{out}");
@@ -557,17 +574,19 @@ fn polling_succeeds_on_the_third_try() {
 fn polling_that_never_succeeds_fails_with_the_tries_and_the_last_response() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: job
             url: <<base_url>>/poll/0/job2
             retry: { until: "response.json.status == 'Completed'", every: 50ms, max: 4 }
         "#,
-        &[],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1)
         .expect_summary("0 passed, 1 failed")
         .expect_request("✘", "job", &["200"])
@@ -587,10 +606,10 @@ fn polling_that_never_succeeds_fails_with_the_tries_and_the_last_response() {
 fn delay_waits_before_the_request() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: first
             url: <<base_url>>/status/200
@@ -598,8 +617,10 @@ fn delay_waits_before_the_request() {
             url: <<base_url>>/status/201
             delay: 700ms
         "#,
-        &[],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     let gap = server
         .last("/status/201")
@@ -630,18 +651,21 @@ fn a_stall_past_the_timeout_fails_in_one_line() {
     let server = TestServer::start();
     let project = Project::new();
     let started = Instant::now();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: stuck
             url: <<base_url>>/stall/5000
           - name: after
             url: <<base_url>>/status/200
         "#,
-        &["--timeout", "300ms"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--timeout", "300ms"])
+        .run();
     let elapsed = started.elapsed();
     out.expect_code(1)
         .expect_summary("1 passed, 1 failed")
@@ -665,24 +689,36 @@ fn timeout_in_settings_applies_and_the_flag_wins() {
           - name: stuck
             url: <<base_url>>/stall/1500
         "#;
-    let out = run_yaml(&project, &server, collection, &[]);
+    let out = project
+        .file("c.yaml", collection)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1);
     one_timeout_line(&out, "stuck");
 
-    let out = run_yaml(&project, &server, collection, &["--timeout", "10s"]);
+    let out = project
+        .file("c.yaml", collection)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--timeout", "10s"])
+        .run();
     out.expect_code(0).expect_request("✔", "stuck", &["200"]);
 
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         settings: { timeout: 10s }
         requests:
           - name: stuck
             url: <<base_url>>/stall/1500
         "#,
-        &["--timeout", "300ms"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--timeout", "300ms"])
+        .run();
     out.expect_code(1);
     one_timeout_line(&out, "stuck");
 }
@@ -710,7 +746,12 @@ fn a_redirect_to_another_host_drops_authorization() {
             assert: { status: 200 }
         "#;
     let other_port = format!("other_port={port}");
-    let out = run_yaml(&project, &first, yaml, &["--var", &other_port]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&first)
+        .args(["--var", &other_port])
+        .run();
     out.expect_code(0);
     // control: on the same host the header is kept, so its absence below means something
     let same = first.last("/echo");
@@ -744,7 +785,12 @@ fn follow_redirects_false_stops_at_the_302() {
               status: 302
               headers: { location: { ends_with: /echo } }
         "#;
-    let out = run_yaml(&project, &first, yaml, &["--var", &to]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&first)
+        .args(["--var", &to])
+        .run();
     out.expect_code(0).expect_request("✔", "moved", &["302"]);
     assert_eq!(other.total_hits(), 0);
 
@@ -756,16 +802,21 @@ fn follow_redirects_false_stops_at_the_302() {
             query: { to: <<to>> }
             assert: { status: 302 }
         "#;
-    let out = run_yaml(
-        &project,
-        &first,
-        yaml,
-        &["--var", &to, "--no-follow-redirects"],
-    );
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&first)
+        .args(["--var", &to, "--no-follow-redirects"])
+        .run();
     out.expect_code(0);
     assert_eq!(other.total_hits(), 0);
     // and without either, it is followed
-    let out = run_yaml(&project, &first, yaml, &["--var", &to]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&first)
+        .args(["--var", &to])
+        .run();
     out.expect_code(1).expect_request("✘", "moved", &["200"]);
     assert_eq!(other.hits("/echo"), 1);
 }
@@ -781,24 +832,35 @@ fn cookies_set_by_a_response_are_sent_back_unless_disabled() {
           - name: next
             url: <<base_url>>/echo
         "#;
-    let out = run_yaml(&project, &server, yaml, &[]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     assert_eq!(
         server.last("/echo").header("cookie"),
         Some("session=abc123")
     );
 
-    let out = run_yaml(&project, &server, yaml, &["--no-cookies"]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--no-cookies"])
+        .run();
     out.expect_code(0);
     assert_eq!(server.hits("/echo"), 2);
     assert_eq!(server.last("/echo").header("cookie"), None, "{out}");
 
-    let out = run_yaml(
-        &project,
-        &server,
-        &format!("settings: {{ cookies: false }}\n{}", support::dedent(yaml)),
-        &[],
-    );
+    let out = project
+        .file(
+            "c.yaml",
+            &format!("settings: {{ cookies: false }}\n{}", support::dedent(yaml)),
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     assert_eq!(server.hits("/echo"), 3);
     assert_eq!(server.last("/echo").header("cookie"), None, "{out}");
@@ -903,34 +965,38 @@ fn max_response_bytes_200mib_accepts_a_100_mib_body() {
             assert: {{ status: 200 }}
         "#
     );
-    let out = run_yaml(
-        &project,
-        &server,
-        &yaml,
-        &["--max-response-bytes", "200MiB"],
-    );
+    let out = project
+        .file("c.yaml", &yaml)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-response-bytes", "200MiB"])
+        .run();
     out.expect_code(0).expect_request("✔", "big", &["200"]);
 
     // from settings too, and a smaller limit there fails it
-    let out = run_yaml(
-        &project,
-        &server,
-        &format!(
-            "settings: {{ max_response_bytes: 200MiB }}\n{}",
-            support::dedent(&yaml)
-        ),
-        &[],
-    );
+    let out = project
+        .file(
+            "c.yaml",
+            &format!(
+                "settings: {{ max_response_bytes: 200MiB }}\n{}",
+                support::dedent(&yaml)
+            ),
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(0);
-    let out = run_yaml(
-        &project,
-        &server,
-        &format!(
-            "settings: {{ max_response_bytes: 1MiB }}\n{}",
-            support::dedent(&yaml)
-        ),
-        &[],
-    );
+    let out = project
+        .file(
+            "c.yaml",
+            &format!(
+                "settings: {{ max_response_bytes: 1MiB }}\n{}",
+                support::dedent(&yaml)
+            ),
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1)
         .expect_details("big", &["response too large"]);
 }
@@ -1208,18 +1274,20 @@ fn http_proxy_variable_routes_through_the_proxy() {
 fn a_body_that_is_not_json_is_named_with_its_first_bytes() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: gateway
             url: <<base_url>>/not-json
             assert:
               json: { $.value: 1 }
         "#,
-        &[],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1)
         .expect_request("✘", "gateway", &["200"])
         .expect_details("gateway", &["not JSON", "<html><body>Gateway says hello"]);
@@ -1229,10 +1297,10 @@ fn a_body_that_is_not_json_is_named_with_its_first_bytes() {
 fn a_binary_body_does_not_crash_anything() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: blob
             url: <<base_url>>/binary
@@ -1247,7 +1315,10 @@ fn a_binary_body_does_not_crash_anything() {
             capture:
               part: { regex: "(a.c)" }
         "#,
-        &[
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args([
             "-v",
             "--report",
             "json=r.json",
@@ -1255,8 +1326,8 @@ fn a_binary_body_does_not_crash_anything() {
             "junit=r.xml",
             "--report",
             "html=r.html",
-        ],
-    );
+        ])
+        .run();
     out.expect_code(1)
         .expect_request("✔", "blob", &["200"])
         .expect_details("blob as json", &["not JSON"]);
