@@ -16,7 +16,7 @@ use support::microsoft::{
     REVOKED_FIRST, STRONG_CLIENT_SECRET, TENANT_ID, UNKNOWN_APP, UNKNOWN_TENANT,
     app_cert_thumbprints,
 };
-use support::{CLIENT_SECRET, Outcome, Project, SESSION_TOKEN, TestServer, files_under, run};
+use support::{CLIENT_SECRET, Outcome, Project, SESSION_TOKEN, TestServer, files_under};
 
 const TENANT: &str = "contoso";
 const TOKEN_PATH: &str = "/contoso/oauth2/v2.0/token";
@@ -73,14 +73,6 @@ fn companies_project(client_id: &str, count: usize) -> Project {
     project
 }
 
-/// `runner run c.yaml -e auth --var base_url=… EXTRA…`.
-fn run_c(project: &Project, server: &TestServer, extra: &[&str]) -> Outcome {
-    let var = server.var();
-    let mut args = vec!["run", "c.yaml", "-e", "auth", "--var", var.as_str()];
-    args.extend_from_slice(extra);
-    run(&mut project.runner(args))
-}
-
 /// The `hint:` lines of the output, joined.
 fn hints(out: &Outcome) -> String {
     out.all()
@@ -106,7 +98,10 @@ fn authorizations(server: &TestServer, path: &str) -> Vec<Option<String>> {
 fn one_token_serves_two_hundred_requests() {
     let server = TestServer::start();
     let project = companies_project("many-requests", 200);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("200 passed, 0 failed");
     assert_eq!(server.hits(TOKEN_PATH), 1, "token requests\n{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 200);
@@ -137,7 +132,10 @@ fn one_token_serves_two_hundred_requests() {
 fn a_token_that_expires_at_once_is_fetched_for_every_request() {
     let server = TestServer::start();
     let project = companies_project("expires-0", 5);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("5 passed, 0 failed");
     assert_eq!(server.hits(TOKEN_PATH), 5, "one token per request\n{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 5);
@@ -148,7 +146,10 @@ fn expires_in_as_a_string_is_accepted() {
     // Azure AD v1 answers `"expires_in": "3599"`
     let server = TestServer::start();
     let project = companies_project("expires-str-3599", 20);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("20 passed, 0 failed");
     assert_eq!(server.hits(TOKEN_PATH), 1, "the token lives an hour\n{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 20);
@@ -169,7 +170,10 @@ fn one_more_token_request_per_expiry() {
         ));
     }
     project.file("c.yaml", &yaml);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("5 passed, 0 failed");
     assert_eq!(server.hits(TOKEN_PATH), 2, "one token per lifetime\n{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 4);
@@ -180,7 +184,11 @@ fn parallel_units_share_one_token_fetch() {
     // six iterations at once, all asking for the token while the first fetch is under way
     let server = TestServer::start();
     let project = companies_project("slow-parallel", 2);
-    let out = run_c(&project, &server, &["--iterations", "6", "--jobs", "6"]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .args(["--iterations", "6", "--jobs", "6"])
+        .run();
     out.expect_code(0);
     assert!(out.summary().starts_with("12 passed, 0 failed"), "{out}");
     assert_eq!(server.hits(COMPANIES_PATH), 12);
@@ -195,7 +203,11 @@ fn a_401_refreshes_the_token_and_resends_once() {
     // The API refuses the first token it sees for this client, accepts the second.
     let server = TestServer::start();
     let project = companies_project(REVOKED_FIRST, 3);
-    let out = run_c(&project, &server, &["-v"]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     assert_eq!(
         server.hits(TOKEN_PATH),
@@ -225,7 +237,11 @@ fn a_401_refreshes_the_token_and_resends_once() {
 fn a_throttled_token_request_is_sent_again_after_retry_after() {
     let server = TestServer::start();
     let project = companies_project("throttled-1-app", 2);
-    let out = run_c(&project, &server, &["-v"]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     let asked = server.received(TOKEN_PATH);
     assert_eq!(
@@ -249,7 +265,11 @@ fn a_throttled_token_request_is_sent_again_after_retry_after() {
 fn a_token_request_still_throttled_after_the_retries_fails_with_its_status() {
     let server = TestServer::start();
     let project = companies_project("throttled-5-app", 1);
-    let out = run_c(&project, &server, &["--max-retries", "0"]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .args(["--max-retries", "0"])
+        .run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     assert_eq!(
         server.hits(TOKEN_PATH),
@@ -265,7 +285,10 @@ fn a_second_401_fails_the_request_without_looping() {
     // Every token of this client is refused: each request is sent at most twice.
     let server = TestServer::start();
     let project = companies_project(REVOKED_ALWAYS, 2);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("0 passed, 2 failed");
     out.expect_request("✘", "companies-1", &["401"]);
     out.expect_request("✘", "companies-2", &["401"]);
@@ -294,7 +317,10 @@ fn failed_token(tenant: &str, client_id: &str, secret: &str, scope: &str) -> Out
     let project = Project::new();
     auth_env(&project, tenant, client_id, secret, scope);
     project.file("c.yaml", &companies_collection(1));
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "companies-1", &[]);
     assert_eq!(
@@ -371,7 +397,10 @@ fn invalid_scope_shows_aadsts70011() {
 fn bc_403_hints_at_permission_sets() {
     let server = TestServer::start();
     let project = companies_project(FORBIDDEN_APP, 1);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(1);
     out.expect_request("✘", "companies-1", &["403"]);
     let hints = hints(&out);
@@ -397,7 +426,9 @@ fn bc_401_hints_at_the_entra_applications_page() {
             assert: { status: 200 }
         "#,
     );
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &server.var()])
+        .run();
     out.expect_code(1);
     out.expect_request("✘", "companies", &["401"]);
     let hints = hints(&out);
@@ -412,9 +443,16 @@ fn bc_401_hints_at_the_entra_applications_page() {
 fn bc_accepts_a_token_with_roles_and_refuses_one_without() {
     let server = TestServer::start();
     let project = companies_project("jwt-app", 1);
-    run_c(&project, &server, &[]).expect_code(0);
+    project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run()
+        .expect_code(0);
     let project = companies_project("jwt-noroles", 1);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(1);
     out.expect_request("✘", "companies-1", &["401"]);
     assert!(hints(&out).contains("Entra Applications"), "{out}");
@@ -427,7 +465,10 @@ fn no_api_hint_when_the_request_passes() {
     let project = companies_project(FORBIDDEN_APP, 1);
     let yaml = project.read("c.yaml").replace("status: 200", "status: 403");
     project.file("c.yaml", &yaml);
-    let out = run_c(&project, &server, &[]);
+    let out = project
+        .runner(["run", "c.yaml", "-e", "auth"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     assert_eq!(hints(&out), "", "{out}");
 }
@@ -487,40 +528,11 @@ const GROUPS: &str = r#"
         query: { r: after, who: <<who>>, level: <<level>>, envvar: <<envvar>>, clivar: <<clivar>> }
 "#;
 
-#[test]
-fn auth_and_vars_are_inherited_through_nested_groups() {
-    let server = TestServer::start();
-    let project = Project::new();
-    project.file("c.yaml", GROUPS);
-    project.file("environments/g.yaml", "envvar: from-env\n");
-    let out = run(&mut project.runner([
-        "run",
-        "c.yaml",
-        "-e",
-        "g",
-        "--var",
-        &server.var(),
-        "--var",
-        "clivar=from-cli",
-    ]));
-    out.expect_code(0).expect_summary("7 passed, 0 failed");
-    for path in [
-        "top",
-        "admin/list",
-        "admin/anonymous",
-        "admin/basic",
-        "admin/sub/deep",
-        "admin/sub/own-header",
-        "after",
-    ] {
-        out.expect_request("✔", path, &["GET", "200"]);
-    }
-    let echoes: BTreeMap<String, support::server::Recorded> = server
-        .received("/echo")
-        .into_iter()
-        .map(|r| (r.args()["r"].clone(), r))
-        .collect();
-    assert_eq!(echoes.len(), 7, "{out}");
+/// The echoed requests of the `GROUPS` run, by their `r` query argument.
+type Echoes = BTreeMap<String, support::server::Recorded>;
+
+/// Which Authorization header each request of `GROUPS` sent.
+fn expect_inherited_auth(echoes: &Echoes, server: &TestServer) {
     let auth = |r: &str| echoes[r].header("authorization").map(String::from);
     let bearer = |t: &str| Some(format!("Bearer {t}"));
     assert_eq!(auth("top"), bearer("tok-group-app"), "collection oauth2");
@@ -548,7 +560,10 @@ fn auth_and_vars_are_inherited_through_nested_groups() {
         "back to the collection's auth"
     );
     assert_eq!(server.hits(TOKEN_PATH), 1, "top and after share the token");
+}
 
+/// Which variables each request of `GROUPS` saw: group over collection, not over env or --var.
+fn expect_inherited_vars(echoes: &Echoes) {
     let vars = |r: &str| {
         let args = echoes[r].args();
         ["who", "level", "envvar", "clivar"].map(|k| args[k].clone())
@@ -575,6 +590,46 @@ fn auth_and_vars_are_inherited_through_nested_groups() {
 }
 
 #[test]
+fn auth_and_vars_are_inherited_through_nested_groups() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file("c.yaml", GROUPS);
+    project.file("environments/g.yaml", "envvar: from-env\n");
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "-e",
+            "g",
+            "--var",
+            &server.var(),
+            "--var",
+            "clivar=from-cli",
+        ])
+        .run();
+    out.expect_code(0).expect_summary("7 passed, 0 failed");
+    for path in [
+        "top",
+        "admin/list",
+        "admin/anonymous",
+        "admin/basic",
+        "admin/sub/deep",
+        "admin/sub/own-header",
+        "after",
+    ] {
+        out.expect_request("✔", path, &["GET", "200"]);
+    }
+    let echoes: BTreeMap<String, support::server::Recorded> = server
+        .received("/echo")
+        .into_iter()
+        .map(|r| (r.args()["r"].clone(), r))
+        .collect();
+    assert_eq!(echoes.len(), 7, "{out}");
+    expect_inherited_auth(&echoes, &server);
+    expect_inherited_vars(&echoes);
+}
+
+#[test]
 fn a_failing_request_in_a_group_is_reported_with_its_path() {
     let server = TestServer::start();
     let project = Project::new();
@@ -592,7 +647,9 @@ fn a_failing_request_in_a_group_is_reported_with_its_path() {
                     assert: { status: 200 }
         "#,
     );
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &server.var()])
+        .run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "outer/inner/check", &["404"]);
 }
@@ -626,10 +683,10 @@ fn run_cert(server: &TestServer, key: &str) -> Outcome {
             "collections/cert.yaml",
             &CERT_COLLECTION.replace("KEY", key),
         );
-    run(&mut project.runner_in(
-        "elsewhere",
-        ["run", "../collections/cert.yaml", "--var", &server.var()],
-    ))
+    project
+        .runner(["run", "../collections/cert.yaml", "--var", &server.var()])
+        .in_dir("elsewhere")
+        .run()
 }
 
 #[test]
@@ -919,6 +976,80 @@ fn find_leaks(
     }
 }
 
+/// The leak-test run did what would print the secrets: every request failed, masks show, the
+/// real values were sent.
+fn expect_every_leaky_request_ran(out: &Outcome, server: &TestServer, label: &str, verbose: bool) {
+    // the run did what would print the secrets
+    for name in [
+        "explicit-token",
+        "login",
+        "basic",
+        "echo-all",
+        "mirror",
+        "refused",
+    ] {
+        out.expect_request("✘", name, &[]);
+    }
+    assert!(out.all().contains("***"), "masks show ({label})\n{out}");
+    assert!(
+        out.details("echo-all").contains("x-api-key"),
+        "the failed header assertion is reported ({label})\n{out}"
+    );
+    let echo = server.last("/echo");
+    assert_eq!(
+        echo.header("x-api-key"),
+        Some(API_KEY),
+        "the real value was sent"
+    );
+    assert_eq!(
+        echo.header("x-dotenv"),
+        Some(DOTENV_SECRET),
+        ".env was read"
+    );
+    assert_eq!(
+        echo.header("x-session"),
+        Some(SESSION_TOKEN),
+        "the capture worked"
+    );
+    if verbose {
+        assert!(out.stdout.contains("> POST"), "-v dumps requests\n{out}");
+    }
+}
+
+/// Searches the files written (the project's, whose .env holds a secret by design, and the
+/// user's folders under `home`) for the needles; both report sets must be there.
+fn find_leaks_in_files(
+    project: &Project,
+    home: &Path,
+    needles: &[(&'static str, String)],
+    leaks: &mut Vec<String>,
+) {
+    // written files: the project (its .env holds a secret by design) and the user's folders
+    let files = project.files();
+    for kind in ["json", "junit", "html", "tap"] {
+        for name in ["default", "verbose"] {
+            let report = Path::new("reports").join(format!("{name}.{kind}"));
+            assert!(
+                files.contains(&report),
+                "{} was written: {files:?}",
+                report.display()
+            );
+        }
+    }
+    for file in files {
+        if file == Path::new(".env") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(project.path().join(&file)).unwrap())
+            .into_owned();
+        find_leaks(&format!("file {}", file.display()), &text, needles, leaks);
+    }
+    for file in files_under(home) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        find_leaks(&format!("file {}", file.display()), &text, needles, leaks);
+    }
+}
+
 #[test]
 fn no_secret_appears_in_any_output_or_file() {
     let server = TestServer::start();
@@ -960,45 +1091,11 @@ fn no_secret_appears_in_any_output_or_file() {
             .env_remove("DOTENV_SECRET")
             .env("HOME", cache.path())
             .env("XDG_CACHE_HOME", cache.path().join("cache"));
-        let out = run(&mut cmd);
+        let out = cmd.run();
         out.expect_code(1);
         let label = if verbose { "-v" } else { "default" };
 
-        // the run did what would print the secrets
-        for name in [
-            "explicit-token",
-            "login",
-            "basic",
-            "echo-all",
-            "mirror",
-            "refused",
-        ] {
-            out.expect_request("✘", name, &[]);
-        }
-        assert!(out.all().contains("***"), "masks show ({label})\n{out}");
-        assert!(
-            out.details("echo-all").contains("x-api-key"),
-            "the failed header assertion is reported ({label})\n{out}"
-        );
-        let echo = server.last("/echo");
-        assert_eq!(
-            echo.header("x-api-key"),
-            Some(API_KEY),
-            "the real value was sent"
-        );
-        assert_eq!(
-            echo.header("x-dotenv"),
-            Some(DOTENV_SECRET),
-            ".env was read"
-        );
-        assert_eq!(
-            echo.header("x-session"),
-            Some(SESSION_TOKEN),
-            "the capture worked"
-        );
-        if verbose {
-            assert!(out.stdout.contains("> POST"), "-v dumps requests\n{out}");
-        }
+        expect_every_leaky_request_ran(&out, &server, label, verbose);
         find_leaks(
             &format!("stdout ({label})"),
             &out.stdout,
@@ -1012,40 +1109,7 @@ fn no_secret_appears_in_any_output_or_file() {
             &mut leaks,
         );
     }
-    // written files: the project (its .env holds a secret by design) and the user's folders
-    let files = project.files();
-    for kind in ["json", "junit", "html", "tap"] {
-        for name in ["default", "verbose"] {
-            let report = Path::new("reports").join(format!("{name}.{kind}"));
-            assert!(
-                files.contains(&report),
-                "{} was written: {files:?}",
-                report.display()
-            );
-        }
-    }
-    for file in files {
-        if file == Path::new(".env") {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&std::fs::read(project.path().join(&file)).unwrap())
-            .into_owned();
-        find_leaks(
-            &format!("file {}", file.display()),
-            &text,
-            &needles,
-            &mut leaks,
-        );
-    }
-    for file in files_under(cache.path()) {
-        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
-        find_leaks(
-            &format!("file {}", file.display()),
-            &text,
-            &needles,
-            &mut leaks,
-        );
-    }
+    find_leaks_in_files(&project, cache.path(), &needles, &mut leaks);
     assert!(leaks.is_empty(), "secrets leaked:\n{}", leaks.join("\n"));
 }
 
@@ -1054,15 +1118,17 @@ fn leaks_of(collection: &str) -> (Outcome, Vec<String>) {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", collection);
-    let out = run(&mut project.runner([
-        "run",
-        "c.yaml",
-        "-v",
-        "--var",
-        &server.var(),
-        "--secret",
-        &format!("key={API_KEY}"),
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "-v",
+            "--var",
+            &server.var(),
+            "--secret",
+            &format!("key={API_KEY}"),
+        ])
+        .run();
     let needles = needles(vec![("--secret key", API_KEY.to_string())]);
     let mut leaks = Vec::new();
     find_leaks("stdout", &out.stdout, &needles, &mut leaks);
@@ -1140,7 +1206,7 @@ fn report_leaks(secret: &str) -> Vec<String> {
     for kind in ["json", "junit", "html", "tap"] {
         cmd.arg("--report").arg(format!("{kind}=reports/r.{kind}"));
     }
-    let out = run(&mut cmd);
+    let out = cmd.run();
     out.expect_code(1);
     assert_eq!(server.last("/mirror").header("x-key"), Some(secret));
     let needles = needles(vec![("--secret key", secret.to_string())]);
@@ -1190,7 +1256,7 @@ fn run_token(server: &TestServer, client_id: &str, extra: &[&str]) -> (Project, 
     let project = token_project(server, client_id, CLIENT_SECRET);
     let mut args = vec!["token", "c.yaml", "-e", "auth"];
     args.extend_from_slice(extra);
-    let out = run(&mut project.runner(args));
+    let out = project.runner(args).run();
     (project, out)
 }
 
@@ -1249,7 +1315,7 @@ fn runner_token_says_when_no_roles_were_granted() {
 fn runner_token_failure_shows_the_aadsts_code_and_hint() {
     let server = TestServer::start();
     let project = token_project(&server, "jwt-app", EXPIRED_SECRET);
-    let out = run(&mut project.runner(["token", "c.yaml", "-e", "auth"]));
+    let out = project.runner(["token", "c.yaml", "-e", "auth"]).run();
     out.expect_code(1);
     assert!(out.all().contains("AADSTS7000222"), "{out}");
     assert!(hints(&out).contains("expired"), "{out}");
@@ -1262,16 +1328,18 @@ fn runner_token_takes_var_and_secret_like_run() {
     let project = Project::new();
     auth_env(&project, TENANT, "jwt-app", "<<given_secret>>", BC_SCOPE);
     project.file("c.yaml", &companies_collection(1));
-    let out = run(&mut project.runner([
-        "token",
-        "c.yaml",
-        "-e",
-        "auth",
-        "--var",
-        &server.var(),
-        "--secret",
-        &format!("given_secret={STRONG_CLIENT_SECRET}"),
-    ]));
+    let out = project
+        .runner([
+            "token",
+            "c.yaml",
+            "-e",
+            "auth",
+            "--var",
+            &server.var(),
+            "--secret",
+            &format!("given_secret={STRONG_CLIENT_SECRET}"),
+        ])
+        .run();
     out.expect_code(0);
     assert!(out.stdout.contains("API.ReadWrite.All"), "{out}");
     assert_eq!(
@@ -1287,11 +1355,11 @@ fn runner_token_reads_the_dotenv_file() {
     let server = TestServer::start();
     let project = token_project(&server, "jwt-app", r#"<<secret("BC_CLIENT_SECRET")>>"#);
     project.file(".env", &format!("BC_CLIENT_SECRET='{CLIENT_SECRET}'\n"));
-    let out = run(&mut project.runner(["token", "c.yaml", "-e", "auth"]));
+    let out = project.runner(["token", "c.yaml", "-e", "auth"]).run();
     out.expect_code(0);
     assert!(out.stdout.contains("API.ReadWrite.All"), "{out}");
     // and `runner run` with the same files, for comparison
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "auth"]));
+    let out = project.runner(["run", "c.yaml", "-e", "auth"]).run();
     out.expect_code(0);
     assert_eq!(server.hits(TOKEN_PATH), 2, "`run` read .env too\n{out}");
 }
@@ -1313,7 +1381,7 @@ fn token_cache_keeps_the_token_across_runs_in_the_user_cache_folder() {
     let with_user_dirs = |args: &[&str]| {
         let mut cmd = project.runner(args);
         cmd.env("XDG_CACHE_HOME", &cache_home).env("HOME", &home);
-        run(&mut cmd)
+        cmd.run()
     };
     let var = server.var();
     let run_args = [
@@ -1365,7 +1433,7 @@ fn token_cache_keeps_the_token_across_runs_in_the_user_cache_folder() {
     let other = companies_project("other-cached-app", 1);
     let mut cmd = other.runner(run_args);
     cmd.env("XDG_CACHE_HOME", &cache_home).env("HOME", &home);
-    run(&mut cmd).expect_code(0);
+    cmd.run().expect_code(0);
     assert_eq!(server.hits(TOKEN_PATH), 2, "a token per client");
 
     // without --token-cache the file is not used

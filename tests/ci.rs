@@ -6,26 +6,15 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use regex::Regex;
 use serde_json::{Value, json};
-use support::{Outcome, Project, SESSION_TOKEN, TestServer, run};
+use support::{Outcome, Project, Ready, SESSION_TOKEN, Signal, TestServer};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// `runner run ARGS --var base_url=…` in the project directory.
-fn run_with(project: &Project, server: &TestServer, args: &[&str]) -> Outcome {
-    let mut all = vec!["run".to_string()];
-    all.extend(args.iter().map(|a| a.to_string()));
-    all.push("--var".into());
-    all.push(server.var());
-    run(&mut project.runner(all))
-}
 
 /// The output line of request `name`: a mark, the method, then exactly this name.
 fn line_of<'a>(out: &'a Outcome, name: &str) -> &'a str {
@@ -252,28 +241,6 @@ fn checked_suite<'a, 'i>(suite: roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<
     cases
 }
 
-/// A runner child process that is killed if the test ends before it does.
-struct Spawned(Child);
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Polls `done` every 25 ms until it holds or `limit` passes; whether it held.
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    done()
-}
-
 // ---------------------------------------------------------------------------------------------
 // The JSON report's schema
 
@@ -336,7 +303,11 @@ fn schema_rejects_what_is_not_a_v1_report() {
             assert: { status: 200 }
         ",
     );
-    run_with(&project, &server, &["c.yaml", "--report", "json=r.json"]).expect_code(0);
+    project
+        .runner(["run", "c.yaml", "--report", "json=r.json"])
+        .server(&server)
+        .run()
+        .expect_code(0);
     let report = json_report(&project, "r.json");
     type Breaks = fn(&mut Value);
     let broken: [(&str, Breaks); 5] = [
@@ -425,8 +396,71 @@ fn report_run(iterations: Option<&str>) -> (TestServer, Project, Outcome) {
     if let Some(n) = iterations {
         args.extend(["--iterations", n]);
     }
-    let out = run_with(&project, &server, &args);
+    let out = project.runner(["run"]).args(&args).server(&server).run();
     (server, project, out)
+}
+
+/// The report's entry for `login`: sent, passed, its captures (the secret one masked) and the
+/// assertion that held.
+fn expect_login_entry(report: &Value, server: &TestServer) {
+    let login = request(report, 0, "login");
+    assert_eq!(login["method"], "GET");
+    assert_eq!(login["url"], format!("{}/session", server.base_url()));
+    assert_eq!(login["status"], 200);
+    assert_eq!(login["outcome"], "passed");
+    assert_eq!(login["location"], "orders.yaml:3:5");
+    assert!(login["duration_ms"].is_u64());
+    assert_eq!(
+        login["captures"],
+        json!([
+            {"name": "session", "value": "***", "secret": true},
+            {"name": "user", "value": "alice", "secret": false},
+        ])
+    );
+    let held = &login["assertions"][1];
+    assert_eq!(held["subject"], "json $.user");
+    assert_eq!(held["expected"], "alice");
+    assert_eq!(held["actual"], "alice");
+    assert_eq!(held["passed"], true);
+    assert!(login["response"]["body_bytes"].as_u64().unwrap() > 0);
+}
+
+/// The report's entry for `orders/broken`: two failed assertions with subject, operator,
+/// expected and actual values, and a location.
+fn expect_broken_entry(report: &Value) {
+    let broken = request(report, 0, "orders/broken");
+    assert_eq!(broken["outcome"], "failed");
+    assert_eq!(broken["status"], 500);
+    let assertions = broken["assertions"].as_array().unwrap();
+    assert_eq!(assertions.len(), 2, "{broken:#}");
+    assert_eq!(
+        (
+            &assertions[0]["subject"],
+            &assertions[0]["op"],
+            &assertions[0]["expected"],
+            &assertions[0]["actual"],
+            &assertions[0]["passed"]
+        ),
+        (
+            &json!("status"),
+            &json!("eq"),
+            &json!(200),
+            &json!(500),
+            &json!(false)
+        )
+    );
+    assert_eq!(assertions[1]["subject"], "json $.status");
+    assert_eq!(assertions[1]["op"], "lt");
+    assert_eq!(assertions[1]["expected"], 400);
+    assert_eq!(assertions[1]["actual"], 500);
+    assert_eq!(assertions[1]["passed"], false);
+    assert!(
+        assertions[1]["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("orders.yaml:")
+    );
+    assert!(broken["errors"].as_array().unwrap().is_empty());
 }
 
 #[test]
@@ -465,60 +499,8 @@ fn json_report_holds_requests_assertions_captures_and_errors() {
         ]
     );
 
-    let login = request(&report, 0, "login");
-    assert_eq!(login["method"], "GET");
-    assert_eq!(login["url"], format!("{}/session", server.base_url()));
-    assert_eq!(login["status"], 200);
-    assert_eq!(login["outcome"], "passed");
-    assert_eq!(login["location"], "orders.yaml:3:5");
-    assert!(login["duration_ms"].is_u64());
-    assert_eq!(
-        login["captures"],
-        json!([
-            {"name": "session", "value": "***", "secret": true},
-            {"name": "user", "value": "alice", "secret": false},
-        ])
-    );
-    let held = &login["assertions"][1];
-    assert_eq!(held["subject"], "json $.user");
-    assert_eq!(held["expected"], "alice");
-    assert_eq!(held["actual"], "alice");
-    assert_eq!(held["passed"], true);
-    assert!(login["response"]["body_bytes"].as_u64().unwrap() > 0);
-
-    let broken = request(&report, 0, "orders/broken");
-    assert_eq!(broken["outcome"], "failed");
-    assert_eq!(broken["status"], 500);
-    let assertions = broken["assertions"].as_array().unwrap();
-    assert_eq!(assertions.len(), 2, "{broken:#}");
-    assert_eq!(
-        (
-            &assertions[0]["subject"],
-            &assertions[0]["op"],
-            &assertions[0]["expected"],
-            &assertions[0]["actual"],
-            &assertions[0]["passed"]
-        ),
-        (
-            &json!("status"),
-            &json!("eq"),
-            &json!(200),
-            &json!(500),
-            &json!(false)
-        )
-    );
-    assert_eq!(assertions[1]["subject"], "json $.status");
-    assert_eq!(assertions[1]["op"], "lt");
-    assert_eq!(assertions[1]["expected"], 400);
-    assert_eq!(assertions[1]["actual"], 500);
-    assert_eq!(assertions[1]["passed"], false);
-    assert!(
-        assertions[1]["location"]
-            .as_str()
-            .unwrap()
-            .starts_with("orders.yaml:")
-    );
-    assert!(broken["errors"].as_array().unwrap().is_empty());
+    expect_login_entry(&report, &server);
+    expect_broken_entry(&report);
 
     let big = request(&report, 0, "orders/big");
     let diff = big["assertions"][0]["diff"]
@@ -577,10 +559,9 @@ fn secrets_are_masked_in_every_report_kind() {
                 $.session_token: nothing like it
         "#,
     );
-    let out = run_with(
-        &project,
-        &server,
-        &[
+    let out = project
+        .runner([
+            "run",
             "c.yaml",
             "--report",
             "json=r.json",
@@ -590,8 +571,9 @@ fn secrets_are_masked_in_every_report_kind() {
             "tap=r.tap",
             "--report",
             "html=r.html",
-        ],
-    );
+        ])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("4 passed, 1 failed");
     assert_eq!(
         server.last("/mirror").header("x-session"),
@@ -614,6 +596,83 @@ fn secrets_are_masked_in_every_report_kind() {
     assert!(!out.all().contains("9f/8e@7d"), "{out}");
 }
 
+/// One `<testsuite>` of the report run: its cases in order, their times, and what each case
+/// holds (output, a failure with both assertions, a diff, an error, a skip).
+fn expect_junit_suite(suite: roxmltree::Node<'_, '_>, server: &TestServer) {
+    let cases = checked_suite(suite);
+    let case_names: Vec<&str> = cases.iter().map(|c| attr(*c, "name")).collect();
+    assert_eq!(
+        case_names,
+        [
+            "login",
+            "orders/list",
+            "orders/broken",
+            "orders/big",
+            "orders/undefined",
+            "orders/for bob"
+        ]
+    );
+    let case = |name: &str| *cases.iter().find(|c| attr(**c, "name") == name).unwrap();
+    for c in &cases {
+        assert_eq!(attr(*c, "classname"), "orders.yaml");
+    }
+    for sent in ["login", "orders/list", "orders/broken", "orders/big"] {
+        let time: f64 = attr(case(sent), "time").parse().expect("time in seconds");
+        assert!((0.0..30.0).contains(&time), "{sent}: time={time}");
+    }
+
+    let login = case("login");
+    assert!(children(login, "failure").is_empty() && children(login, "skipped").is_empty());
+    assert_eq!(
+        child_text(login, "system-out"),
+        Some(format!("GET {}/session → 200", server.base_url()).as_str())
+    );
+
+    let broken = case("orders/broken");
+    let failure = children(broken, "failure");
+    assert_eq!(failure.len(), 1, "one <failure> for orders/broken");
+    let message = attr(failure[0], "message");
+    assert!(
+        message.contains("status") && message.contains("200") && message.contains("500"),
+        "{message}"
+    );
+    let body = failure[0].text().unwrap_or("");
+    for needle in [
+        "status: expected eq 200, actual 500",
+        "json $.status: expected lt 400, actual 500",
+    ] {
+        assert!(
+            body.contains(needle),
+            "failure text lacks {needle:?}:\n{body}"
+        );
+    }
+    assert_eq!(
+        child_text(broken, "system-out"),
+        Some(format!("GET {}/status/500 → 500", server.base_url()).as_str())
+    );
+
+    let big = case("orders/big");
+    let body = children(big, "failure")[0].text().unwrap_or("");
+    assert!(
+        body.contains("+  \"street\": \"192 Market Square\""),
+        "diff in failure:\n{body}"
+    );
+
+    let undefined = case("orders/undefined");
+    let error = children(undefined, "error");
+    assert_eq!(
+        error.len(),
+        1,
+        "a request that was never sent is an <error>"
+    );
+    assert!(attr(error[0], "message").contains("no_such_variable"));
+
+    let skipped = case("orders/for bob");
+    let skip = children(skipped, "skipped");
+    assert_eq!(skip.len(), 1);
+    assert_eq!(skip[0].attribute("message"), Some("when: user == 'bob'"));
+}
+
 #[test]
 fn junit_report_has_a_suite_per_unit_and_a_case_per_request() {
     let (server, project, out) = report_run(Some("2"));
@@ -633,78 +692,7 @@ fn junit_report_has_a_suite_per_unit_and_a_case_per_request() {
     assert_eq!(count_attr(root, "failures") + count_attr(root, "errors"), 6);
 
     for suite in suites {
-        let cases = checked_suite(suite);
-        let case_names: Vec<&str> = cases.iter().map(|c| attr(*c, "name")).collect();
-        assert_eq!(
-            case_names,
-            [
-                "login",
-                "orders/list",
-                "orders/broken",
-                "orders/big",
-                "orders/undefined",
-                "orders/for bob"
-            ]
-        );
-        let case = |name: &str| *cases.iter().find(|c| attr(**c, "name") == name).unwrap();
-        for c in &cases {
-            assert_eq!(attr(*c, "classname"), "orders.yaml");
-        }
-        for sent in ["login", "orders/list", "orders/broken", "orders/big"] {
-            let time: f64 = attr(case(sent), "time").parse().expect("time in seconds");
-            assert!((0.0..30.0).contains(&time), "{sent}: time={time}");
-        }
-
-        let login = case("login");
-        assert!(children(login, "failure").is_empty() && children(login, "skipped").is_empty());
-        assert_eq!(
-            child_text(login, "system-out"),
-            Some(format!("GET {}/session → 200", server.base_url()).as_str())
-        );
-
-        let broken = case("orders/broken");
-        let failure = children(broken, "failure");
-        assert_eq!(failure.len(), 1, "one <failure> for orders/broken");
-        let message = attr(failure[0], "message");
-        assert!(
-            message.contains("status") && message.contains("200") && message.contains("500"),
-            "{message}"
-        );
-        let body = failure[0].text().unwrap_or("");
-        for needle in [
-            "status: expected eq 200, actual 500",
-            "json $.status: expected lt 400, actual 500",
-        ] {
-            assert!(
-                body.contains(needle),
-                "failure text lacks {needle:?}:\n{body}"
-            );
-        }
-        assert_eq!(
-            child_text(broken, "system-out"),
-            Some(format!("GET {}/status/500 → 500", server.base_url()).as_str())
-        );
-
-        let big = case("orders/big");
-        let body = children(big, "failure")[0].text().unwrap_or("");
-        assert!(
-            body.contains("+  \"street\": \"192 Market Square\""),
-            "diff in failure:\n{body}"
-        );
-
-        let undefined = case("orders/undefined");
-        let error = children(undefined, "error");
-        assert_eq!(
-            error.len(),
-            1,
-            "a request that was never sent is an <error>"
-        );
-        assert!(attr(error[0], "message").contains("no_such_variable"));
-
-        let skipped = case("orders/for bob");
-        let skip = children(skipped, "skipped");
-        assert_eq!(skip.len(), 1);
-        assert_eq!(skip[0].attribute("message"), Some("when: user == 'bob'"));
+        expect_junit_suite(suite, &server);
     }
 }
 
@@ -906,7 +894,7 @@ fn shop(flags: &[&str]) -> (Outcome, Value, Vec<&'static str>) {
     project.file("shop.yaml", SHOP);
     let mut args = vec!["shop.yaml", "--report", "json=r.json"];
     args.extend(flags);
-    let out = run_with(&project, &server, &args);
+    let out = project.runner(["run"]).args(&args).server(&server).run();
     let report = json_report(&project, "r.json");
     let echo = server.received("/echo");
     let sent = [
@@ -1090,7 +1078,7 @@ fn when_and_skip_if_decide_at_run_time_on_requests_and_groups() {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", collection);
-    let out = run_with(&project, &server, &["c.yaml"]);
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0)
         .expect_summary("3 passed, 0 failed, 2 skipped");
     expect_line(&out, "✔", "for alice", &["201"]);
@@ -1108,7 +1096,7 @@ fn when_and_skip_if_decide_at_run_time_on_requests_and_groups() {
     for var in ["stage=prod", "features=on", &server.var()] {
         args.extend(["--var".to_string(), var.to_string()]);
     }
-    let out = run(&mut project.runner(args));
+    let out = project.runner(args).run();
     out.expect_code(0)
         .expect_summary("3 passed, 0 failed, 2 skipped");
     expect_line(&out, "-", "not in prod", &["skip_if: stage == 'prod'"]);
@@ -1157,10 +1145,9 @@ fn csv_rows_run_the_collection_once_per_row() {
             Contoso,7
             ",
     );
-    let out = run_with(
-        &project,
-        &server,
-        &[
+    let out = project
+        .runner([
+            "run",
             "orders.yaml",
             "--data",
             "customers.csv",
@@ -1168,8 +1155,9 @@ fn csv_rows_run_the_collection_once_per_row() {
             "json=r.json",
             "--report",
             "junit=r.xml",
-        ],
-    );
+        ])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("2 passed, 1 failed");
     let headers: Vec<&str> = out
         .stdout
@@ -1235,11 +1223,17 @@ fn json_rows_keep_their_types_and_sit_between_environment_and_cli_vars() {
             "rows.json",
             r#"[{"name": "Adatum", "qty": 3}, {"name": "Fabrikam", "qty": 5, "region": "row"}]"#,
         );
-    let out = run_with(
-        &project,
-        &server,
-        &["orders.yaml", "-e", "env.yaml", "--data", "rows.json"],
-    );
+    let out = project
+        .runner([
+            "run",
+            "orders.yaml",
+            "-e",
+            "env.yaml",
+            "--data",
+            "rows.json",
+        ])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     let bodies = echoed(&server);
     assert_eq!(
@@ -1252,10 +1246,9 @@ fn json_rows_keep_their_types_and_sit_between_environment_and_cli_vars() {
     );
 
     let server = TestServer::start();
-    let out = run_with(
-        &project,
-        &server,
-        &[
+    let out = project
+        .runner([
+            "run",
             "orders.yaml",
             "-e",
             "env.yaml",
@@ -1263,8 +1256,9 @@ fn json_rows_keep_their_types_and_sit_between_environment_and_cli_vars() {
             "rows.json",
             "--var",
             "region=cli",
-        ],
-    );
+        ])
+        .server(&server)
+        .run();
     out.expect_code(0);
     let regions: Vec<Value> = echoed(&server)
         .iter()
@@ -1286,11 +1280,17 @@ fn iterations_repeat_the_collection_and_are_reported_separately() {
             url: <<base_url>>/status/200
         ",
     );
-    let out = run_with(
-        &project,
-        &server,
-        &["c.yaml", "--iterations", "3", "--report", "json=r.json"],
-    );
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "--iterations",
+            "3",
+            "--report",
+            "json=r.json",
+        ])
+        .server(&server)
+        .run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     assert_eq!(server.hits("/status/200"), 3);
     for n in 1..=3 {
@@ -1310,11 +1310,10 @@ fn iterations_repeat_the_collection_and_are_reported_separately() {
         ]
     );
 
-    let both = run_with(
-        &project,
-        &server,
-        &["c.yaml", "--iterations", "2", "--data", "x.csv"],
-    );
+    let both = project
+        .runner(["run", "c.yaml", "--iterations", "2", "--data", "x.csv"])
+        .server(&server)
+        .run();
     both.expect_code(2);
     assert_eq!(server.hits("/status/200"), 3, "nothing more sent");
 }
@@ -1397,26 +1396,33 @@ fn unit_spans(report: &Value) -> Vec<(u64, u64)> {
 fn jobs_4_reports_the_same_as_jobs_1() {
     let server = TestServer::start();
     let project = twelve_units();
-    let sequential = run_with(
-        &project,
-        &server,
-        &twelve_unit_args(&[
+    let sequential = project
+        .runner(["run"])
+        .args(twelve_unit_args(&[
             "--var",
             "pause=250",
             "--jobs",
             "1",
             "--report",
             "json=seq.json",
-        ]),
-    );
+        ]))
+        .server(&server)
+        .run();
     sequential
         .expect_code(1)
         .expect_summary("30 passed, 6 failed");
-    let parallel = run_with(
-        &project,
-        &server,
-        &twelve_unit_args(&["--var", "pause=250", "-j", "4", "--report", "json=par.json"]),
-    );
+    let parallel = project
+        .runner(["run"])
+        .args(twelve_unit_args(&[
+            "--var",
+            "pause=250",
+            "-j",
+            "4",
+            "--report",
+            "json=par.json",
+        ]))
+        .server(&server)
+        .run();
     parallel
         .expect_code(1)
         .expect_summary("30 passed, 6 failed");
@@ -1472,11 +1478,16 @@ fn shards_cover_every_unit_exactly_once() {
     for k in 1..=3 {
         let shard = format!("{k}/3");
         let report_arg = format!("json=shard{k}.json");
-        let out = run_with(
-            &project,
-            &server,
-            &twelve_unit_args(&["--shard", &shard, "--report", &report_arg]),
-        );
+        let out = project
+            .runner(["run"])
+            .args(twelve_unit_args(&[
+                "--shard",
+                &shard,
+                "--report",
+                &report_arg,
+            ]))
+            .server(&server)
+            .run();
         assert!(matches!(out.code, Some(0 | 1)), "{out}");
         let report = json_report(&project, &format!("shard{k}.json"));
         assert_eq!(report["shard"], json!({"index": k, "total": 3}));
@@ -1507,36 +1518,43 @@ fn shards_cover_every_unit_exactly_once() {
 fn merging_shard_reports_reproduces_the_unsharded_run() {
     let server = TestServer::start();
     let project = twelve_units();
-    let whole = run_with(
-        &project,
-        &server,
-        &twelve_unit_args(&["--report", "json=whole.json"]),
-    );
+    let whole = project
+        .runner(["run"])
+        .args(twelve_unit_args(&["--report", "json=whole.json"]))
+        .server(&server)
+        .run();
     whole.expect_code(1);
     for k in 1..=3 {
         let shard = format!("{k}/3");
         let report_arg = format!("json=shards/{k}.json");
-        run_with(
-            &project,
-            &server,
-            &twelve_unit_args(&["--shard", &shard, "--report", &report_arg]),
-        );
+        project
+            .runner(["run"])
+            .args(twelve_unit_args(&[
+                "--shard",
+                &shard,
+                "--report",
+                &report_arg,
+            ]))
+            .server(&server)
+            .run();
     }
-    let out = run(&mut project.runner([
-        "report",
-        "merge",
-        "merged.json",
-        "--from",
-        "shards/1.json",
-        "--from",
-        "shards/2.json",
-        "--from",
-        "shards/3.json",
-        "--report",
-        "junit=merged.xml",
-        "--report",
-        "html=merged.html",
-    ]));
+    let out = project
+        .runner([
+            "report",
+            "merge",
+            "merged.json",
+            "--from",
+            "shards/1.json",
+            "--from",
+            "shards/2.json",
+            "--from",
+            "shards/3.json",
+            "--report",
+            "junit=merged.xml",
+            "--report",
+            "html=merged.html",
+        ])
+        .run();
     out.expect_code(1);
     assert!(
         out.stdout.contains("merged 3 reports: 30 passed, 6 failed"),
@@ -1582,7 +1600,9 @@ fn merging_shard_reports_reproduces_the_unsharded_run() {
 fn merge_rejects_what_is_not_a_runner_report() {
     let project = Project::new();
     project.file("other.json", r#"{"hello": "world"}"#);
-    let out = run(&mut project.runner(["report", "merge", "m.json", "--from", "other.json"]));
+    let out = project
+        .runner(["report", "merge", "m.json", "--from", "other.json"])
+        .run();
     out.expect_code(2);
     assert!(out.all().contains("other.json"), "{out}");
     assert!(!project.path().join("m.json").exists());
@@ -1611,18 +1631,20 @@ fn ci_job_runs_a_folder_sharded_with_junit_and_html() {
         "environments/ci.yaml",
         &format!("host: {}\n", server.base_url()),
     );
-    let out = run(&mut project.runner([
-        "run",
-        "collections/",
-        "-e",
-        "ci",
-        "--report",
-        "junit=out.xml",
-        "--report",
-        "html=out.html",
-        "--shard",
-        "2/4",
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "collections/",
+            "-e",
+            "ci",
+            "--report",
+            "junit=out.xml",
+            "--report",
+            "html=out.html",
+            "--shard",
+            "2/4",
+        ])
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let xml = project.read("out.xml");
     let doc = parse_xml(&xml);
@@ -1653,9 +1675,9 @@ fn ctrl_c_writes_an_interrupted_report_and_exits_130() {
             url: <<base_url>>/status/201
         ",
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_runner"))
-        .current_dir(project.path())
-        .args(["run", "c.yaml", "--var", &server.var()])
+    let mut running = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
         .args([
             "--report",
             "json=r.json",
@@ -1664,51 +1686,12 @@ fn ctrl_c_writes_an_interrupted_report_and_exits_130() {
             "--report",
             "tap=r.tap",
         ])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn runner");
-    let mut child = Spawned(child);
-    assert!(
-        wait_until(Duration::from_secs(20), || server.hits("/slow/10000") > 0),
-        "the slow request never arrived"
-    );
-    let interrupted_at = Instant::now();
-    let kill = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(kill.success());
-    let mut status = None;
-    assert!(
-        wait_until(Duration::from_secs(15), || {
-            status = child.0.try_wait().expect("wait for runner");
-            status.is_some()
-        }),
-        "runner did not stop after SIGINT"
-    );
+        .spawn();
+    let interrupted_at = running.signal_when(Ready::Request(&server, "/slow/10000"), Signal::Int);
+    let out = running
+        .wait(Duration::from_secs(15))
+        .expect("runner did not stop after SIGINT");
     let stopped_after = interrupted_at.elapsed();
-    let mut out = Outcome {
-        code: status.unwrap().code(),
-        stdout: String::new(),
-        stderr: String::new(),
-    };
-    child
-        .0
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out.stdout)
-        .unwrap();
-    child
-        .0
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut out.stderr)
-        .unwrap();
     out.expect_code(130);
     assert!(
         stopped_after < Duration::from_secs(5),
@@ -1740,7 +1723,11 @@ fn ctrl_c_writes_an_interrupted_report_and_exits_130() {
     assert_eq!(after["outcome"], "skipped");
     assert_eq!(after["skip_reason"], "interrupted");
     assert_eq!(totals(&report), counted(&report));
+    expect_interrupted_junit_and_tap(&project);
+}
 
+/// The JUnit and TAP reports of an interrupted run: one suite; TAP bails out.
+fn expect_interrupted_junit_and_tap(project: &Project) {
     let xml = project.read("r.xml");
     let doc = parse_xml(&xml);
     assert_eq!(children(doc.root_element(), "testsuite").len(), 1);
@@ -1767,11 +1754,17 @@ fn bail_still_prints_the_summary_and_writes_reports() {
     project
         .file("one.yaml", collection)
         .file("two.yaml", collection);
-    let out = run_with(
-        &project,
-        &server,
-        &["one.yaml", "two.yaml", "--bail", "--report", "json=r.json"],
-    );
+    let out = project
+        .runner([
+            "run",
+            "one.yaml",
+            "two.yaml",
+            "--bail",
+            "--report",
+            "json=r.json",
+        ])
+        .server(&server)
+        .run();
     out.expect_code(1)
         .expect_summary("1 passed, 1 failed, 4 skipped");
     let report = json_report(&project, "r.json");
@@ -1783,11 +1776,10 @@ fn bail_still_prints_the_summary_and_writes_reports() {
 
     // in parallel too: units that had not finished are cut short, the summary still prints
     let server = TestServer::start();
-    let out = run_with(
-        &project,
-        &server,
-        &["one.yaml", "two.yaml", "--bail", "-j", "2"],
-    );
+    let out = project
+        .runner(["run", "one.yaml", "two.yaml", "--bail", "-j", "2"])
+        .server(&server)
+        .run();
     out.expect_code(1);
     assert!(
         Regex::new(r"^\d+ passed, [12] failed, \d+ skipped$")
@@ -1812,7 +1804,10 @@ fn a_condition_that_cannot_be_evaluated_fails_the_request() {
             url: <<base_url>>/status/200
         ",
     );
-    let out = run_with(&project, &server, &["c.yaml", "--var", "stage=dev"]);
+    let out = project
+        .runner(["run", "c.yaml", "--var", "stage=dev"])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     expect_line(&out, "✘", "guarded", &[]);
     assert!(
@@ -1844,7 +1839,10 @@ fn waterfall_times_include_the_wait_for_a_token() {
             url: <<base_url>>/echo
         ",
     );
-    let out = run_with(&project, &server, &["c.yaml", "--report", "json=r.json"]);
+    let out = project
+        .runner(["run", "c.yaml", "--report", "json=r.json"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     let report = json_report(&project, "r.json");
     let ms = |name: &str, field: &str| request(&report, 0, name)[field].as_u64().unwrap();

@@ -5,17 +5,11 @@ mod support;
 
 use serde_json::json;
 use support::{
-    CLIENT_SECRET, CRONUS_ID, CUSTOMER_ETAG, Outcome, Project, TestServer, contains_word, run,
-    token_for,
+    CLIENT_SECRET, CRONUS_ID, CUSTOMER_ETAG, Outcome, Project, TestServer, contains_word, token_for,
 };
 
 const BC_BASE: &str = "/v2.0/contoso.onmicrosoft.com/production/api/v2.0";
 const TOKEN_PATH: &str = "/contoso.onmicrosoft.com/oauth2/v2.0/token";
-
-/// `runner run FILE --var base_url=…` in the project directory.
-fn run_collection(project: &Project, server: &TestServer, file: &str) -> Outcome {
-    run(&mut project.runner(["run", file, "--var", &server.var()]))
-}
 
 // ---------------------------------------------------------------------------------------------
 // The motivating chain: token → companies → customers
@@ -93,7 +87,7 @@ fn run_bc(project: &Project, server: &TestServer) -> Outcome {
         "--var",
         &server.var(),
     ]);
-    run(cmd.env("BC_CLIENT_SECRET", CLIENT_SECRET))
+    cmd.env("BC_CLIENT_SECRET", CLIENT_SECRET).run()
 }
 
 fn assert_bc_chain_sent(server: &TestServer) {
@@ -180,7 +174,7 @@ fn wrong_secret_fails_token_and_later_requests_name_the_missing_capture() {
               Authorization: Bearer <<access>>
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("0 passed, 2 failed");
     out.expect_request("✘", "get token", &["POST", "401"]);
     // The token endpoint's real answer (AADSTS7000215) is what the runner got back.
@@ -246,7 +240,7 @@ fn token_and_bc_error_responses_are_faithful() {
                 $.error.code: BadRequest_NotFound
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("5 passed, 0 failed");
     assert_eq!(server.total_hits(), 5);
 }
@@ -274,7 +268,9 @@ fn several_files_run_in_one_invocation() {
                 url: <<base_url>>/status/202
             ",
         );
-    let out = run(&mut project.runner(["run", "a.yaml", "b.yaml", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "a.yaml", "b.yaml", "--var", &server.var()])
+        .run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     assert_eq!(server.total_hits(), 3);
 }
@@ -336,7 +332,7 @@ fn every_assertion_operator_can_pass() {
               body: { contains: '"number":"10042"', not_contains: error, starts_with: order, ends_with: ok, matches: '^order .* ok$', length: 25 }
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("5 passed, 0 failed");
     for name in [
         "json operators",
@@ -409,7 +405,7 @@ fn every_assertion_operator_can_fail() {
         );
     }
     project.file("c.yaml", &yaml);
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1)
         .expect_summary(&format!("0 passed, {} failed", cases.len()));
     for (name, _, _) in &cases {
@@ -439,7 +435,7 @@ fn all_failed_assertions_of_a_request_are_reported() {
                 $.order.customer.address.city: { eq: Boston }
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "three wrongs", &["GET", "200"])
         .expect_details("three wrongs", &["201", "EUR", "USD", "Boston", "Atlanta"]);
@@ -466,7 +462,7 @@ fn failing_object_assertion_prints_a_diff() {
                     phone: +1 425 555 0100
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     let details = out.details("customer");
     let sign_of = |needle: &str| {
@@ -526,7 +522,7 @@ fn every_capture_kind_feeds_later_requests() {
               method: <<method>>
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     let sent = server.last("/echo").json();
     assert_eq!(sent["number"], "10042");
@@ -562,7 +558,7 @@ fn capture_that_finds_nothing_fails_the_request_and_names_the_capture() {
               ghost_match: { regex: 'invoice (\d+)' }
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("0 passed, 3 failed");
     out.expect_request("✘", "no json node", &["200"])
         .expect_details("no json node", &["ghost_field"])
@@ -599,7 +595,7 @@ fn json_body_keeps_the_type_of_a_lone_template() {
                 $.json.quantity: { eq: 3, type: number }
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let echo = server.last("/echo");
     let content_type = echo.header("content-type").unwrap_or_default();
@@ -649,18 +645,20 @@ fn variables_collection_then_environment_then_cli_then_captures() {
             d: env-d
             ",
         );
-    let out = run(&mut project.runner([
-        "run",
-        "c.yaml",
-        "-e",
-        "dev",
-        "--var",
-        &server.var(),
-        "--var",
-        "c=cli-c",
-        "--var",
-        "d=cli-d",
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "-e",
+            "dev",
+            "--var",
+            &server.var(),
+            "--var",
+            "c=cli-c",
+            "--var",
+            "d=cli-d",
+        ])
+        .run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     let echoes = server.received("/echo");
     assert_eq!(echoes.len(), 2);
@@ -684,7 +682,7 @@ fn query_map_is_appended_percent_encoded() {
             query: { $top: 5, $filter: "displayName eq 'A&B'", q: a b/c }
         "#,
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let echo = server.last("/echo");
     assert!(!echo.query.contains(' '), "raw query: {}", echo.query);
@@ -724,7 +722,7 @@ fn template_functions_and_filters() {
     let mut cmd = project.runner(["run", "c.yaml", "--var", &server.var()]);
     cmd.env("RUNNER_TEST_VALUE", "value-from-process")
         .env_remove("RUNNER_TEST_SURELY_UNSET_VAR");
-    let out = run(&mut cmd);
+    let out = cmd.run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let sent = server.last("/echo").json();
     assert_eq!(sent["from_env"], "value-from-process");
@@ -765,7 +763,7 @@ fn env_function_without_default_fails_when_unset() {
         "#,
     );
     let mut cmd = project.runner(["run", "c.yaml", "--var", &server.var()]);
-    let out = run(cmd.env_remove("RUNNER_TEST_SURELY_UNSET_VAR"));
+    let out = cmd.env_remove("RUNNER_TEST_SURELY_UNSET_VAR").run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "needs env", &[])
         .expect_details("needs env", &["RUNNER_TEST_SURELY_UNSET_VAR"]);
@@ -786,7 +784,7 @@ fn undefined_variable_fails_the_request_naming_variable_and_field() {
             url: <<base_url>>/status/200
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("1 passed, 1 failed");
     out.expect_request("✘", "uses missing", &[])
         .expect_details("uses missing", &["nonexistent_var", "url"]);
@@ -823,11 +821,11 @@ fn environment_found_in_current_directory() {
         .file("c.yaml", ENV_COLLECTION)
         .file("environments/local.yaml", &env_file(&server, "from-cwd"))
         .file("environments/other.yml", &env_file(&server, "from-yml"));
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "local"]));
+    let out = project.runner(["run", "c.yaml", "-e", "local"]).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-cwd");
 
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "other"]));
+    let out = project.runner(["run", "c.yaml", "-e", "other"]).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-yml");
 }
@@ -840,7 +838,7 @@ fn environment_found_next_to_the_collection() {
         "api/environments/staging.yaml",
         &env_file(&server, "from-collection-folder"),
     );
-    let out = run(&mut project.runner(["run", "api/c.yaml", "-e", "staging"]));
+    let out = project.runner(["run", "api/c.yaml", "-e", "staging"]).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-collection-folder");
 }
@@ -855,10 +853,10 @@ fn environment_found_in_the_collection_folders_parent() {
             "repo/environments/staging.yaml",
             &env_file(&server, "from-parent"),
         );
-    let out = run(&mut project.runner_in(
-        "elsewhere",
-        ["run", "../repo/collections/c.yaml", "-e", "staging"],
-    ));
+    let out = project
+        .runner(["run", "../repo/collections/c.yaml", "-e", "staging"])
+        .in_dir("elsewhere")
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-parent");
 }
@@ -871,7 +869,9 @@ fn environment_given_as_a_file_path() {
         .file("c.yaml", ENV_COLLECTION)
         .file("conf/dev-vars.yaml", &env_file(&server, "from-path"))
         .file("environments/conf.yaml", &env_file(&server, "wrong-one"));
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "conf/dev-vars.yaml"]));
+    let out = project
+        .runner(["run", "c.yaml", "-e", "conf/dev-vars.yaml"])
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     assert_eq!(greeting_sent(&server), "from-path");
 }
@@ -884,7 +884,7 @@ fn unknown_environment_lists_where_it_looked_and_what_exists() {
         .file("api/c.yaml", ENV_COLLECTION)
         .file("environments/local.yaml", &env_file(&server, "x"))
         .file("api/environments/staging.yml", &env_file(&server, "y"));
-    let out = run(&mut project.runner(["run", "api/c.yaml", "-e", "nope"]));
+    let out = project.runner(["run", "api/c.yaml", "-e", "nope"]).run();
     out.expect_code(2);
     for needle in ["nope", "environments", "local", "staging"] {
         assert!(
@@ -911,7 +911,9 @@ fn invalid_environment_file_is_reported_with_its_position() {
             Tenant: a: b
             ",
     );
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "bad", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "c.yaml", "-e", "bad", "--var", &server.var()])
+        .run();
     expect_load_error(&out, &project, "environments/bad.yaml", 2, "Tenant: a: b");
     assert_eq!(server.total_hits(), 0);
 }
@@ -958,7 +960,7 @@ fn bad_input(rest: &str) -> (TestServer, Project, Outcome) {
         .map(|line| format!("  {line}\n"))
         .collect();
     project.file("c.yaml", &format!("{}{rest}", support::dedent(FIRST_OK)));
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     (server, project, out)
 }
 
@@ -1146,14 +1148,16 @@ fn several_errors_are_reported_together() {
 #[test]
 fn missing_collection_file_and_bad_usage_exit_2() {
     let project = Project::new();
-    let out = run(&mut project.runner(["run", "nothere.yaml"]));
+    let out = project.runner(["run", "nothere.yaml"]).run();
     out.expect_code(2);
     assert!(out.stderr.contains("nothere.yaml"), "{out}");
 
     project.file("c.yaml", FIRST_OK);
-    let out = run(&mut project.runner(["run", "c.yaml", "--no-such-flag"]));
+    let out = project.runner(["run", "c.yaml", "--no-such-flag"]).run();
     out.expect_code(2);
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", "no-equals-sign"]));
+    let out = project
+        .runner(["run", "c.yaml", "--var", "no-equals-sign"])
+        .run();
     out.expect_code(2);
     assert!(out.stderr.contains("no-equals-sign"), "{out}");
 }
@@ -1177,7 +1181,7 @@ fn connection_refused_is_a_one_line_request_failure() {
         ",
     );
     let base = format!("base_url=http://127.0.0.1:{port}");
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", &base]));
+    let out = project.runner(["run", "c.yaml", "--var", &base]).run();
     out.expect_code(1).expect_summary("0 passed, 1 failed");
     out.expect_request("✘", "nobody home", &["GET"]);
     let details = out.details("nobody home");
@@ -1208,7 +1212,9 @@ fn bail_stops_at_the_first_failure_and_counts_skipped() {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", BAIL_COLLECTION);
-    let out = run(&mut project.runner(["run", "c.yaml", "--bail", "--var", &server.var()]));
+    let out = project
+        .runner(["run", "c.yaml", "--bail", "--var", &server.var()])
+        .run();
     out.expect_code(1)
         .expect_summary("1 passed, 1 failed, 1 skipped");
     out.expect_request("✔", "first", &[])
@@ -1222,7 +1228,7 @@ fn without_bail_the_run_continues_after_a_failure() {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", BAIL_COLLECTION);
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(1).expect_summary("2 passed, 1 failed");
     out.expect_request("✔", "third", &["201"]);
     assert_eq!(server.hits("/status/201"), 1);
@@ -1242,7 +1248,7 @@ fn verbose_prints_request_and_response_headers() {
               X-Trace-Id: trace-abc-123
         ",
     );
-    let quiet = run_collection(&project, &server, "c.yaml");
+    let quiet = project.runner(["run", "c.yaml"]).server(&server).run();
     quiet.expect_code(0);
     assert!(
         !quiet.all().contains("hello-from-test"),
@@ -1250,7 +1256,9 @@ fn verbose_prints_request_and_response_headers() {
     );
 
     for flag in ["-v", "--verbose"] {
-        let out = run(&mut project.runner(["run", "c.yaml", flag, "--var", &server.var()]));
+        let out = project
+            .runner(["run", "c.yaml", flag, "--var", &server.var()])
+            .run();
         out.expect_code(0).expect_summary("1 passed, 0 failed");
         let all = out.all().to_lowercase();
         for needle in [
@@ -1276,7 +1284,7 @@ fn no_color_codes_when_output_is_not_a_terminal() {
     for extra in [None, Some("--no-color")] {
         let mut cmd = project.runner(["run", "c.yaml", "--var", &server.var()]);
         cmd.env_remove("NO_COLOR").args(extra);
-        let out = run(&mut cmd);
+        let out = cmd.run();
         out.expect_code(1).expect_summary("2 passed, 1 failed");
         assert!(
             !out.all().contains('\u{1b}'),
@@ -1292,14 +1300,14 @@ fn colour_when_forced_and_never_with_no_color() {
     project.file("c.yaml", BAIL_COLLECTION);
     let mut forced = project.runner(["run", "c.yaml", "--var", &server.var()]);
     forced.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
-    let out = run(&mut forced);
+    let out = forced.run();
     out.expect_code(1);
     // the failure mark in bold red, the passed ones in bold green
     assert!(out.stdout.contains("\u{1b}[1m\u{1b}[31m✘"), "{out}");
     assert!(out.stdout.contains("\u{1b}[1m\u{1b}[32m✔"), "{out}");
     let mut refused = project.runner(["run", "c.yaml", "--var", &server.var(), "--no-color"]);
     refused.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
-    let out = run(&mut refused);
+    let out = refused.run();
     assert!(!out.all().contains('\u{1b}'), "{out}");
 }
 
@@ -1324,7 +1332,7 @@ fn customers_route_sends_the_documented_etag() {
             "
         ),
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     assert_eq!(server.last("/echo").header("if-match"), Some(CUSTOMER_ETAG));
 }
@@ -1353,7 +1361,7 @@ fn multipart_file_part_is_read_relative_to_the_collection() {
             ",
         )
         .file("api/data/note.txt", "hello file");
-    let out = run_collection(&project, &server, "api/c.yaml");
+    let out = project.runner(["run", "api/c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let echo = server.last("/echo");
     assert!(
@@ -1384,7 +1392,7 @@ fn raw_body_is_sent_as_written_with_the_users_content_type() {
             body: '<order n=\"<<n>>\"/>'
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     out.expect_request("✔", "raw", &["PUT", "200"]);
     let echo = server.last("/echo");
@@ -1411,7 +1419,7 @@ fn template_blocks_and_comments_use_angle_delimiters() {
               all: <% for i in items %><<i>><% endfor %>
         ",
     );
-    let out = run_collection(&project, &server, "c.yaml");
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let args = server.last("/echo").args();
     assert_eq!(args["mode"], "fast");
@@ -1433,7 +1441,7 @@ fn timeout_is_a_one_line_request_failure() {
         ",
     );
     let started = std::time::Instant::now();
-    let mut cmd = project.runner([
+    let cmd = project.runner([
         "run",
         "c.yaml",
         "--timeout",
@@ -1441,7 +1449,7 @@ fn timeout_is_a_one_line_request_failure() {
         "--var",
         &server.var(),
     ]);
-    let out = run(&mut cmd);
+    let out = cmd.run();
     let elapsed = started.elapsed();
     out.expect_code(1).expect_summary("1 passed, 1 failed");
     out.expect_request("✘", "too slow", &["GET"]);
@@ -1474,7 +1482,7 @@ fn odd_input_is_rejected_without_panicking() {
     for (what, yaml) in cases {
         let project = Project::new();
         project.file("c.yaml", yaml);
-        let out = run(&mut project.runner(["run", "c.yaml"]));
+        let out = project.runner(["run", "c.yaml"]).run();
         assert_eq!(out.code, Some(2), "{what}: exit code\n{out}");
         assert!(!out.stderr.contains("panicked"), "{what}: panic\n{out}");
         assert!(out.stderr.contains("c.yaml:"), "{what}: no position\n{out}");

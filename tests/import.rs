@@ -8,7 +8,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{CRONUS_ID, Outcome, Project, TestServer, files_under, run};
+use support::{CRONUS_ID, Outcome, Project, TestServer, files_under};
 
 const BC: &str = "postman/bc.postman_collection.json";
 const BC_ENV: &str = "postman/bc-sandbox.postman_environment.json";
@@ -38,15 +38,17 @@ fn import_bc(project: &Project) -> Outcome {
     project
         .fixture(BC, "bc.postman_collection.json")
         .fixture(BC_ENV, "bc-sandbox.postman_environment.json");
-    let outcome = run(&mut project.runner([
-        "import",
-        "postman",
-        "bc.postman_collection.json",
-        "--env",
-        "bc-sandbox.postman_environment.json",
-        "-o",
-        "out",
-    ]));
+    let outcome = project
+        .runner([
+            "import",
+            "postman",
+            "bc.postman_collection.json",
+            "--env",
+            "bc-sandbox.postman_environment.json",
+            "-o",
+            "out",
+        ])
+        .run();
     outcome.expect_code(0);
     outcome
 }
@@ -85,7 +87,9 @@ fn bc_collection_and_environment_convert_to_checked_yaml() {
 fn a_v2_0_export_converts_too() {
     let project = Project::new();
     project.fixture(LEGACY, "legacy.json");
-    let outcome = run(&mut project.runner(["import", "postman", "legacy.json", "-o", "out"]));
+    let outcome = project
+        .runner(["import", "postman", "legacy.json", "-o", "out"])
+        .run();
     outcome.expect_code(0);
     insta::assert_snapshot!(
         "legacy_collection",
@@ -196,7 +200,10 @@ fn no_secret_value_is_written_anywhere() {
     let project = Project::new();
     let outcome = import_bc(&project);
     project.fixture(LEGACY, "legacy.json");
-    run(&mut project.runner(["import", "postman", "legacy.json", "-o", "out"])).expect_code(0);
+    project
+        .runner(["import", "postman", "legacy.json", "-o", "out"])
+        .run()
+        .expect_code(0);
     let out = project.path().join("out");
     let files = files_under(&out);
     assert!(files.len() >= 4, "{files:?}");
@@ -232,16 +239,18 @@ fn the_imported_bc_collection_runs_green_against_the_test_server() {
     project
         .file("bc.json", &pointed)
         .fixture(BC_ENV, "bc-sandbox.json");
-    run(&mut project.runner([
-        "import",
-        "postman",
-        "bc.json",
-        "--env",
-        "bc-sandbox.json",
-        "-o",
-        "out",
-    ]))
-    .expect_code(0);
+    project
+        .runner([
+            "import",
+            "postman",
+            "bc.json",
+            "--env",
+            "bc-sandbox.json",
+            "-o",
+            "out",
+        ])
+        .run()
+        .expect_code(0);
     // the form-data file the collection uploads, where the report says it is read from
     project.file(
         "out/collections/fixtures/invoice.txt",
@@ -256,7 +265,7 @@ fn the_imported_bc_collection_runs_green_against_the_test_server() {
     for (name, value) in BC_SECRETS {
         cmd.env(name, value);
     }
-    let outcome = run(&mut cmd);
+    let outcome = cmd.run();
     outcome.expect_code(0).expect_summary("16 passed, 0 failed");
     // the explicit token request and the collection's OAuth2 block both got tokens
     let token_path = "/contoso.onmicrosoft.com/oauth2/v2.0/token";
@@ -307,20 +316,24 @@ fn malformed_input_exits_2_with_a_clear_message() {
         ("missing.json", "cannot read missing.json"),
     ];
     for (file, needle) in cases {
-        let outcome = run(&mut project.runner(["import", "postman", file, "-o", "out"]));
+        let outcome = project
+            .runner(["import", "postman", file, "-o", "out"])
+            .run();
         outcome.expect_code(2);
         assert!(outcome.stderr.contains(needle), "{file}: {outcome}");
         assert!(outcome.stderr.starts_with("error: "), "{file}: {outcome}");
     }
-    let outcome = run(&mut project.runner([
-        "import",
-        "postman",
-        "broken.json",
-        "--env",
-        "broken.json",
-        "-o",
-        "out",
-    ]));
+    let outcome = project
+        .runner([
+            "import",
+            "postman",
+            "broken.json",
+            "--env",
+            "broken.json",
+            "-o",
+            "out",
+        ])
+        .run();
     outcome.expect_code(2);
     assert!(
         !project.path().join("out").exists(),
@@ -336,7 +349,7 @@ fn import_curl_prints_a_request_that_runs() {
         "curl -X POST '{}/echo?from=curl' \\\n  -H 'Content-Type: application/json' -H \"X-Trace: a b\" \\\n  -d '{{\"customer\": \"Adatum\", \"qty\": 3}}' -u 'WEBSERVICE:pa55'",
         server.base_url()
     );
-    let outcome = run(&mut project.runner(["import", "curl", &command]));
+    let outcome = project.runner(["import", "curl", &command]).run();
     outcome.expect_code(0);
     let expected = format!(
         "# Converted from a curl command by `runner import curl`.\n\
@@ -353,9 +366,14 @@ fn import_curl_prints_a_request_that_runs() {
     );
 
     // with -o the file is written, and it runs
-    run(&mut project.runner(["import", "curl", &command, "-o", "echo.yaml"])).expect_code(0);
+    project
+        .runner(["import", "curl", &command, "-o", "echo.yaml"])
+        .run()
+        .expect_code(0);
     assert_eq!(project.read("echo.yaml"), expected);
-    run(&mut project.runner(["run", "echo.yaml"]))
+    project
+        .runner(["run", "echo.yaml"])
+        .run()
         .expect_code(0)
         .expect_summary("1 passed, 0 failed");
     let sent = server.last("/echo");
@@ -380,7 +398,7 @@ fn import_curl_refuses_what_it_cannot_read() {
         ("curl -k", "no URL"),
         ("curl -H", "`-H` needs a value"),
     ] {
-        let outcome = run(&mut project.runner(["import", "curl", command]));
+        let outcome = project.runner(["import", "curl", command]).run();
         outcome.expect_code(2);
         assert!(outcome.stderr.contains(needle), "{command}: {outcome}");
     }
@@ -472,7 +490,7 @@ fn export_curl_masks_secrets_unless_asked_and_the_command_works() {
         args.push(&var);
         args.extend(["--var", "note=urgent", "--secret", "api_token=T0ken-Value"]);
         args.extend(extra);
-        run(&mut project.runner(args))
+        project.runner(args).run()
     };
     let masked = export(&[]);
     masked.expect_code(0);
@@ -512,7 +530,7 @@ fn export_curl_masks_secrets_unless_asked_and_the_command_works() {
         assert_eq!(echo["headers"]["content-type"], "application/json");
     } else {
         // no curl here: the importer must read the command back to the same request
-        let words_back = run(&mut project.runner(["import", "curl", &command]));
+        let words_back = project.runner(["import", "curl", &command]).run();
         words_back.expect_code(0);
         assert!(
             words_back
@@ -533,20 +551,22 @@ fn export_curl_of_multipart_and_form_bodies_works() {
         .file("invoice.txt", "INV-1001");
     let export = |name: &str| {
         let var = server.var();
-        let outcome = run(&mut project.runner([
-            "export",
-            "curl",
-            "orders.yaml",
-            "--request",
-            name,
-            "--var",
-            &var,
-            "--var",
-            "note=x",
-            "--secret",
-            "api_token=T0ken-Value",
-            "--show-secrets",
-        ]));
+        let outcome = project
+            .runner([
+                "export",
+                "curl",
+                "orders.yaml",
+                "--request",
+                name,
+                "--var",
+                &var,
+                "--var",
+                "note=x",
+                "--secret",
+                "api_token=T0ken-Value",
+                "--show-secrets",
+            ])
+            .run();
         outcome.expect_code(0);
         outcome.stdout
     };
@@ -576,15 +596,17 @@ fn export_curl_of_multipart_and_form_bodies_works() {
             "application/x-www-form-urlencoded"
         );
     }
-    let unknown = run(&mut project.runner([
-        "export",
-        "curl",
-        "orders.yaml",
-        "--request",
-        "uplaod",
-        "--var",
-        "base_url=http://x",
-    ]));
+    let unknown = project
+        .runner([
+            "export",
+            "curl",
+            "orders.yaml",
+            "--request",
+            "uplaod",
+            "--var",
+            "base_url=http://x",
+        ])
+        .run();
     unknown.expect_code(2);
     assert!(
         unknown.stderr.contains("did you mean `uploads/upload`?"),
@@ -604,16 +626,18 @@ fn export_curl_of_an_oauth2_request_uses_a_token_variable() {
     project
         .file("bc.json", &pointed)
         .fixture(BC_ENV, "bc-sandbox.json");
-    run(&mut project.runner([
-        "import",
-        "postman",
-        "bc.json",
-        "--env",
-        "bc-sandbox.json",
-        "-o",
-        "out",
-    ]))
-    .expect_code(0);
+    project
+        .runner([
+            "import",
+            "postman",
+            "bc.json",
+            "--env",
+            "bc-sandbox.json",
+            "-o",
+            "out",
+        ])
+        .run()
+        .expect_code(0);
     let mut cmd = project.runner([
         "export",
         "curl",
@@ -626,7 +650,7 @@ fn export_curl_of_an_oauth2_request_uses_a_token_variable() {
     for (name, value) in BC_SECRETS {
         cmd.env(name, value);
     }
-    let outcome = run(&mut cmd);
+    let outcome = cmd.run();
     outcome.expect_code(0);
     let command = outcome.stdout.clone();
     assert!(

@@ -3,12 +3,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use support::{Project, run};
+use support::{Case, Project};
 
 fn repo_file(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,19 +17,15 @@ fn repo_file(rel: &str) -> String {
 
 #[test]
 fn shipped_collection_runs_green_against_the_shipped_mock() {
-    let mut cmd = assert_cmd::Command::cargo_bin("runner").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "run",
-            "collections/bc.yaml",
-            "-e",
-            "local",
-            "--mock",
-            "mocks/bc.yaml",
-        ])
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60));
-    let out = run(&mut cmd);
+    let out = Case::in_repo([
+        "run",
+        "collections/bc.yaml",
+        "-e",
+        "local",
+        "--mock",
+        "mocks/bc.yaml",
+    ])
+    .run();
     out.expect_code(0).expect_summary("6 passed, 0 failed");
     for name in [
         "companies",
@@ -78,7 +72,9 @@ fn wrong_secret_gets_the_azure_ad_error_from_the_shipped_mock() {
               json: { $.error.code: Authentication_InvalidCredentials }
         "#,
     );
-    let out = run(&mut project.runner(["run", "c.yaml", "--mock", &repo_file("mocks/bc.yaml")]));
+    let out = project
+        .runner(["run", "c.yaml", "--mock", &repo_file("mocks/bc.yaml")])
+        .run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
 }
 
@@ -126,7 +122,9 @@ fn first_matching_route_wins_and_matchers_select_routes() {
                 assert: { status: 200, json: { $.route: any } }
             "#,
         );
-    let out = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
+    let out = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml"])
+        .run();
     out.expect_code(0).expect_summary("4 passed, 0 failed");
 }
 
@@ -191,7 +189,9 @@ fn responses_are_templates_over_the_request() {
                 assert: { body: done, duration_ms: { gte: 50 } }
             "#,
         );
-    let out = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
+    let out = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml"])
+        .run();
     out.expect_code(0).expect_summary("3 passed, 0 failed");
     out.expect_request("✔", "line", &["201"]);
     out.expect_request("✔", "slow", &["200"]);
@@ -262,7 +262,9 @@ fn store_behaves_like_business_central_with_etags() {
             assert: { status: 404 }
         "#,
     );
-    let out = run(&mut project.runner(["run", "c.yaml", "--mock", &repo_file("mocks/bc.yaml")]));
+    let out = project
+        .runner(["run", "c.yaml", "--mock", &repo_file("mocks/bc.yaml")])
+        .run();
     out.expect_code(0).expect_summary("8 passed, 0 failed");
 }
 
@@ -283,7 +285,9 @@ fn unmatched_requests_are_reported() {
                 assert: { status: 404, json: { $.error.code: BadRequest_NotFound } }
             "#,
         );
-    let out = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
+    let out = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml"])
+        .run();
     out.expect_code(0);
     assert!(
         out.stderr
@@ -310,7 +314,9 @@ fn invalid_mock_file_is_an_input_error_with_position() {
             "c.yaml",
             "requests:\n  - name: a\n    url: <<mock_url>>/a\n",
         );
-    let out = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
+    let out = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml"])
+        .run();
     out.expect_code(2);
     assert!(out.stderr.contains("mock.yaml:2:20: `<bad name>`"), "{out}");
     assert!(
@@ -320,29 +326,10 @@ fn invalid_mock_file_is_an_input_error_with_position() {
     assert!(out.stderr.contains("did you mean `respond`?"), "{out}");
 }
 
-/// Kills the child process when the test ends, passing or not.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn standalone_mock_serves_another_client() {
-    let bin = assert_cmd::cargo::cargo_bin("runner");
-    let mut child = KillOnDrop(
-        std::process::Command::new(bin)
-            .args(["mock", &repo_file("mocks/bc.yaml"), "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start runner mock"),
-    );
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let first = lines.next().expect("a first line").expect("text");
+    let mock = Case::in_repo(["mock", &repo_file("mocks/bc.yaml"), "--port", "0"]).spawn();
+    let first = mock.stdout_lines(1).remove(0);
     let url = first
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
@@ -382,7 +369,7 @@ fn standalone_mock_serves_another_client() {
             serde_json::from_str(&companies.text().await.unwrap()).unwrap();
         assert_eq!(body["value"][0]["name"], "CRONUS USA, Inc.");
     });
-    let logged = lines.next().expect("a log line").expect("text");
+    let logged = mock.stdout_lines(2).remove(1);
     assert!(
         logged.starts_with("POST /contoso/oauth2/v2.0/token → 200"),
         "{logged}"

@@ -5,12 +5,11 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::regression::REG_COMPANY_ID;
-use support::{CLIENT_SECRET, Outcome, Project, TestServer, run};
+use support::{CLIENT_SECRET, Outcome, Project, Ready, Signal, TestServer};
 
 /// The collection most tests use lives in a subfolder, so that "relative to the collection" is
 /// told apart from "relative to the current directory".
@@ -30,18 +29,13 @@ fn company_var() -> String {
 
 /// `runner run suites/suite.yaml --var base_url=… --var api=… --var company=… EXTRA…`.
 fn run_suite(project: &Project, server: &TestServer, extra: &[&str]) -> Outcome {
-    let mut args: Vec<String> = vec![
-        "run".into(),
-        SUITE.into(),
-        "--var".into(),
-        server.var(),
-        "--var".into(),
-        api_var(server),
-        "--var".into(),
-        company_var(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    run(&mut project.runner(args))
+    project
+        .runner(["run", SUITE])
+        .server(server)
+        .args(["--var".to_string(), api_var(server)])
+        .args(["--var".to_string(), company_var()])
+        .args(extra)
+        .run()
 }
 
 /// The lines of a unified diff in the details that remove or add something (not the headers).
@@ -298,7 +292,7 @@ fn in_ci_snapshots_are_never_written_without_the_flag() {
             server.var(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
-        run(project.runner(args).env("CI", "true"))
+        project.runner(args).env("CI", "true").run()
     };
 
     // missing: fails, nothing created
@@ -1351,22 +1345,6 @@ fn failed_setup_skips_the_main_requests_and_teardown_still_runs() {
     assert!(server.regression().customers().is_empty(), "{out}");
 }
 
-/// Waits for the child to exit, killing it after `limit`.
-fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for runner") {
-            return status.code();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("runner did not exit within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Runs the suite as a child process, sends it SIGINT once a request for `stall_path` has
 /// reached the server (and stalls there), and waits (bounded) for it to exit. Returns what it
 /// printed and how long it took to exit after the signal.
@@ -1375,41 +1353,16 @@ fn interrupt_while_stalled(
     server: &TestServer,
     stall_path: &str,
 ) -> (Outcome, Duration) {
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("runner"))
-        .current_dir(project.path())
-        .args(["run", SUITE, "--var", &server.var()])
+    let mut running = project
+        .runner(["run", SUITE])
+        .server(server)
         .args(["--var", &api_var(server), "--var", &company_var()])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn runner");
-    let start = Instant::now();
-    while server.hits(stall_path) == 0 {
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the request for {stall_path} never arrived");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(200));
-    let interrupted_at = Instant::now();
-    let sent = StdCommand::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(sent.success(), "kill -INT failed");
-    let code = wait_bounded(&mut child, Duration::from_secs(20));
-    let waited = interrupted_at.elapsed();
-    let output = child.wait_with_output().expect("output");
-    let out = Outcome {
-        code,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    (out, waited)
+        .spawn();
+    let interrupted_at = running.signal_when(Ready::Request(server, stall_path), Signal::Int);
+    let out = running
+        .wait(Duration::from_secs(20))
+        .expect("runner did not exit within 20 s");
+    (out, interrupted_at.elapsed())
 }
 
 #[test]
@@ -1536,7 +1489,7 @@ fn run_shipped_on_mock(project: &Project, extra: &[&str]) -> Outcome {
         "mocks/bc.yaml",
     ];
     args.extend_from_slice(extra);
-    run(&mut project.runner(args))
+    project.runner(args).run()
 }
 
 #[test]
@@ -1585,31 +1538,8 @@ fn recording_the_shipped_suite_on_the_mock_reproduces_the_committed_snapshots() 
         .expect_summary("8 passed, 0 failed");
 }
 
-/// The "Done when": the shipped suite against a Business Central stand-in (the test
-/// server): recorded once, passes unchanged, fails with a precise diff when the server changes
-/// one field, and always deletes what it created.
-#[test]
-fn done_when_recorded_once_passes_unchanged_fails_precisely_and_always_cleans_up() {
-    let server = TestServer::start();
-    let project = shipped_project();
-    std::fs::remove_dir_all(project.path().join("collections/snapshots")).unwrap();
-    project.file(
-        "environments/teststand.yaml",
-        &format!(
-            "login_url: {base}\nbc_url: {base}/reg/bc\nTenant: cronus-test\nEnvironment: Sandbox\nClientId: regression-app\nClientSecret: {CLIENT_SECRET}\n",
-            base = server.base_url()
-        ),
-    );
-    let run_it = |extra: &[&str]| {
-        let mut args = vec!["run", "collections/bc-regression.yaml", "-e", "teststand"];
-        args.extend_from_slice(extra);
-        run(&mut project.runner(args))
-    };
-    let api = server.regression();
-
-    // 1. recorded once
-    let recorded = run_it(&["--update-snapshots"]);
-    recorded.expect_code(0).expect_summary("8 passed, 0 failed");
+/// The recording run reported and wrote every shipped snapshot.
+fn expect_every_snapshot_created(project: &Project, recorded: &Outcome) {
     for file in SHIPPED_SNAPSHOTS {
         let rel = file.strip_prefix("collections/").unwrap();
         assert!(
@@ -1618,32 +1548,13 @@ fn done_when_recorded_once_passes_unchanged_fails_precisely_and_always_cleans_up
                 .contains(&format!("snapshot created: {rel}")),
             "no report of {rel}\n{recorded}"
         );
-        assert!(exists(&project, file), "{file} not written\n{recorded}");
+        assert!(exists(project, file), "{file} not written\n{recorded}");
     }
-    assert_eq!(api.created_and_deleted(), (2, 2), "{recorded}");
-    assert!(api.customers().is_empty(), "{recorded}");
-    let files = snapshot_of(&project);
+}
 
-    // 2. passes unchanged (new ids, ETags and timestamps)
-    let unchanged = run_it(&[]);
-    unchanged
-        .expect_code(0)
-        .expect_summary("8 passed, 0 failed");
-    assert!(!unchanged.stdout.contains("snapshot"), "{unchanged}");
-    assert!(files == snapshot_of(&project), "{unchanged}");
-    assert_eq!(api.created_and_deleted(), (4, 4), "{unchanged}");
-
-    // 3. the server changes one field: a precise diff, and still everything deleted
-    api.drift("email", json!("changed@example.com"));
-    let drifted = run_it(&[]);
-    drifted
-        .expect_code(1)
-        .expect_summary("5 passed, 3 failed")
-        .expect_request("✘", "read customer", &["200"])
-        .expect_request("✘", "update customer", &["200"])
-        .expect_request("✘", "list customers page by page", &["200"])
-        .expect_request("✔", "delete test customers [1/2]", &["204"])
-        .expect_request("✔", "delete test customers [2/2]", &["204"]);
+/// After the email drifted: the diffs of the single reads and of the paged list show exactly
+/// the email lines.
+fn expect_only_the_email_lines_differ(drifted: &Outcome) {
     for name in ["read customer", "update customer"] {
         let details = drifted.details(name);
         assert_eq!(
@@ -1670,6 +1581,59 @@ fn done_when_recorded_once_passes_unchanged_fails_precisely_and_always_cleans_up
         ],
         "{drifted}"
     );
+}
+
+/// The "Done when": the shipped suite against a Business Central stand-in (the test
+/// server): recorded once, passes unchanged, fails with a precise diff when the server changes
+/// one field, and always deletes what it created.
+#[test]
+fn done_when_recorded_once_passes_unchanged_fails_precisely_and_always_cleans_up() {
+    let server = TestServer::start();
+    let project = shipped_project();
+    std::fs::remove_dir_all(project.path().join("collections/snapshots")).unwrap();
+    project.file(
+        "environments/teststand.yaml",
+        &format!(
+            "login_url: {base}\nbc_url: {base}/reg/bc\nTenant: cronus-test\nEnvironment: Sandbox\nClientId: regression-app\nClientSecret: {CLIENT_SECRET}\n",
+            base = server.base_url()
+        ),
+    );
+    let run_it = |extra: &[&str]| {
+        let mut args = vec!["run", "collections/bc-regression.yaml", "-e", "teststand"];
+        args.extend_from_slice(extra);
+        project.runner(args).run()
+    };
+    let api = server.regression();
+
+    // 1. recorded once
+    let recorded = run_it(&["--update-snapshots"]);
+    recorded.expect_code(0).expect_summary("8 passed, 0 failed");
+    expect_every_snapshot_created(&project, &recorded);
+    assert_eq!(api.created_and_deleted(), (2, 2), "{recorded}");
+    assert!(api.customers().is_empty(), "{recorded}");
+    let files = snapshot_of(&project);
+
+    // 2. passes unchanged (new ids, ETags and timestamps)
+    let unchanged = run_it(&[]);
+    unchanged
+        .expect_code(0)
+        .expect_summary("8 passed, 0 failed");
+    assert!(!unchanged.stdout.contains("snapshot"), "{unchanged}");
+    assert!(files == snapshot_of(&project), "{unchanged}");
+    assert_eq!(api.created_and_deleted(), (4, 4), "{unchanged}");
+
+    // 3. the server changes one field: a precise diff, and still everything deleted
+    api.drift("email", json!("changed@example.com"));
+    let drifted = run_it(&[]);
+    drifted
+        .expect_code(1)
+        .expect_summary("5 passed, 3 failed")
+        .expect_request("✘", "read customer", &["200"])
+        .expect_request("✘", "update customer", &["200"])
+        .expect_request("✘", "list customers page by page", &["200"])
+        .expect_request("✔", "delete test customers [1/2]", &["204"])
+        .expect_request("✔", "delete test customers [2/2]", &["204"]);
+    expect_only_the_email_lines_differ(&drifted);
     assert!(
         files == snapshot_of(&project),
         "a failing run wrote files\n{drifted}"

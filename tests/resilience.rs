@@ -6,45 +6,13 @@
 
 mod support;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command as StdCommand, Stdio};
+
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use support::net::{Pki, Proxy, RawServer, Reply, TlsServer, http_response};
-use support::{Outcome, Project, TestServer, run};
-
-/// Proxy variables that would change where requests go.
-const PROXY_VARS: [&str; 8] = [
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
-/// `runner ARGS` in the project, with no proxy variables from the test's environment.
-fn runner(project: &Project, args: &[&str]) -> Command {
-    let mut cmd = project.runner(args);
-    for var in PROXY_VARS {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-/// Writes `c.yaml` and runs it with `--var base_url=…` and the extra arguments.
-fn run_yaml(project: &Project, server: &TestServer, yaml: &str, extra: &[&str]) -> Outcome {
-    project.file("c.yaml", yaml);
-    let var = server.var();
-    let mut args = vec!["run", "c.yaml", "--var", &var];
-    args.extend_from_slice(extra);
-    run(&mut runner(project, &args))
-}
+use support::{Outcome, Project, Ready, Signal, TestServer};
 
 /// The notes `-v` prints under requests (`· …` lines).
 fn notes(out: &Outcome) -> Vec<String> {
@@ -75,9 +43,8 @@ fn a_suite_of_100_passes_against_a_server_that_throttles_every_fifth_request() {
     }
     project.file("c.yaml", &yaml);
     let var = server.var();
-    let out = run(runner(
-        &project,
-        &[
+    let out = project
+        .runner([
             "run",
             "c.yaml",
             "--var",
@@ -85,11 +52,19 @@ fn a_suite_of_100_passes_against_a_server_that_throttles_every_fifth_request() {
             "-v",
             "--report",
             "json=report.json",
-        ],
-    )
-    .timeout(Duration::from_secs(120)));
+        ])
+        .timeout(Duration::from_secs(120))
+        .run();
     out.expect_code(0).expect_summary("100 passed, 0 failed");
 
+    let flaky_names = expect_every_fifth_retried_once(&server, &out);
+    expect_waits_and_flaky_line(&out, &flaky_names);
+    expect_waits_noted_in_report(&project);
+}
+
+/// What the server saw: every 5th request throttled, each retried once, after ≥ 1 s. Returns
+/// the names of the retried requests, in order.
+fn expect_every_fifth_retried_once(server: &TestServer, out: &Outcome) -> Vec<String> {
     // what the server saw: every 5th request throttled, each retried once, after ≥ 1 s
     let log = server.received_under("/throttle/");
     let throttled: Vec<usize> = (0..log.len()).filter(|&i| log[i].status == 429).collect();
@@ -131,8 +106,13 @@ fn a_suite_of_100_passes_against_a_server_that_throttles_every_fifth_request() {
         let expected = if flaky_names.contains(&name) { 2 } else { 1 };
         assert_eq!(sent, expected, "{name} sent {sent} times\n{out}");
     }
+    flaky_names
+}
+
+/// `-v` shows each wait; the summary names the flaky requests before the final line.
+fn expect_waits_and_flaky_line(out: &Outcome, flaky_names: &[String]) {
     // -v shows each wait; the summary names the flaky requests before the final line
-    let waits = notes(&out)
+    let waits = notes(out)
         .iter()
         .filter(|n| n.contains("429 Too Many Requests, Retry-After: waited 1.0 s before attempt 2"))
         .count();
@@ -159,6 +139,10 @@ fn a_suite_of_100_passes_against_a_server_that_throttles_every_fifth_request() {
         flaky_at + 3 >= lines.len(),
         "the flaky line stands just before the summary\n{out}"
     );
+}
+
+/// The JSON report keeps the waits as notes.
+fn expect_waits_noted_in_report(project: &Project) {
     // the JSON report keeps the waits as notes
     let report: Value = serde_json::from_str(&project.read("report.json")).unwrap();
     let requests = report["units"][0]["requests"].as_array().unwrap();
@@ -179,17 +163,20 @@ fn a_suite_of_100_passes_against_a_server_that_throttles_every_fifth_request() {
 fn retry_after_as_an_http_date_is_honoured() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: dated
             url: <<base_url>>/retry-date/a
             assert: { status: 200 }
         "#,
-        &["-v"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0)
         .expect_request("✔", "dated", &["200", "after 1 retry"]);
     let log = server.received("/retry-date/a");
@@ -219,17 +206,20 @@ fn retry_after_as_an_http_date_is_honoured() {
 fn a_503_without_retry_after_is_retried_with_growing_backoff() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: flaky
             url: <<base_url>>/unavailable/2/b
             assert: { status: 200 }
         "#,
-        &["-v"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0)
         .expect_request("✔", "flaky", &["200", "after 2 retries"]);
     let log = server.received("/unavailable/2/b");
@@ -276,17 +266,20 @@ fn a_503_without_retry_after_is_retried_with_growing_backoff() {
 fn exhausted_retries_fail_with_the_last_status_and_say_so() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: down
             url: <<base_url>>/unavailable/99/c
             assert: { status: 200 }
         "#,
-        &["--max-retries", "2"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-retries", "2"])
+        .run();
     out.expect_code(1)
         .expect_summary("0 passed, 1 failed")
         .expect_request("✘", "down", &["503", "after 2 retries"])
@@ -302,17 +295,20 @@ fn exhausted_retries_fail_with_the_last_status_and_say_so() {
     );
 
     // -v says why it stopped
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: down
             url: <<base_url>>/unavailable/99/d
             assert: { status: 200 }
         "#,
-        &["--max-retries", "1", "-v"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-retries", "1", "-v"])
+        .run();
     out.expect_code(1);
     assert!(
         notes(&out)
@@ -327,49 +323,57 @@ fn exhausted_retries_fail_with_the_last_status_and_say_so() {
 fn max_retries_zero_disables_retries_from_the_flag_and_from_settings() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: once
             url: <<base_url>>/unavailable/1/e
             assert: { status: 200 }
         "#,
-        &["--max-retries", "0"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-retries", "0"])
+        .run();
     out.expect_code(1).expect_request("✘", "once", &["503"]);
     assert!(!out.request_line("once").contains("after"), "{out}");
     assert_eq!(server.hits("/unavailable/1/e"), 1);
 
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         settings: { max_retries: 0 }
         requests:
           - name: once
             url: <<base_url>>/unavailable/1/f
             assert: { status: 200 }
         "#,
-        &[],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1).expect_request("✘", "once", &["503"]);
     assert_eq!(server.hits("/unavailable/1/f"), 1);
 
     // the flag wins over settings
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         settings: { max_retries: 0 }
         requests:
           - name: twice
             url: <<base_url>>/unavailable/1/g
             assert: { status: 200 }
         "#,
-        &["--max-retries", "1"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-retries", "1"])
+        .run();
     out.expect_code(0)
         .expect_request("✔", "twice", &["after 1 retry"]);
     assert_eq!(server.hits("/unavailable/1/g"), 2);
@@ -381,10 +385,10 @@ fn max_retries_zero_disables_retries_from_the_flag_and_from_settings() {
 fn reports_show_retried_requests_as_flaky() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: flaky
             url: <<base_url>>/unavailable/1/h
@@ -392,13 +396,16 @@ fn reports_show_retried_requests_as_flaky() {
           - name: steady
             url: <<base_url>>/status/200
         "#,
-        &[
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args([
             "--report",
             "json=report.json",
             "--report",
             "junit=report.xml",
-        ],
-    );
+        ])
+        .run();
     out.expect_code(0);
     let report: Value = serde_json::from_str(&project.read("report.json")).unwrap();
     let flaky = &report["units"][0]["requests"][0];
@@ -460,10 +467,7 @@ fn a_get_is_retried_after_a_connection_reset() {
         "#,
     );
     let var = format!("base_url={}", server.base_url());
-    let out = run(&mut runner(
-        &project,
-        &["run", "c.yaml", "--var", &var, "-v"],
-    ));
+    let out = project.runner(["run", "c.yaml", "--var", &var, "-v"]).run();
     out.expect_code(0)
         .expect_request("✔", "read", &["200", "after 1 retry"]);
     assert_eq!(server.requests().len(), 2, "{out}");
@@ -491,7 +495,7 @@ fn a_post_is_not_retried_after_a_reset_unless_retry_unsafe() {
         "#,
     );
     let var = format!("base_url={}", server.base_url());
-    let out = run(&mut runner(&project, &["run", "c.yaml", "--var", &var]));
+    let out = project.runner(["run", "c.yaml", "--var", &var]).run();
     out.expect_code(1)
         .expect_request("✘", "create", &[])
         .expect_details("create", &["connection reset"]);
@@ -517,7 +521,7 @@ fn a_post_is_not_retried_after_a_reset_unless_retry_unsafe() {
         "#,
     );
     let var = format!("base_url={}", server.base_url());
-    let out = run(&mut runner(&project, &["run", "c.yaml", "--var", &var]));
+    let out = project.runner(["run", "c.yaml", "--var", &var]).run();
     out.expect_code(0)
         .expect_request("✔", "create", &["after 1 retry"]);
     let requests = server.requests();
@@ -532,10 +536,10 @@ fn a_post_is_not_retried_after_a_reset_unless_retry_unsafe() {
 fn polling_succeeds_on_the_third_try() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: job
             url: <<base_url>>/poll/3/job1
@@ -543,8 +547,11 @@ fn polling_succeeds_on_the_third_try() {
             assert:
               json: { $.status: Completed }
         "#,
-        &["-v"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["-v"])
+        .run();
     out.expect_code(0).expect_request("✔", "job", &["200"]);
     let log = server.received("/poll/3/job1");
     assert_eq!(log.len(), 3, "polled until done, then stopped\n{out}");
@@ -567,17 +574,19 @@ fn polling_succeeds_on_the_third_try() {
 fn polling_that_never_succeeds_fails_with_the_tries_and_the_last_response() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: job
             url: <<base_url>>/poll/0/job2
             retry: { until: "response.json.status == 'Completed'", every: 50ms, max: 4 }
         "#,
-        &[],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1)
         .expect_summary("0 passed, 1 failed")
         .expect_request("✘", "job", &["200"])
@@ -597,10 +606,10 @@ fn polling_that_never_succeeds_fails_with_the_tries_and_the_last_response() {
 fn delay_waits_before_the_request() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: first
             url: <<base_url>>/status/200
@@ -608,8 +617,10 @@ fn delay_waits_before_the_request() {
             url: <<base_url>>/status/201
             delay: 700ms
         "#,
-        &[],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     let gap = server
         .last("/status/201")
@@ -640,18 +651,21 @@ fn a_stall_past_the_timeout_fails_in_one_line() {
     let server = TestServer::start();
     let project = Project::new();
     let started = Instant::now();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: stuck
             url: <<base_url>>/stall/5000
           - name: after
             url: <<base_url>>/status/200
         "#,
-        &["--timeout", "300ms"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--timeout", "300ms"])
+        .run();
     let elapsed = started.elapsed();
     out.expect_code(1)
         .expect_summary("1 passed, 1 failed")
@@ -675,24 +689,36 @@ fn timeout_in_settings_applies_and_the_flag_wins() {
           - name: stuck
             url: <<base_url>>/stall/1500
         "#;
-    let out = run_yaml(&project, &server, collection, &[]);
+    let out = project
+        .file("c.yaml", collection)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1);
     one_timeout_line(&out, "stuck");
 
-    let out = run_yaml(&project, &server, collection, &["--timeout", "10s"]);
+    let out = project
+        .file("c.yaml", collection)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--timeout", "10s"])
+        .run();
     out.expect_code(0).expect_request("✔", "stuck", &["200"]);
 
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         settings: { timeout: 10s }
         requests:
           - name: stuck
             url: <<base_url>>/stall/1500
         "#,
-        &["--timeout", "300ms"],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--timeout", "300ms"])
+        .run();
     out.expect_code(1);
     one_timeout_line(&out, "stuck");
 }
@@ -720,7 +746,12 @@ fn a_redirect_to_another_host_drops_authorization() {
             assert: { status: 200 }
         "#;
     let other_port = format!("other_port={port}");
-    let out = run_yaml(&project, &first, yaml, &["--var", &other_port]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&first)
+        .args(["--var", &other_port])
+        .run();
     out.expect_code(0);
     // control: on the same host the header is kept, so its absence below means something
     let same = first.last("/echo");
@@ -754,7 +785,12 @@ fn follow_redirects_false_stops_at_the_302() {
               status: 302
               headers: { location: { ends_with: /echo } }
         "#;
-    let out = run_yaml(&project, &first, yaml, &["--var", &to]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&first)
+        .args(["--var", &to])
+        .run();
     out.expect_code(0).expect_request("✔", "moved", &["302"]);
     assert_eq!(other.total_hits(), 0);
 
@@ -766,16 +802,21 @@ fn follow_redirects_false_stops_at_the_302() {
             query: { to: <<to>> }
             assert: { status: 302 }
         "#;
-    let out = run_yaml(
-        &project,
-        &first,
-        yaml,
-        &["--var", &to, "--no-follow-redirects"],
-    );
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&first)
+        .args(["--var", &to, "--no-follow-redirects"])
+        .run();
     out.expect_code(0);
     assert_eq!(other.total_hits(), 0);
     // and without either, it is followed
-    let out = run_yaml(&project, &first, yaml, &["--var", &to]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&first)
+        .args(["--var", &to])
+        .run();
     out.expect_code(1).expect_request("✘", "moved", &["200"]);
     assert_eq!(other.hits("/echo"), 1);
 }
@@ -791,24 +832,35 @@ fn cookies_set_by_a_response_are_sent_back_unless_disabled() {
           - name: next
             url: <<base_url>>/echo
         "#;
-    let out = run_yaml(&project, &server, yaml, &[]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     assert_eq!(
         server.last("/echo").header("cookie"),
         Some("session=abc123")
     );
 
-    let out = run_yaml(&project, &server, yaml, &["--no-cookies"]);
+    let out = project
+        .file("c.yaml", yaml)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--no-cookies"])
+        .run();
     out.expect_code(0);
     assert_eq!(server.hits("/echo"), 2);
     assert_eq!(server.last("/echo").header("cookie"), None, "{out}");
 
-    let out = run_yaml(
-        &project,
-        &server,
-        &format!("settings: {{ cookies: false }}\n{}", support::dedent(yaml)),
-        &[],
-    );
+    let out = project
+        .file(
+            "c.yaml",
+            &format!("settings: {{ cookies: false }}\n{}", support::dedent(yaml)),
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(0);
     assert_eq!(server.hits("/echo"), 3);
     assert_eq!(server.last("/echo").header("cookie"), None, "{out}");
@@ -819,63 +871,47 @@ fn cookies_set_by_a_response_are_sent_back_unless_disabled() {
 
 const HUNDRED_MIB: usize = 100 * 1024 * 1024;
 
-/// Runs `runner ARGS` in `dir` and measures its peak resident memory in KiB: with
+/// Where GNU time lives; with `-v` it reports the peak resident memory of what it ran.
+const GNU_TIME: &str = "/usr/bin/time";
+
+/// Runs `runner ARGS` in the project and measures its peak resident memory in KiB: with
 /// `/usr/bin/time -v` where it exists, else by polling `/proc/PID/status` (VmHWM).
-fn run_measured(dir: &Path, args: &[&str]) -> (Outcome, u64) {
-    let runner = env!("CARGO_BIN_EXE_runner");
-    let time = Path::new("/usr/bin/time");
-    let mut cmd = if time.exists() {
-        let mut cmd = StdCommand::new(time);
-        cmd.arg("-v").arg(runner);
-        cmd
-    } else {
-        StdCommand::new(runner)
-    };
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for var in PROXY_VARS {
-        cmd.env_remove(var);
+fn run_measured(project: &Project, args: &[&str]) -> (Outcome, u64) {
+    let timed = Path::new(GNU_TIME).exists();
+    let mut case = project.runner(args);
+    if timed {
+        case.launched_by([GNU_TIME, "-v"]);
     }
-    let mut child = cmd.spawn().expect("start runner");
-    let (stdout, stderr) = drain(&mut child);
+    let mut running = case.spawn();
     let mut hwm_kib = 0u64;
     let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if !time.exists()
-            && let Ok(text) = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+    while running.try_wait().is_none() {
+        if !timed
+            && let Ok(text) = std::fs::read_to_string(format!("/proc/{}/status", running.pid()))
             && let Some(kib) = vm_hwm_kib(&text)
         {
             hwm_kib = hwm_kib.max(kib);
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("runner did not finish in 120 s");
-        }
+        assert!(Instant::now() < deadline, "runner did not finish in 120 s");
         std::thread::sleep(Duration::from_millis(5));
-    };
-    let out = Outcome {
-        code: status.code(),
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    };
-    if time.exists() {
-        hwm_kib = out
-            .stderr
-            .lines()
-            .find_map(|l| {
-                l.trim()
-                    .strip_prefix("Maximum resident set size (kbytes): ")
-            })
-            .and_then(|v| v.trim().parse().ok())
+    }
+    let out = running.wait(Duration::ZERO).expect("the runner has ended");
+    if timed {
+        hwm_kib = time_peak_kib(&out.stderr)
             .unwrap_or_else(|| panic!("no peak memory in the output of time -v\n{out}"));
     }
     (out, hwm_kib)
+}
+
+/// The peak resident memory GNU `time -v` printed, in KiB.
+fn time_peak_kib(stderr: &str) -> Option<u64> {
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
 }
 
 fn vm_hwm_kib(status: &str) -> Option<u64> {
@@ -883,28 +919,6 @@ fn vm_hwm_kib(status: &str) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// Reads a child's stdout and stderr on threads, so full pipes never block it.
-fn drain(
-    child: &mut Child,
-) -> (
-    std::thread::JoinHandle<String>,
-    std::thread::JoinHandle<String>,
-) {
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stderr.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
-    });
-    (out, err)
 }
 
 #[test]
@@ -926,7 +940,7 @@ fn a_100_mib_body_fails_cleanly_under_the_default_limit_with_bounded_memory() {
         ),
     );
     let var = server.var();
-    let (out, peak_kib) = run_measured(project.path(), &["run", "c.yaml", "--var", &var]);
+    let (out, peak_kib) = run_measured(&project, &["run", "c.yaml", "--var", &var]);
     eprintln!("peak RSS with a 100 MiB body under the 50 MiB limit: {peak_kib} KiB");
     out.expect_code(1)
         .expect_summary("1 passed, 2 failed")
@@ -951,34 +965,38 @@ fn max_response_bytes_200mib_accepts_a_100_mib_body() {
             assert: {{ status: 200 }}
         "#
     );
-    let out = run_yaml(
-        &project,
-        &server,
-        &yaml,
-        &["--max-response-bytes", "200MiB"],
-    );
+    let out = project
+        .file("c.yaml", &yaml)
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--max-response-bytes", "200MiB"])
+        .run();
     out.expect_code(0).expect_request("✔", "big", &["200"]);
 
     // from settings too, and a smaller limit there fails it
-    let out = run_yaml(
-        &project,
-        &server,
-        &format!(
-            "settings: {{ max_response_bytes: 200MiB }}\n{}",
-            support::dedent(&yaml)
-        ),
-        &[],
-    );
+    let out = project
+        .file(
+            "c.yaml",
+            &format!(
+                "settings: {{ max_response_bytes: 200MiB }}\n{}",
+                support::dedent(&yaml)
+            ),
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(0);
-    let out = run_yaml(
-        &project,
-        &server,
-        &format!(
-            "settings: {{ max_response_bytes: 1MiB }}\n{}",
-            support::dedent(&yaml)
-        ),
-        &[],
-    );
+    let out = project
+        .file(
+            "c.yaml",
+            &format!(
+                "settings: {{ max_response_bytes: 1MiB }}\n{}",
+                support::dedent(&yaml)
+            ),
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1)
         .expect_details("big", &["response too large"]);
 }
@@ -1007,7 +1025,7 @@ fn a_private_ca_is_trusted_with_ca_cert_and_refused_without() {
     let server = TlsServer::start(&pki, false);
 
     tls_collection(&project, &server.url(), "");
-    let out = run(&mut runner(&project, &["run", "c.yaml"]));
+    let out = project.runner(["run", "c.yaml"]).run();
     out.expect_code(1).expect_request("✘", "secure", &[]);
     let details = out.details("secure");
     let failures: Vec<&str> = details
@@ -1021,18 +1039,16 @@ fn a_private_ca_is_trusted_with_ca_cert_and_refused_without() {
     );
     assert!(server.served().is_empty());
 
-    let out = run(&mut runner(
-        &project,
-        &["run", "c.yaml", "--ca-cert", "pki/ca.pem"],
-    ));
+    let out = project
+        .runner(["run", "c.yaml", "--ca-cert", "pki/ca.pem"])
+        .run();
     out.expect_code(0).expect_request("✔", "secure", &["200"]);
 
     // the certificate names localhost too
     tls_collection(&project, &server.localhost_url(), "");
-    let out = run(&mut runner(
-        &project,
-        &["run", "c.yaml", "--ca-cert", "pki/ca.pem"],
-    ));
+    let out = project
+        .runner(["run", "c.yaml", "--ca-cert", "pki/ca.pem"])
+        .run();
     out.expect_code(0);
     assert_eq!(server.served().len(), 2);
 }
@@ -1049,7 +1065,7 @@ fn ca_cert_in_settings_is_relative_to_the_collection() {
             server.url()
         ),
     );
-    let out = run(&mut runner(&project, &["run", "suite/c.yaml"]));
+    let out = project.runner(["run", "suite/c.yaml"]).run();
     out.expect_code(0).expect_request("✔", "secure", &["200"]);
 }
 
@@ -1058,24 +1074,23 @@ fn insecure_accepts_any_certificate_with_a_warning() {
     let (project, pki) = tls_project("pki");
     let server = TlsServer::start(&pki, false);
     tls_collection(&project, &server.url(), "");
-    let out = run(&mut runner(&project, &["run", "c.yaml", "--insecure"]));
+    let out = project.runner(["run", "c.yaml", "--insecure"]).run();
     out.expect_code(0);
     assert!(
         out.stderr.contains("warning") && out.stderr.contains("insecure"),
         "{out}"
     );
-    let out = run(&mut runner(&project, &["run", "c.yaml", "-k"]));
+    let out = project.runner(["run", "c.yaml", "-k"]).run();
     out.expect_code(0);
     tls_collection(&project, &server.url(), "settings: { insecure: true }");
-    let out = run(&mut runner(&project, &["run", "c.yaml"]));
+    let out = project.runner(["run", "c.yaml"]).run();
     out.expect_code(0);
     assert!(out.stderr.contains("warning"), "{out}");
     // no warning when certificates are checked
     tls_collection(&project, &server.url(), "");
-    let out = run(&mut runner(
-        &project,
-        &["run", "c.yaml", "--ca-cert", "pki/ca.pem"],
-    ));
+    let out = project
+        .runner(["run", "c.yaml", "--ca-cert", "pki/ca.pem"])
+        .run();
     out.expect_code(0);
     assert!(!out.stderr.contains("insecure"), "{out}");
 }
@@ -1086,9 +1101,8 @@ fn a_server_requiring_a_client_certificate() {
     let server = TlsServer::start(&pki, true);
 
     tls_collection(&project, &server.url(), "");
-    let out = run(&mut runner(
-        &project,
-        &[
+    let out = project
+        .runner([
             "run",
             "c.yaml",
             "--ca-cert",
@@ -1097,8 +1111,8 @@ fn a_server_requiring_a_client_certificate() {
             "pki/client.pem",
             "--key",
             "pki/client.key",
-        ],
-    ));
+        ])
+        .run();
     out.expect_code(0).expect_request("✔", "secure", &["200"]);
     assert_eq!(server.served(), [true]);
 
@@ -1107,16 +1121,15 @@ fn a_server_requiring_a_client_certificate() {
         &server.url(),
         "settings: { ca_cert: pki/ca.pem, client_cert: pki/client.pem, client_key: pki/client.key }",
     );
-    let out = run(&mut runner(&project, &["run", "c.yaml"]));
+    let out = project.runner(["run", "c.yaml"]).run();
     out.expect_code(0);
     assert_eq!(server.served(), [true, true]);
 
     // without a certificate: refused by the server, a request failure (not a crash)
     tls_collection(&project, &server.url(), "settings: { ca_cert: pki/ca.pem }");
-    let out = run(&mut runner(
-        &project,
-        &["run", "c.yaml", "--max-retries", "0"],
-    ));
+    let out = project
+        .runner(["run", "c.yaml", "--max-retries", "0"])
+        .run();
     out.expect_code(1).expect_request("✘", "secure", &[]);
     let failures: Vec<String> = out
         .details("secure")
@@ -1164,10 +1177,9 @@ fn proxy_flag_and_settings_route_through_the_proxy() {
         "#;
     project.file("c.yaml", yaml);
     let remote = format!("base_url={}", proxied_url(&server));
-    let out = run(&mut runner(
-        &project,
-        &["run", "c.yaml", "--var", &remote, "--proxy", &proxy.url()],
-    ));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &remote, "--proxy", &proxy.url()])
+        .run();
     out.expect_code(0);
     let expected = format!("GET {}/echo HTTP/1.1", proxied_url(&server));
     assert_eq!(
@@ -1187,22 +1199,21 @@ fn proxy_flag_and_settings_route_through_the_proxy() {
         support::dedent(yaml)
     );
     project.file("c.yaml", &with_settings);
-    let out = run(&mut runner(&project, &["run", "c.yaml", "--var", &remote]));
+    let out = project.runner(["run", "c.yaml", "--var", &remote]).run();
     out.expect_code(0);
     assert_eq!(proxy.request_lines(), [expected.clone(), expected], "{out}");
 
     // loopback is reached directly, proxy or not
-    let out = run(&mut runner(
-        &project,
-        &[
+    let out = project
+        .runner([
             "run",
             "c.yaml",
             "--var",
             &server.var(),
             "--proxy",
             &proxy.url(),
-        ],
-    ));
+        ])
+        .run();
     out.expect_code(0);
     assert_eq!(
         proxy.request_lines().len(),
@@ -1227,21 +1238,26 @@ fn http_proxy_variable_routes_through_the_proxy() {
         "#,
     );
     let remote = format!("base_url={}", proxied_url(&server));
-    let out =
-        run(runner(&project, &["run", "c.yaml", "--var", &remote]).env("HTTP_PROXY", proxy.url()));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &remote])
+        .env("HTTP_PROXY", proxy.url())
+        .run();
     out.expect_code(0);
     assert_eq!(
         proxy.request_lines(),
         [format!("GET {}/echo HTTP/1.1", proxied_url(&server))]
     );
     // lower case works too; loopback is not proxied
-    let out =
-        run(runner(&project, &["run", "c.yaml", "--var", &remote]).env("http_proxy", proxy.url()));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &remote])
+        .env("http_proxy", proxy.url())
+        .run();
     out.expect_code(0);
     assert_eq!(proxy.request_lines().len(), 2);
-    let out =
-        run(runner(&project, &["run", "c.yaml", "--var", &server.var()])
-            .env("HTTP_PROXY", proxy.url()));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &server.var()])
+        .env("HTTP_PROXY", proxy.url())
+        .run();
     out.expect_code(0);
     assert_eq!(
         proxy.request_lines().len(),
@@ -1258,18 +1274,20 @@ fn http_proxy_variable_routes_through_the_proxy() {
 fn a_body_that_is_not_json_is_named_with_its_first_bytes() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: gateway
             url: <<base_url>>/not-json
             assert:
               json: { $.value: 1 }
         "#,
-        &[],
-    );
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run();
     out.expect_code(1)
         .expect_request("✘", "gateway", &["200"])
         .expect_details("gateway", &["not JSON", "<html><body>Gateway says hello"]);
@@ -1279,10 +1297,10 @@ fn a_body_that_is_not_json_is_named_with_its_first_bytes() {
 fn a_binary_body_does_not_crash_anything() {
     let server = TestServer::start();
     let project = Project::new();
-    let out = run_yaml(
-        &project,
-        &server,
-        r#"
+    let out = project
+        .file(
+            "c.yaml",
+            r#"
         requests:
           - name: blob
             url: <<base_url>>/binary
@@ -1297,7 +1315,10 @@ fn a_binary_body_does_not_crash_anything() {
             capture:
               part: { regex: "(a.c)" }
         "#,
-        &[
+        )
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args([
             "-v",
             "--report",
             "json=r.json",
@@ -1305,8 +1326,8 @@ fn a_binary_body_does_not_crash_anything() {
             "junit=r.xml",
             "--report",
             "html=r.html",
-        ],
-    );
+        ])
+        .run();
     out.expect_code(1)
         .expect_request("✔", "blob", &["200"])
         .expect_details("blob as json", &["not JSON"]);
@@ -1343,9 +1364,8 @@ fn header_bytes_outside_ascii_do_not_crash() {
         "#,
     );
     let var = format!("base_url={}", server.base_url());
-    let out = run(&mut runner(
-        &project,
-        &[
+    let out = project
+        .runner([
             "run",
             "c.yaml",
             "--var",
@@ -1353,8 +1373,8 @@ fn header_bytes_outside_ascii_do_not_crash() {
             "-v",
             "--report",
             "json=r.json",
-        ],
-    ));
+        ])
+        .run();
     out.expect_code(0).expect_request("✔", "weird", &["200"]);
     serde_json::from_str::<Value>(&project.read("r.json")).expect("JSON report");
 }
@@ -1374,10 +1394,9 @@ fn invalid_header_bytes_fail_the_request_without_a_crash() {
         "#,
     );
     let var = format!("base_url={}", server.base_url());
-    let out = run(&mut runner(
-        &project,
-        &["run", "c.yaml", "--var", &var, "-v", "--max-retries", "0"],
-    ));
+    let out = project
+        .runner(["run", "c.yaml", "--var", &var, "-v", "--max-retries", "0"])
+        .run();
     out.expect_code(1)
         .expect_summary("0 passed, 2 failed")
         .expect_request("✘", "broken", &[]);
@@ -1392,77 +1411,6 @@ fn invalid_header_bytes_fail_the_request_without_a_crash() {
 
 // ---------------------------------------------------------------------------------------------
 // Ctrl-C
-
-/// Starts `runner ARGS` in the project (stdout and stderr drained on threads).
-struct Running {
-    child: Child,
-    stdout: Option<std::thread::JoinHandle<String>>,
-    stderr: Option<std::thread::JoinHandle<String>>,
-}
-
-impl Running {
-    fn start(dir: &Path, args: &[&str]) -> Running {
-        let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_runner"));
-        cmd.args(args)
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for var in PROXY_VARS {
-            cmd.env_remove(var);
-        }
-        let mut child = cmd.spawn().expect("start runner");
-        let (stdout, stderr) = drain(&mut child);
-        Running {
-            child,
-            stdout: Some(stdout),
-            stderr: Some(stderr),
-        }
-    }
-
-    fn interrupt(&self) {
-        let status = StdCommand::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .expect("kill -INT");
-        assert!(status.success());
-    }
-
-    /// Waits up to `limit` for the exit; `None` if still running.
-    fn wait(&mut self, limit: Duration) -> Option<Outcome> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(Outcome {
-                    code: status.code(),
-                    stdout: self.stdout.take().unwrap().join().unwrap(),
-                    stderr: self.stderr.take().unwrap().join().unwrap(),
-                });
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Waits (bounded) until the server has received a request for `path`.
-fn wait_for_hit(server: &TestServer, path: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.hits(path) == 0 {
-        assert!(Instant::now() < deadline, "{path} was never requested");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 #[test]
 fn ctrl_c_cancels_a_stalled_request_and_writes_the_reports() {
@@ -1480,23 +1428,17 @@ fn ctrl_c_cancels_a_stalled_request_and_writes_the_reports() {
             url: <<base_url>>/status/201
         "#,
     );
-    let var = server.var();
-    let mut running = Running::start(
-        project.path(),
-        &[
-            "run",
-            "c.yaml",
-            "--var",
-            &var,
+    let mut running = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args([
             "--report",
             "json=report.json",
             "--report",
             "junit=report.xml",
-        ],
-    );
-    wait_for_hit(&server, "/stall/15000");
-    let interrupted_at = Instant::now();
-    running.interrupt();
+        ])
+        .spawn();
+    let interrupted_at = running.signal_when(Ready::Request(&server, "/stall/15000"), Signal::Int);
     let out = running
         .wait(Duration::from_secs(5))
         .expect("the first Ctrl-C stops the run within seconds");
@@ -1534,14 +1476,13 @@ fn ctrl_c_stops_a_polling_wait_and_a_delay() {
             retry: { until: "response.json.status == 'Completed'", every: 20s, max: 5 }
         "#,
     );
-    let var = server.var();
-    let mut running = Running::start(
-        project.path(),
-        &["run", "c.yaml", "--var", &var, "--report", "json=r.json"],
-    );
-    wait_for_hit(&server, "/poll/0/long");
-    std::thread::sleep(Duration::from_millis(100));
-    running.interrupt();
+    let mut running = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--report", "json=r.json"])
+        .spawn();
+    // the first poll is answered: the runner is now waiting 20 s before the next one
+    running.signal_when(Ready::Answer(&server, "/poll/0/long"), Signal::Int);
     let out = running
         .wait(Duration::from_secs(5))
         .expect("Ctrl-C interrupts the wait between polls");
@@ -1568,14 +1509,10 @@ fn a_second_ctrl_c_exits_at_once() {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", STALLED_TOKEN);
-    let var = server.var();
-    let mut running = Running::start(project.path(), &["run", "c.yaml", "--var", &var]);
-    wait_for_hit(&server, "/stall/15000");
-    running.interrupt();
+    let mut running = project.runner(["run", "c.yaml"]).server(&server).spawn();
+    running.signal_when(Ready::Request(&server, "/stall/15000"), Signal::Int);
     // whatever the first one does, a second one ends the process at once
-    std::thread::sleep(Duration::from_millis(300));
-    let second_at = Instant::now();
-    running.interrupt();
+    let second_at = running.signal_when(Ready::Stderr("Ctrl-C again"), Signal::Int);
     let out = running
         .wait(Duration::from_secs(3))
         .expect("the second Ctrl-C exits at once");
@@ -1588,13 +1525,12 @@ fn ctrl_c_cancels_a_token_request_in_flight() {
     let server = TestServer::start();
     let project = Project::new();
     project.file("c.yaml", STALLED_TOKEN);
-    let var = server.var();
-    let mut running = Running::start(
-        project.path(),
-        &["run", "c.yaml", "--var", &var, "--report", "json=r.json"],
-    );
-    wait_for_hit(&server, "/stall/15000");
-    running.interrupt();
+    let mut running = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .args(["--report", "json=r.json"])
+        .spawn();
+    running.signal_when(Ready::Request(&server, "/stall/15000"), Signal::Int);
     let out = running.wait(Duration::from_secs(5)).expect(
         "one Ctrl-C cancels the in-flight token request (it waited for the stalled token endpoint)",
     );
@@ -1609,7 +1545,10 @@ fn ctrl_c_cancels_a_token_request_in_flight() {
 /// Runs the collection `c.yaml` (bounded in time), expecting an input error (exit 2) that
 /// names the file and says `needle`, never a panic.
 fn expect_input_error(project: &Project, needle: &str) -> Outcome {
-    let out = run(runner(project, &["run", "c.yaml"]).timeout(Duration::from_secs(30)));
+    let out = project
+        .runner(["run", "c.yaml"])
+        .timeout(Duration::from_secs(30))
+        .run();
     out.expect_code(2);
     assert!(out.stderr.contains("c.yaml"), "names the file\n{out}");
     assert!(out.stderr.contains(needle), "says {needle:?}\n{out}");
@@ -1640,7 +1579,7 @@ fn an_alias_bomb_is_refused_quickly() {
     let started = Instant::now();
     expect_input_error(&project, "alias");
     assert!(started.elapsed() < Duration::from_secs(10));
-    let (_, peak_kib) = run_measured(project.path(), &["run", "c.yaml"]);
+    let (_, peak_kib) = run_measured(&project, &["run", "c.yaml"]);
     eprintln!("alias bomb: peak {peak_kib} KiB");
     assert!(peak_kib < 512 * 1024, "alias bomb took {peak_kib} KiB");
 }
@@ -1662,7 +1601,10 @@ fn deep_nesting_is_refused() {
     }
     block.push_str("requests: []\n");
     std::fs::write(project.path().join("c.yaml"), block).unwrap();
-    let out = run(runner(&project, &["run", "c.yaml"]).timeout(Duration::from_secs(30)));
+    let out = project
+        .runner(["run", "c.yaml"])
+        .timeout(Duration::from_secs(30))
+        .run();
     out.expect_code(2);
 }
 
@@ -1694,7 +1636,10 @@ fn a_file_that_is_not_utf8_is_an_input_error() {
         .flat_map(u16::to_le_bytes)
         .collect();
     std::fs::write(project.path().join("c.yaml"), utf16).unwrap();
-    let out = run(runner(&project, &["run", "c.yaml"]).timeout(Duration::from_secs(30)));
+    let out = project
+        .runner(["run", "c.yaml"])
+        .timeout(Duration::from_secs(30))
+        .run();
     out.expect_code(2);
 }
 
@@ -1710,51 +1655,21 @@ fn expect_template_failure(template: &str, needle: &str, max_kib: u64) {
             "requests:\n  - name: hostile\n    method: POST\n    url: <<base_url>>/echo\n    body: \"{template}\"\n"
         ),
     );
-    let var = server.var();
     // a hard cap on address space, so a failure here cannot take the machine down
-    let time = if Path::new("/usr/bin/time").exists() {
-        "/usr/bin/time -v "
+    let time = if Path::new(GNU_TIME).exists() {
+        format!("{GNU_TIME} -v ")
     } else {
-        ""
+        String::new()
     };
-    let script = format!(
-        "ulimit -v 3145728; exec {time}'{}' run c.yaml --var '{var}'",
-        env!("CARGO_BIN_EXE_runner")
-    );
+    let script = format!("ulimit -v 3145728; exec {time}\"$@\"");
     let started = Instant::now();
-    let mut child = StdCommand::new("sh")
-        .args(["-c", &script])
-        .current_dir(project.path())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (stdout, stderr) = drain(&mut child);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("the template ran for more than 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let out = Outcome {
-        code: status.code(),
-        stdout: stdout.join().unwrap(),
-        stderr: stderr.join().unwrap(),
-    };
-    let peak_kib: u64 = out
-        .stderr
-        .lines()
-        .find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes): ")
-        })
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
+    let out = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .launched_by(["sh", "-c", &script, "sh"])
+        .timeout(Duration::from_secs(60))
+        .run();
+    let peak_kib = time_peak_kib(&out.stderr).unwrap_or(0);
     eprintln!(
         "template {shown:?}…: peak {peak_kib} KiB, {} ms",
         millis(started.elapsed())

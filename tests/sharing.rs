@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use support::server::Recorded;
-use support::{CLIENT_SECRET, Outcome, Project, TestServer, dedent, run};
+use support::{CLIENT_SECRET, Outcome, Project, TestServer, dedent};
 
 const TOKEN_PATH: &str = "/contoso/oauth2/v2.0/token";
 const COMPANIES_PATH: &str = "/v2.0/contoso/production/api/v2.0/companies";
@@ -155,9 +155,8 @@ fn a_shared_token_file_serves_two_teams() {
     let project = two_teams();
     // run from elsewhere: include paths are relative to the including file, not the current dir
     let var = server.var();
-    let out = run(&mut project.runner_in(
-        "somewhere/else",
-        [
+    let out = project
+        .runner([
             "run",
             "../../teams/sales/orders.yaml",
             "../../teams/finance/collections/ledger.yaml",
@@ -165,8 +164,9 @@ fn a_shared_token_file_serves_two_teams() {
             "test",
             "--var",
             &var,
-        ],
-    ));
+        ])
+        .in_dir("somewhere/else")
+        .run();
     out.expect_code(0).expect_summary("4 passed, 0 failed");
     // the included request runs as a group named after the file, or after the include's `name:`
     out.expect_request("✔", "token/token", &["POST", "200"]);
@@ -202,14 +202,16 @@ fn a_failing_included_request_is_reported_under_its_group_and_blocks_its_capture
         "ClientSecret: wrong\n",
     );
     let var = server.var();
-    let out = run(&mut project.runner([
-        "run",
-        "teams/sales/orders.yaml",
-        "-e",
-        "test",
-        "--var",
-        &var,
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "teams/sales/orders.yaml",
+            "-e",
+            "test",
+            "--var",
+            &var,
+        ])
+        .run();
     out.expect_code(1).expect_summary("0 passed, 2 failed");
     out.expect_request("✘", "token/token", &["401"]);
     // the assertion's place is in the included file
@@ -294,18 +296,20 @@ fn include_defaults_lose_to_environment_and_var_which_lose_to_with_which_loses_t
             "default_vs_env: env\nwith_vs_env: env\n",
         );
     let var = server.var();
-    let out = run(&mut project.runner([
-        "run",
-        "collections/precedence.yaml",
-        "-e",
-        "test",
-        "--var",
-        &var,
-        "--var",
-        "default_vs_cli=cli",
-        "--var",
-        "with_vs_cli=cli",
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "collections/precedence.yaml",
+            "-e",
+            "test",
+            "--var",
+            &var,
+            "--var",
+            "default_vs_cli=cli",
+            "--var",
+            "with_vs_cli=cli",
+        ])
+        .run();
     out.expect_code(0).expect_summary("4 passed, 0 failed");
     let inside = echoed_args(&server, "included");
     let expected = [
@@ -389,14 +393,16 @@ fn include_defaults_and_parameters_may_be_templates_over_each_other() {
             "#,
         );
     let var = server.var();
-    let out = run(&mut project.runner([
-        "run",
-        "c.yaml",
-        "--var",
-        &var,
-        "--var",
-        "resource=https://api.businesscentral.dynamics.com",
-    ]));
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "--var",
+            &var,
+            "--var",
+            "resource=https://api.businesscentral.dynamics.com",
+        ])
+        .run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     assert_eq!(server.received(TOKEN_PATH)[0].form()["scope"], BC_SCOPE);
     assert_eq!(
@@ -428,7 +434,9 @@ fn an_include_cycle_is_an_error_naming_the_files_and_the_place() {
         )
         .file("collections/lib/a.yaml", lib);
     let var = server.var();
-    let out = run(&mut project.runner(["run", "collections/main.yaml", "--var", &var]));
+    let out = project
+        .runner(["run", "collections/main.yaml", "--var", &var])
+        .run();
     out.expect_code(2);
     let (line, col) = position(lib, "../main.yaml");
     let at = format!("collections/lib/a.yaml:{line}:{col}: ");
@@ -452,7 +460,7 @@ fn an_include_cycle_is_an_error_naming_the_files_and_the_place() {
         "collections/self.yaml",
         "requests:\n  - name: x\n    url: http://127.0.0.1:9/\n  - include: self.yaml\n",
     );
-    let out = run(&mut project.runner(["validate", "collections/self.yaml"]));
+    let out = project.runner(["validate", "collections/self.yaml"]).run();
     out.expect_code(2);
     assert!(
         out.stderr
@@ -486,7 +494,7 @@ fn a_yaml_error_inside_an_included_file_is_reported_at_its_line() {
             "#,
     );
     let var = server.var();
-    let out = run(&mut project.runner(["run", "team/c.yaml", "--var", &var]));
+    let out = project.runner(["run", "team/c.yaml", "--var", &var]).run();
     out.expect_code(2);
     let (line, _) = position(broken, " bad: indentation");
     let prefix = format!("team/../shared/broken.yaml:{line}:");
@@ -525,7 +533,7 @@ fn a_field_error_inside_an_included_file_is_reported_at_its_line() {
             hedaers: {}
         "#,
     );
-    let out = run(&mut project.runner(["validate", "c.yaml"]));
+    let out = project.runner(["validate", "c.yaml"]).run();
     out.expect_code(2);
     let (line, col) = position(included, "urll");
     let expected = format!("lib/inc.yaml:{line}:{col}: unknown field `urll` in a request");
@@ -561,7 +569,7 @@ fn a_template_error_inside_an_included_file_shows_that_files_line() {
             url: http://127.0.0.1:9/last
         "#,
     );
-    let out = run(&mut project.runner(["run", "c.yaml"]));
+    let out = project.runner(["run", "c.yaml"]).run();
     out.expect_code(2);
     let (line, col) = position(included, "http://127.0.0.1:9/<<a b>>");
     let at = format!("lib/inc.yaml:{line}:{col}: invalid template in url");
@@ -588,7 +596,7 @@ fn a_missing_included_file_is_an_error_at_the_include() {
           - include: shared/nope.yaml
         "#,
     );
-    let out = run(&mut project.runner(["run", "c.yaml"]));
+    let out = project.runner(["run", "c.yaml"]).run();
     out.expect_code(2);
     assert!(out.stderr.contains("c.yaml:3:14: "), "at the path\n{out}");
     assert!(out.stderr.contains("nope.yaml"), "{out}");
@@ -633,8 +641,10 @@ fn a_multipart_file_named_in_an_included_file_is_found_beside_it() {
     )
     .unwrap();
     let var = server.var();
-    let out =
-        run(&mut project.runner_in("teams", ["run", "docs/collections/c.yaml", "--var", &var]));
+    let out = project
+        .runner(["run", "docs/collections/c.yaml", "--var", &var])
+        .in_dir("teams")
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let sent = echoed(&server, "upload");
     assert_eq!(sent.len(), 1, "{out}");
@@ -679,8 +689,10 @@ fn certificate_paths_in_an_included_file_are_found_beside_it() {
             "#,
         );
     let var = server.var();
-    let out =
-        run(&mut project.runner_in("elsewhere", ["run", "../collections/c.yaml", "--var", &var]));
+    let out = project
+        .runner(["run", "../collections/c.yaml", "--var", &var])
+        .in_dir("elsewhere")
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     out.expect_request("✔", "companies/companies", &["200"]);
     assert_eq!(server.tokens_issued_to("cert-app"), ["tok-cert-app"]);
@@ -711,7 +723,7 @@ fn the_same_file_included_twice_needs_distinct_names() {
         "#,
     );
     let var = server.var();
-    let out = run(&mut project.runner(["run", "twice.yaml", "--var", &var]));
+    let out = project.runner(["run", "twice.yaml", "--var", &var]).run();
     out.expect_code(2);
     assert!(
         out.stderr.contains(
@@ -733,7 +745,7 @@ fn the_same_file_included_twice_needs_distinct_names() {
             with: { n: two }
         "#,
     );
-    let out = run(&mut project.runner(["run", "twice.yaml", "--var", &var]));
+    let out = project.runner(["run", "twice.yaml", "--var", &var]).run();
     out.expect_code(0).expect_summary("2 passed, 0 failed");
     out.expect_request("✔", "ping/ping", &["200"]);
     out.expect_request("✔", "again/ping", &["200"]);
@@ -755,7 +767,7 @@ fn a_duplicate_include_is_reported_where_a_name_can_fix_it() {
             with: { n: two }
     "#;
     project.file("ping.yaml", PING).file("twice.yaml", main);
-    let out = run(&mut project.runner(["validate", "twice.yaml"]));
+    let out = project.runner(["validate", "twice.yaml"]).run();
     out.expect_code(2);
     let (line, _) = position(main, "with: { n: two }");
     // the second include starts on the line before its `with:`
@@ -800,7 +812,9 @@ fn an_environment_extends_its_base_and_overrides_it() {
         )
         .file("environments/ci.yml", "extends: team\nc: ci-c\n");
     let var = server.var();
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "ci", "--var", &var]));
+    let out = project
+        .runner(["run", "c.yaml", "-e", "ci", "--var", &var])
+        .run();
     out.expect_code(0).expect_summary("1 passed, 0 failed");
     let args = echoed_args(&server, "env");
     assert_eq!(args["a"], "base-a", "from the base of the base");
@@ -814,9 +828,11 @@ fn an_environment_extends_its_base_and_overrides_it() {
     assert!(!args.contains_key("extends"), "{args:?}");
 
     // the base alone is still an environment; --var still wins over every layer
-    let out = run(&mut project.runner([
-        "run", "c.yaml", "-e", "team", "--var", &var, "--var", "a=cli-a",
-    ]));
+    let out = project
+        .runner([
+            "run", "c.yaml", "-e", "team", "--var", &var, "--var", "a=cli-a",
+        ])
+        .run();
     out.expect_code(0);
     let runs = echoed(&server, "env");
     let args = runs.last().unwrap().args();
@@ -838,7 +854,9 @@ fn environments_extending_each_other_in_a_cycle_are_an_error() {
         .file("environments/one.yaml", "extends: two\na: 1\n")
         .file("environments/two.yaml", "extends: one\nb: 2\n");
     let var = server.var();
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "one", "--var", &var]));
+    let out = project
+        .runner(["run", "c.yaml", "-e", "one", "--var", &var])
+        .run();
     out.expect_code(2);
     assert!(out.stderr.contains("cycle"), "{out}");
     assert!(
@@ -848,7 +866,9 @@ fn environments_extending_each_other_in_a_cycle_are_an_error() {
     assert_eq!(server.total_hits(), 0);
 
     project.file("environments/self.yaml", "extends: self\na: 1\n");
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "self", "--var", &var]));
+    let out = project
+        .runner(["run", "c.yaml", "-e", "self", "--var", &var])
+        .run();
     out.expect_code(2);
     assert!(out.stderr.contains("cycle"), "{out}");
 }
@@ -862,14 +882,14 @@ fn an_environment_extending_a_missing_base_is_an_error() {
             "requests:\n  - name: x\n    url: http://127.0.0.1:9/\n",
         )
         .file("environments/dev.yaml", "a: 1\nextends: nosuch\n");
-    let out = run(&mut project.runner(["run", "c.yaml", "-e", "dev"]));
+    let out = project.runner(["run", "c.yaml", "-e", "dev"]).run();
     out.expect_code(2);
     assert!(
         out.stderr.contains("environments/dev.yaml:2:10: "),
         "at the value of `extends`\n{out}"
     );
     assert!(out.stderr.contains("nosuch"), "{out}");
-    let out = run(&mut project.runner(["validate", "c.yaml", "-e", "dev"]));
+    let out = project.runner(["validate", "c.yaml", "-e", "dev"]).run();
     out.expect_code(2);
     assert!(out.stderr.contains("nosuch"), "{out}");
 }
@@ -903,7 +923,9 @@ fn validate_reports_an_undefined_variable_with_its_place_and_a_suggestion() {
     "#;
     project.file("collections/typo.yaml", collection);
     let var = server.var();
-    let out = run(&mut project.runner(["validate", "collections/typo.yaml", "--var", &var]));
+    let out = project
+        .runner(["validate", "collections/typo.yaml", "--var", &var])
+        .run();
     out.expect_code(2);
     let (line, col) = position(collection, "Bearer <<tokne>>");
     let expected = format!(
@@ -922,7 +944,9 @@ fn validate_reports_an_undefined_variable_with_its_place_and_a_suggestion() {
         "collections/typo.yaml",
         &collection.replace("<<tokne>>", "<<token>>"),
     );
-    let out = run(&mut project.runner(["validate", "collections/typo.yaml", "--var", &var]));
+    let out = project
+        .runner(["validate", "collections/typo.yaml", "--var", &var])
+        .run();
     out.expect_code(0);
     assert!(out.stderr.contains("0 errors, 0 warnings"), "{out}");
 }
@@ -943,7 +967,7 @@ fn validate_catches_a_request_reading_its_own_capture_before_the_response() {
                 $.id: <<item_id>>
     "#;
     project.file("c.yaml", collection);
-    let out = run(&mut project.runner(["validate", "c.yaml"]));
+    let out = project.runner(["validate", "c.yaml"]).run();
     out.expect_code(2);
     let (line, col) = position(collection, "http://127.0.0.1:9/items/<<item_id>>");
     let expected =
@@ -971,7 +995,9 @@ fn validate_catches_a_variable_captured_only_by_a_later_request() {
             url: http://127.0.0.1:9/companies(<<company_id>>)/customers
     "#;
     project.file("c.yaml", collection);
-    let out = run(&mut project.runner(["validate", "c.yaml", "--format", "json"]));
+    let out = project
+        .runner(["validate", "c.yaml", "--format", "json"])
+        .run();
     out.expect_code(2);
     let doc: Value = serde_json::from_str(&out.stdout).expect("JSON");
     let (line, col) = position(collection, "http://127.0.0.1:9/companies(<<company_id>>)");
@@ -1020,12 +1046,12 @@ fn validate_catches_a_derived_variable_used_before_the_capture_it_waits_for() {
     "#;
     project.file("c.yaml", collection);
     let var = server.var();
-    let out = run(&mut project.runner(["run", "c.yaml", "--var", &var]));
+    let out = project.runner(["run", "c.yaml", "--var", &var]).run();
     out.expect_code(1).expect_summary("2 passed, 1 failed");
     out.expect_details("too early", &["undefined variable `auth`"]);
     out.expect_request("✔", "in time", &["200"]);
 
-    let out = run(&mut project.runner(["validate", "c.yaml", "--var", &var]));
+    let out = project.runner(["validate", "c.yaml", "--var", &var]).run();
     let (line, _) = position(collection, "Authorization: <<auth>>");
     assert_eq!(
         out.code,
@@ -1080,7 +1106,7 @@ fn validate_accepts_group_vars_loop_vars_include_parameters_and_earlier_captures
                       own: $.id
             "#,
         );
-    let out = run(&mut project.runner(["validate", "c.yaml"]));
+    let out = project.runner(["validate", "c.yaml"]).run();
     out.expect_code(0);
     assert!(
         out.stderr.trim_end().ends_with("0 errors, 0 warnings"),
@@ -1098,7 +1124,7 @@ fn validate_accepts_group_vars_loop_vars_include_parameters_and_earlier_captures
             url: http://127.0.0.1:9/<<entity>>/<<number>>/<<path>>
         "#,
     );
-    let out = run(&mut project.runner(["validate", "c.yaml"]));
+    let out = project.runner(["validate", "c.yaml"]).run();
     out.expect_code(2);
     for name in ["entity", "number", "path"] {
         assert!(
@@ -1128,7 +1154,7 @@ fn validate_warns_about_unused_captures_and_variables_and_still_passes() {
             url: <<base_url>>/companies(<<company_id>>)/customers
     "#;
     project.file("c.yaml", collection);
-    let out = run(&mut project.runner(["validate", "c.yaml"]));
+    let out = project.runner(["validate", "c.yaml"]).run();
     out.expect_code(0);
     let (cline, ccol) = position(collection, "never_read");
     let (vline, vcol) = position(collection, "forgotten");
@@ -1160,6 +1186,44 @@ fn validate_warns_about_unused_captures_and_variables_and_still_passes() {
     assert!(out.stderr.contains("0 errors, 2 warnings"), "{out}");
 }
 
+/// One diagnostic of `validate --format json`: exactly these keys, a 1-based position, a
+/// known severity.
+fn expect_diagnostic_shape(d: &Value) {
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["col", "file", "line", "message", "severity"],
+        "{d}"
+    );
+    assert!(
+        d["line"].as_u64().unwrap() >= 1 && d["col"].as_u64().unwrap() >= 1,
+        "{d}"
+    );
+    assert!(
+        ["error", "warning"].contains(&d["severity"].as_str().unwrap()),
+        "{d}"
+    );
+}
+
+/// Clean input: zero counts and an empty list, exit 0.
+fn expect_clean_json_validation(project: &Project) {
+    project.file(
+        "ok.yaml",
+        "requests:\n  - name: x\n    url: http://127.0.0.1:9/\n",
+    );
+    let out = project
+        .runner(["validate", "--format", "json", "ok.yaml"])
+        .run();
+    out.expect_code(0);
+    let doc: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(
+        doc,
+        serde_json::json!({"errors": 0, "warnings": 0, "diagnostics": []})
+    );
+}
+
 #[test]
 fn validate_json_output_lists_every_diagnostic() {
     let project = Project::new();
@@ -1177,7 +1241,9 @@ fn validate_json_output_lists_every_diagnostic() {
         "bad.yaml",
         "requests:\n  - name: x\n    urll: http://127.0.0.1:9/\n",
     );
-    let out = run(&mut project.runner(["validate", "c.yaml", "bad.yaml", "--format", "json"]));
+    let out = project
+        .runner(["validate", "c.yaml", "bad.yaml", "--format", "json"])
+        .run();
     out.expect_code(2);
     let doc: Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is one JSON document ({e})\n{out}"));
@@ -1185,24 +1251,7 @@ fn validate_json_output_lists_every_diagnostic() {
     assert_eq!(doc["warnings"], 2, "{doc:#}");
     let diagnostics = doc["diagnostics"].as_array().expect("diagnostics array");
     assert_eq!(diagnostics.len(), 5, "{doc:#}");
-    for d in diagnostics {
-        let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut sorted = keys.clone();
-        sorted.sort();
-        assert_eq!(
-            sorted,
-            ["col", "file", "line", "message", "severity"],
-            "{d}"
-        );
-        assert!(
-            d["line"].as_u64().unwrap() >= 1 && d["col"].as_u64().unwrap() >= 1,
-            "{d}"
-        );
-        assert!(
-            ["error", "warning"].contains(&d["severity"].as_str().unwrap()),
-            "{d}"
-        );
-    }
+    diagnostics.iter().for_each(expect_diagnostic_shape);
     let find = |needle: &str| {
         diagnostics
             .iter()
@@ -1231,18 +1280,7 @@ fn validate_json_output_lists_every_diagnostic() {
     // nothing else on stdout
     assert!(out.stdout.trim_start().starts_with('{') && out.stdout.trim_end().ends_with('}'));
 
-    // clean input: zero counts and an empty list, exit 0
-    project.file(
-        "ok.yaml",
-        "requests:\n  - name: x\n    url: http://127.0.0.1:9/\n",
-    );
-    let out = run(&mut project.runner(["validate", "--format", "json", "ok.yaml"]));
-    out.expect_code(0);
-    let doc: Value = serde_json::from_str(&out.stdout).expect("JSON");
-    assert_eq!(
-        doc,
-        serde_json::json!({"errors": 0, "warnings": 0, "diagnostics": []})
-    );
+    expect_clean_json_validation(&project);
 }
 
 #[test]
@@ -1263,7 +1301,7 @@ fn validate_without_an_environment_counts_every_environment_it_could_find() {
             "Host: prod.example\nTenant: contoso\n",
         )
         .file("collections/environments/sandbox.yml", "SandboxOnly: 1\n");
-    let out = run(&mut project.runner(["validate", "collections/bc.yaml"]));
+    let out = project.runner(["validate", "collections/bc.yaml"]).run();
     out.expect_code(2);
     let errors: Vec<&str> = diagnostic_lines(&out)
         .into_iter()
@@ -1273,7 +1311,9 @@ fn validate_without_an_environment_counts_every_environment_it_could_find() {
     assert!(errors[0].contains("`Nowhere`"), "{out}");
 
     // with -e only that environment counts
-    let out = run(&mut project.runner(["validate", "collections/bc.yaml", "-e", "prod"]));
+    let out = project
+        .runner(["validate", "collections/bc.yaml", "-e", "prod"])
+        .run();
     out.expect_code(2);
     assert!(
         out.stderr.contains("undefined variable `SandboxOnly`"),
@@ -1283,13 +1323,17 @@ fn validate_without_an_environment_counts_every_environment_it_could_find() {
     assert!(!out.stderr.contains("undefined variable `Tenant`"), "{out}");
 
     // --var defines too; run from inside collections/ the parent's environments/ is found
-    let out =
-        run(&mut project.runner_in("collections", ["validate", "bc.yaml", "--var", "Nowhere=x"]));
+    let out = project
+        .runner(["validate", "bc.yaml", "--var", "Nowhere=x"])
+        .in_dir("collections")
+        .run();
     out.expect_code(0);
     assert!(out.stderr.contains("0 errors"), "{out}");
 
     // an unknown -e is an error
-    let out = run(&mut project.runner(["validate", "collections/bc.yaml", "-e", "nope"]));
+    let out = project
+        .runner(["validate", "collections/bc.yaml", "-e", "nope"])
+        .run();
     out.expect_code(2);
     assert!(out.stderr.contains("environment `nope` not found"), "{out}");
 }
@@ -1311,7 +1355,7 @@ fn validate_reports_undefined_variables_inside_included_files_at_their_place() {
             with: { tenant: contoso, client_id: app }
         "#,
     );
-    let out = run(&mut project.runner(["validate", "team/c.yaml"]));
+    let out = project.runner(["validate", "team/c.yaml"]).run();
     out.expect_code(2);
     let (line, col) = position(shared, "http://127.0.0.1:9/<<tenant>>");
     let first = diagnostic_lines(&out)[0];
@@ -1341,7 +1385,7 @@ fn validate_checks_folders_and_reports_loader_errors_of_every_file() {
             "requests:\n  - name: c\n    url: http://127.0.0.1:9/\n  - name: c\n    url: http://127.0.0.1:9/\n",
         )
         .file("collections/notes.txt", "not a collection");
-    let out = run(&mut project.runner(["validate", "collections"]));
+    let out = project.runner(["validate", "collections"]).run();
     out.expect_code(2);
     assert!(
         out.stderr.contains(
@@ -1420,7 +1464,7 @@ fn rows(out: &Outcome) -> Vec<Vec<String>> {
 #[test]
 fn list_prints_every_request_as_written() {
     let project = list_project();
-    let out = run(&mut project.runner(["list", "c.yaml", "more/b.yml"]));
+    let out = project.runner(["list", "c.yaml", "more/b.yml"]).run();
     out.expect_code(0);
     let expected = dedent(
         "
@@ -1465,7 +1509,7 @@ fn list_prints_every_request_as_written() {
 #[test]
 fn list_filters_by_tag_and_takes_folders() {
     let project = list_project();
-    let out = run(&mut project.runner(["list", "c.yaml", "--tag", "smoke"]));
+    let out = project.runner(["list", "c.yaml", "--tag", "smoke"]).run();
     out.expect_code(0);
     let names: Vec<String> = rows(&out)
         .into_iter()
@@ -1475,14 +1519,16 @@ fn list_filters_by_tag_and_takes_folders() {
     assert_eq!(names, ["companies", "ping/ping"], "{out}");
 
     // repeated: any of the tags; a group's tag is inherited
-    let out = run(&mut project.runner(["list", "c.yaml", "--tag", "write", "--tag", "auth"]));
+    let out = project
+        .runner(["list", "c.yaml", "--tag", "write", "--tag", "auth"])
+        .run();
     let names: Vec<String> = rows(&out)
         .into_iter()
         .skip(1)
         .map(|r| r[1].clone())
         .collect();
     assert_eq!(names, ["setup: login", "customers/create"], "{out}");
-    let out = run(&mut project.runner(["list", "c.yaml", "--tag", "bc"]));
+    let out = project.runner(["list", "c.yaml", "--tag", "bc"]).run();
     let names: Vec<String> = rows(&out)
         .into_iter()
         .skip(1)
@@ -1495,7 +1541,7 @@ fn list_filters_by_tag_and_takes_folders() {
     );
 
     // no match: the header only, exit 0
-    let out = run(&mut project.runner(["list", "c.yaml", "--tag", "nothing"]));
+    let out = project.runner(["list", "c.yaml", "--tag", "nothing"]).run();
     out.expect_code(0);
     assert_eq!(
         rows(&out),
@@ -1504,7 +1550,7 @@ fn list_filters_by_tag_and_takes_folders() {
     );
 
     // a folder stands for its collections
-    let out = run(&mut project.runner(["list", "more"]));
+    let out = project.runner(["list", "more"]).run();
     out.expect_code(0);
     assert_eq!(
         rows(&out)[1],
@@ -1514,7 +1560,7 @@ fn list_filters_by_tag_and_takes_folders() {
 
     // a broken file: exit 2 with the loader's error, no table
     project.file("broken.yaml", "requests:\n  - name: x\n");
-    let out = run(&mut project.runner(["list", "broken.yaml"]));
+    let out = project.runner(["list", "broken.yaml"]).run();
     out.expect_code(2);
     assert!(
         out.stderr.contains("broken.yaml:2:5: missing field `url`"),
@@ -1528,7 +1574,7 @@ fn list_filters_by_tag_and_takes_folders() {
 #[test]
 fn init_business_central_creates_a_project_that_validates_and_runs_on_the_mock() {
     let project = Project::new();
-    let out = run(&mut project.runner(["init", "bc"]));
+    let out = project.runner(["init", "bc"]).run();
     out.expect_code(0);
     let files: Vec<String> = project
         .files()
@@ -1565,7 +1611,7 @@ fn init_business_central_creates_a_project_that_validates_and_runs_on_the_mock()
     assert!(project.read("bc/README.md").contains("runner validate"));
     // the schemas are the ones the binary prints
     for kind in ["collection", "environment"] {
-        let printed = run(&mut project.runner(["schema", kind]));
+        let printed = project.runner(["schema", kind]).run();
         printed.expect_code(0);
         let written: Value =
             serde_json::from_str(&project.read(&format!("bc/schema/{kind}.schema.json")))
@@ -1580,20 +1626,23 @@ fn init_business_central_creates_a_project_that_validates_and_runs_on_the_mock()
             .starts_with("# yaml-language-server: $schema=../schema/collection.schema.json")
     );
 
-    let out = run(&mut project.runner_in("bc", ["validate", "collections/", "-e", "local"]));
+    let out = project
+        .runner(["validate", "collections/", "-e", "local"])
+        .in_dir("bc")
+        .run();
     out.expect_code(0);
     assert!(out.stderr.contains("0 errors"), "{out}");
-    let out = run(&mut project.runner_in(
-        "bc",
-        [
+    let out = project
+        .runner([
             "run",
             "collections/bc.yaml",
             "-e",
             "local",
             "--mock",
             "mocks/bc.yaml",
-        ],
-    ));
+        ])
+        .in_dir("bc")
+        .run();
     out.expect_code(0);
     assert!(out.summary().ends_with(" passed, 0 failed"), "{out}");
     assert!(!out.summary().starts_with("0 passed"), "{out}");
@@ -1602,7 +1651,10 @@ fn init_business_central_creates_a_project_that_validates_and_runs_on_the_mock()
 #[test]
 fn init_blank_creates_a_project_that_validates() {
     let project = Project::new();
-    let out = run(&mut project.runner_in("new", ["init", "--template", "blank"]));
+    let out = project
+        .runner(["init", "--template", "blank"])
+        .in_dir("new")
+        .run();
     out.expect_code(0);
     let files: Vec<String> = project
         .files()
@@ -1638,10 +1690,13 @@ fn init_blank_creates_a_project_that_validates() {
             .lines()
             .any(|l| l.trim() == ".env")
     );
-    let out = run(&mut project.runner_in("new", ["validate", "collections/", "-e", "local"]));
+    let out = project
+        .runner(["validate", "collections/", "-e", "local"])
+        .in_dir("new")
+        .run();
     out.expect_code(0);
     assert!(out.stderr.contains("0 errors"), "{out}");
-    let out = run(&mut project.runner_in("new", ["list", "collections/"]));
+    let out = project.runner(["list", "collections/"]).in_dir("new").run();
     out.expect_code(0);
     assert!(rows(&out).len() >= 2, "at least one request\n{out}");
 }
@@ -1655,7 +1710,7 @@ fn init_adds_env_to_an_existing_gitignore_once_and_leaves_a_readme_alone() {
     project
         .file("p/README.md", "# My project\n")
         .file("q/.gitignore", "node_modules/\n.env\n");
-    let out = run(&mut project.runner(["init", "p", "--template", "blank"]));
+    let out = project.runner(["init", "p", "--template", "blank"]).run();
     out.expect_code(0);
     assert_eq!(project.read("p/.gitignore"), "/target\n.env\n");
     assert_eq!(
@@ -1668,7 +1723,7 @@ fn init_adds_env_to_an_existing_gitignore_once_and_leaves_a_readme_alone() {
         "the snippet is printed\n{out}"
     );
 
-    let out = run(&mut project.runner(["init", "q"]));
+    let out = project.runner(["init", "q"]).run();
     out.expect_code(0);
     assert_eq!(
         project.read("q/.gitignore"),
@@ -1680,12 +1735,12 @@ fn init_adds_env_to_an_existing_gitignore_once_and_leaves_a_readme_alone() {
 #[test]
 fn init_refuses_to_overwrite_anything() {
     let project = Project::new();
-    let out = run(&mut project.runner(["init", "p"]));
+    let out = project.runner(["init", "p"]).run();
     out.expect_code(0);
     project.file("p/collections/bc.yaml", "# mine\nrequests: []\n");
     let before = project.files();
     let gitignore = project.read("p/.gitignore");
-    let out = run(&mut project.runner(["init", "p"]));
+    let out = project.runner(["init", "p"]).run();
     out.expect_code(2);
     assert!(
         out.stderr.contains("p/collections/bc.yaml"),
@@ -1704,7 +1759,7 @@ fn init_refuses_to_overwrite_anything() {
 
     // one existing file is enough to refuse; nothing is created then
     project.file("r/environments/local.yaml", "mine: 1\n");
-    let out = run(&mut project.runner(["init", "r", "--template", "blank"]));
+    let out = project.runner(["init", "r", "--template", "blank"]).run();
     out.expect_code(2);
     assert!(out.stderr.contains("r/environments/local.yaml"), "{out}");
     let created: Vec<_> = project

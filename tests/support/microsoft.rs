@@ -239,10 +239,6 @@ fn token_response(
         fields.entry("client_secret".into()).or_insert(secret);
     }
     let field = |name: &str| fields.get(name).map(String::as_str);
-    let missing = |name: &str| {
-        let msg = format!("The request body must contain the following parameter: '{name}'.");
-        aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, &msg)
-    };
     let Some(grant_type) = field("grant_type") else {
         return missing("grant_type");
     };
@@ -277,53 +273,11 @@ fn token_response(
         );
         return aad_error(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, &msg);
     }
-    if let Some(assertion_type) = field("client_assertion_type") {
-        if assertion_type != JWT_BEARER {
-            let msg = format!(
-                "The client_assertion_type '{assertion_type}' is not supported; expected '{JWT_BEARER}'."
-            );
-            return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 50027, &msg);
-        }
-        let Some(assertion) = field("client_assertion") else {
-            return missing("client_assertion");
-        };
-        if let Err(refusal) = verify_assertion(assertion, client_id, &endpoint.url) {
-            return *refusal;
-        }
-    } else {
-        match field("client_secret") {
-            None => {
-                let msg = "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.";
-                return aad_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, msg);
-            }
-            Some(EXPIRED_SECRET) => {
-                let msg = format!(
-                    "The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."
-                );
-                return aad_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000222, &msg);
-            }
-            Some(secret) if secret != CLIENT_SECRET && secret != STRONG_CLIENT_SECRET => {
-                let msg = format!(
-                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
-                );
-                return aad_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, &msg);
-            }
-            Some(_) => {}
-        }
+    if let Some(refusal) = credential_refusal(&fields, client_id, &endpoint.url) {
+        return refusal;
     }
-    let Some(scope) = field("scope") else {
-        let msg = "The required field 'scope' is missing from the credential.";
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 90014, msg);
-    };
-    if scope.trim().is_empty() || scope.contains(char::is_whitespace) {
-        let msg = "The provided value for the input parameter 'scope' is not valid.";
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_scope", 70011, msg);
-    }
-    if !scope.ends_with("/.default") {
-        let msg = format!(
-            "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
-        );
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_scope", 1002012, &msg);
+    if let Some(refusal) = scope_refusal(field("scope")) {
+        return refusal;
     }
     let (access_token, expires_in) = issuer.issue(client_id, tenant);
     let body = json!({
@@ -333,6 +287,111 @@ fn token_response(
         "access_token": access_token,
     });
     aad_json(StatusCode::OK, &body)
+}
+
+/// Azure AD's answer to a request without the parameter `name`.
+fn missing(name: &str) -> Response {
+    let msg = format!("The request body must contain the following parameter: '{name}'.");
+    aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, &msg)
+}
+
+/// Why the client's credential is refused, if it is: it must be a signed assertion for
+/// `token_url`, or a known, unexpired secret.
+fn credential_refusal(
+    fields: &BTreeMap<String, String>,
+    client_id: &str,
+    token_url: &str,
+) -> Option<Response> {
+    let field = |name: &str| fields.get(name).map(String::as_str);
+    if let Some(assertion_type) = field("client_assertion_type") {
+        if assertion_type != JWT_BEARER {
+            let msg = format!(
+                "The client_assertion_type '{assertion_type}' is not supported; expected '{JWT_BEARER}'."
+            );
+            return Some(aad_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                50027,
+                &msg,
+            ));
+        }
+        let Some(assertion) = field("client_assertion") else {
+            return Some(missing("client_assertion"));
+        };
+        if let Err(refusal) = verify_assertion(assertion, client_id, token_url) {
+            return Some(*refusal);
+        }
+    } else {
+        match field("client_secret") {
+            None => {
+                let msg = "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.";
+                return Some(aad_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    7000218,
+                    msg,
+                ));
+            }
+            Some(EXPIRED_SECRET) => {
+                let msg = format!(
+                    "The provided client secret keys for app '{client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds."
+                );
+                return Some(aad_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    7000222,
+                    &msg,
+                ));
+            }
+            Some(secret) if secret != CLIENT_SECRET && secret != STRONG_CLIENT_SECRET => {
+                let msg = format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+                );
+                return Some(aad_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    7000215,
+                    &msg,
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+/// Why the scope is refused, if it is: it must be present, one value, ending in `/.default`.
+fn scope_refusal(scope: Option<&str>) -> Option<Response> {
+    let Some(scope) = scope else {
+        let msg = "The required field 'scope' is missing from the credential.";
+        return Some(aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90014,
+            msg,
+        ));
+    };
+    if scope.trim().is_empty() || scope.contains(char::is_whitespace) {
+        let msg = "The provided value for the input parameter 'scope' is not valid.";
+        return Some(aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            70011,
+            msg,
+        ));
+    }
+    if !scope.ends_with("/.default") {
+        let msg = format!(
+            "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+        );
+        return Some(aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            1002012,
+            &msg,
+        ));
+    }
+    None
 }
 
 /// `Authorization: Basic base64(urlencode(id):urlencode(secret))`, decoded.

@@ -357,6 +357,85 @@ fn entity_key(segment: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// A customer as the server answers it: the stored record with the drifted fields over it.
+fn with_drift(record: &Map<String, Value>, drift: &Map<String, Value>) -> Value {
+    let mut record = record.clone();
+    for (k, v) in drift {
+        record.insert(k.clone(), v.clone());
+    }
+    Value::Object(record)
+}
+
+/// One customer with its ETag header.
+fn customer_response(
+    status: StatusCode,
+    record: &Map<String, Value>,
+    drift: &Map<String, Value>,
+) -> Response {
+    let mut response = json_response(status, &with_drift(record, drift), ODATA_JSON);
+    if let Some(etag) = record["@odata.etag"]
+        .as_str()
+        .and_then(|e| HeaderValue::from_str(e).ok())
+    {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// A page of the customer list, with `@odata.nextLink` while more follow.
+fn customer_list(
+    items: &[Value],
+    headers: &HeaderMap,
+    query: Option<&str>,
+    uri: &Uri,
+    (tenant, env): (&str, &str),
+) -> Response {
+    let args = parse_urlencoded(query.unwrap_or(""));
+    let (value, next, size) = page(items, headers, &args, uri);
+    let mut body = json!({
+        "@odata.context": format!(
+            "{}/reg/bc/v2.0/{tenant}/{env}/api/v2.0/$metadata#companies({REG_COMPANY_ID})/customers",
+            host_url(headers)
+        ),
+        "value": value,
+    });
+    if let Some(next) = next {
+        body["@odata.nextLink"] = json!(next);
+    }
+    with_preference(json_response(StatusCode::OK, &body, ODATA_JSON), size)
+}
+
+/// Business Central's refusal when `If-Match` is missing (where `required`) or stale.
+fn etag_refused(
+    if_match: Option<&str>,
+    record: &Map<String, Value>,
+    required: bool,
+) -> Option<Response> {
+    match if_match {
+        None if required => Some(bc_error(
+            StatusCode::PRECONDITION_REQUIRED,
+            "Request_EntityChanged",
+            "Could not find a property named 'If-Match' in the request headers.",
+        )),
+        Some(given) if given != "*" && Some(given) != record["@odata.etag"].as_str() => {
+            Some(bc_error(
+                StatusCode::PRECONDITION_FAILED,
+                "Request_EntityChanged",
+                "Another user has already changed the record.",
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn not_an_object() -> Response {
+    bc_error(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "The request body is not a JSON object.",
+    )
+}
+
 /// `…/companies({company})/customers[({id})]`: list (paged), create, read, patch, delete.
 async fn customers(
     Extension(api): Extension<Arc<RegressionApi>>,
@@ -381,63 +460,18 @@ async fn customers(
         .map(|v| v.trim().to_string());
     let mut bc = api.bc.lock().unwrap();
     let drift = bc.drift.clone();
-    let answer = |record: &Map<String, Value>| {
-        let mut record = record.clone();
-        for (k, v) in &drift {
-            record.insert(k.clone(), v.clone());
-        }
-        Value::Object(record)
-    };
-    let one = |status: StatusCode, record: &Map<String, Value>| {
-        let mut response = json_response(status, &answer(record), ODATA_JSON);
-        if let Some(etag) = record["@odata.etag"]
-            .as_str()
-            .and_then(|e| HeaderValue::from_str(e).ok())
-        {
-            response.headers_mut().insert(header::ETAG, etag);
-        }
-        response
-    };
+    let answer = |record: &Map<String, Value>| with_drift(record, &drift);
+    let one =
+        |status: StatusCode, record: &Map<String, Value>| customer_response(status, record, &drift);
     let index = id.map(|id| bc.customers.iter().position(|c| c["id"] == id));
-    let etag_refused = |record: &Map<String, Value>, required: bool| match &if_match {
-        None if required => Some(bc_error(
-            StatusCode::PRECONDITION_REQUIRED,
-            "Request_EntityChanged",
-            "Could not find a property named 'If-Match' in the request headers.",
-        )),
-        Some(given) if given != "*" && Some(given.as_str()) != record["@odata.etag"].as_str() => {
-            Some(bc_error(
-                StatusCode::PRECONDITION_FAILED,
-                "Request_EntityChanged",
-                "Another user has already changed the record.",
-            ))
-        }
-        _ => None,
-    };
     match (method, index) {
         (Method::GET, None) => {
             let items: Vec<Value> = bc.customers.iter().map(answer).collect();
-            let args = parse_urlencoded(query.as_deref().unwrap_or(""));
-            let (value, next, size) = page(&items, &headers, &args, &uri);
-            let mut body = json!({
-                "@odata.context": format!(
-                    "{}/reg/bc/v2.0/{tenant}/{env}/api/v2.0/$metadata#companies({REG_COMPANY_ID})/customers",
-                    host_url(&headers)
-                ),
-                "value": value,
-            });
-            if let Some(next) = next {
-                body["@odata.nextLink"] = json!(next);
-            }
-            with_preference(json_response(StatusCode::OK, &body, ODATA_JSON), size)
+            customer_list(&items, &headers, query.as_deref(), &uri, (&tenant, &env))
         }
         (Method::POST, None) => {
             let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
-                return bc_error(
-                    StatusCode::BAD_REQUEST,
-                    "BadRequest",
-                    "The request body is not a JSON object.",
-                );
+                return not_an_object();
             };
             let record = api.new_customer(fields);
             bc.customers.push(record.clone());
@@ -447,15 +481,11 @@ async fn customers(
         (_, Some(None)) => not_found(uri.path()),
         (Method::GET, Some(Some(i))) => one(StatusCode::OK, &bc.customers[i]),
         (Method::PATCH, Some(Some(i))) => {
-            if let Some(refused) = etag_refused(&bc.customers[i], true) {
+            if let Some(refused) = etag_refused(if_match.as_deref(), &bc.customers[i], true) {
                 return refused;
             }
             let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
-                return bc_error(
-                    StatusCode::BAD_REQUEST,
-                    "BadRequest",
-                    "The request body is not a JSON object.",
-                );
+                return not_an_object();
             };
             let mut record = bc.customers[i].clone();
             for (k, v) in fields {
@@ -468,7 +498,7 @@ async fn customers(
             one(StatusCode::OK, &record)
         }
         (Method::DELETE, Some(Some(i))) => {
-            if let Some(refused) = etag_refused(&bc.customers[i], false) {
+            if let Some(refused) = etag_refused(if_match.as_deref(), &bc.customers[i], false) {
                 return refused;
             }
             bc.customers.remove(i);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -69,7 +69,15 @@ impl Recorded {
     }
 }
 
-type Log = Arc<Mutex<Vec<Recorded>>>;
+/// The requests received, with a condition variable signalled on every arrival and answer so
+/// tests can wait for one instead of sleeping.
+#[derive(Default)]
+struct Received {
+    requests: Mutex<Vec<Recorded>>,
+    changed: Condvar,
+}
+
+type Log = Arc<Received>;
 
 /// An HTTP server on 127.0.0.1 with an ephemeral port, run on its own thread and tokio runtime.
 /// It records every request it receives and shuts down gracefully when dropped.
@@ -139,6 +147,36 @@ impl TestServer {
         self.received(path).len()
     }
 
+    /// Waits up to `limit` until a request for `path` has arrived; whether one did.
+    pub fn wait_for_request(&self, path: &str, limit: Duration) -> bool {
+        self.wait_for(limit, |r| r.path == path)
+    }
+
+    /// Waits up to `limit` until a request for `path` has been answered; whether one was.
+    pub fn wait_for_answer(&self, path: &str, limit: Duration) -> bool {
+        self.wait_for(limit, |r| r.path == path && r.status != 0)
+    }
+
+    fn wait_for(&self, limit: Duration, seen: impl Fn(&Recorded) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut requests = self.log.requests.lock().unwrap();
+        loop {
+            if requests.iter().any(&seen) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            requests = self
+                .log
+                .changed
+                .wait_timeout(requests, deadline - now)
+                .unwrap()
+                .0;
+        }
+    }
+
     /// The access tokens the token endpoint issued, oldest first.
     pub fn issued_tokens(&self) -> Vec<String> {
         self.issuer.issued().into_iter().map(|(_, t)| t).collect()
@@ -155,7 +193,7 @@ impl TestServer {
 
     /// The requests received for paths starting with `prefix`, oldest first.
     pub fn received_under(&self, prefix: &str) -> Vec<Recorded> {
-        let log = self.log.lock().unwrap();
+        let log = self.log.requests.lock().unwrap();
         log.iter()
             .filter(|r| r.path.starts_with(prefix))
             .cloned()
@@ -164,19 +202,19 @@ impl TestServer {
 
     /// How many requests arrived at all.
     pub fn total_hits(&self) -> usize {
-        self.log.lock().unwrap().len()
+        self.log.requests.lock().unwrap().len()
     }
 
     /// The requests received for this path, oldest first.
     pub fn received(&self, path: &str) -> Vec<Recorded> {
-        let log = self.log.lock().unwrap();
+        let log = self.log.requests.lock().unwrap();
         log.iter().filter(|r| r.path == path).cloned().collect()
     }
 
     /// The last request received for this path; panics (listing what did arrive) if none.
     pub fn last(&self, path: &str) -> Recorded {
         self.received(path).pop().unwrap_or_else(|| {
-            let log = self.log.lock().unwrap();
+            let log = self.log.requests.lock().unwrap();
             let seen: Vec<_> = log
                 .iter()
                 .map(|r| format!("{} {}", r.method, r.path))
@@ -246,8 +284,8 @@ async fn record(State(log): State<Log>, request: Request, next: Next) -> Respons
             .or_insert(value);
     }
     let index = {
-        let mut log = log.lock().unwrap();
-        log.push(Recorded {
+        let mut requests = log.requests.lock().unwrap();
+        requests.push(Recorded {
             method: parts.method.to_string(),
             path: parts.uri.path().to_string(),
             query: parts.uri.query().unwrap_or("").to_string(),
@@ -256,12 +294,14 @@ async fn record(State(log): State<Log>, request: Request, next: Next) -> Respons
             at: Instant::now(),
             status: 0,
         });
-        log.len() - 1
+        log.changed.notify_all();
+        requests.len() - 1
     };
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    log.lock().unwrap()[index].status = response.status().as_u16();
+    log.requests.lock().unwrap()[index].status = response.status().as_u16();
+    log.changed.notify_all();
     response
 }
 
