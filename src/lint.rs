@@ -4,7 +4,8 @@
 
 use std::collections::HashSet;
 
-use crate::model::{Collection, Location};
+use crate::location::Location;
+use crate::model::Collection;
 use crate::run::select::request_templates;
 
 /// How bad a finding is.

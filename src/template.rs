@@ -8,7 +8,7 @@ use base64::Engine as _;
 use minijinja::value::Rest;
 use minijinja::{Environment, ErrorKind, Expression, UndefinedBehavior, Value};
 
-use crate::model::Location;
+use crate::location::Location;
 
 /// Index of a compiled template or expression in its `Templates`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -659,7 +659,7 @@ fn base64_decode(text: String) -> Result<String, minijinja::Error> {
 
 /// Encodes every reserved character, `/` included (minijinja's `urlencode` keeps `/`).
 fn urlencode_component(text: String) -> String {
-    percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    crate::urlencode::encode_component(&text)
 }
 
 #[cfg(test)]

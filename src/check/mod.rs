@@ -2,7 +2,7 @@
 //! Reads the response through `ResponseView`, which parses the JSON body at most once.
 
 pub mod matcher;
-pub mod path;
+pub mod outcome;
 pub mod snapshot;
 
 use std::cell::OnceCell;
@@ -11,9 +11,10 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use crate::http::HttpResponse;
-use crate::model::{Assertion, Capture, CaptureSource, Check, Matcher, Op, Query, Subject};
-use crate::run::result::AssertOutcome;
+use crate::model::{Assertion, Capture, CaptureSource, Check, Matcher, Op, Subject};
+use crate::query::{self, Query};
 use crate::template::{TValue, Templates};
+use outcome::AssertOutcome;
 
 /// A response as assertions and captures see it.
 pub struct ResponseView<'r> {
@@ -90,21 +91,11 @@ impl<'r> ResponseView<'r> {
     fn select(&self, query: &Query) -> Result<Option<Value>, String> {
         // a simple path on a body not parsed yet: read just that node from the text
         if let (Some(steps), None) = (&query.steps, self.json.get())
-            && let Some(selected) = path::select_in_text(steps, &self.response.body)
+            && let Some(selected) = query::select_in_text(steps, &self.response.body)
         {
             return Ok(selected);
         }
-        Ok(select(query, self.json().map_err(str::to_string)?))
-    }
-}
-
-/// A JSONPath's result: one node as itself, several as an array, none as `None`.
-pub fn select(query: &Query, json: &Value) -> Option<Value> {
-    let mut nodes = query.path.query(json).all();
-    match nodes.len() {
-        0 => None,
-        1 => Some(nodes.remove(0).clone()),
-        _ => Some(Value::Array(nodes.into_iter().cloned().collect())),
+        Ok(query::select(query, self.json().map_err(str::to_string)?))
     }
 }
 

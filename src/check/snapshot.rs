@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{ResponseView, matcher};
-use crate::model::{Query, Snapshot};
+use crate::model::Snapshot;
+use crate::query::Query;
 
 /// What stands in the file for a value an `ignore` path selects.
 pub const IGNORED: &str = "<ignored>";

@@ -12,9 +12,10 @@ use crate::load::reader::{Fields, Reader};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::{
     Assertion, Auth, Body, Capture, CaptureSource, Check, ClientAssertion, Condition, ForEach,
-    Grant, JsonType, Matcher, OAuth2, OPERATORS, Op, Paginate, Part, Phase, Query, Request, Retry,
-    Schema, Scope, SendAs, Settings, Snapshot, Subject,
+    Grant, JsonType, Matcher, OAuth2, OPERATORS, Op, Paginate, Part, Phase, Request, Retry, Schema,
+    Scope, SendAs, Settings, Snapshot, Subject,
 };
+use crate::query::Query;
 use crate::suggest;
 use crate::template::{TValue, Tpl};
 
@@ -124,7 +125,7 @@ pub struct CollectionParts {
     /// `settings:`.
     pub settings: Settings,
     /// Where each collection variable is defined.
-    pub var_locations: Vec<(String, crate::model::Location)>,
+    pub var_locations: Vec<(String, crate::location::Location)>,
 }
 
 /// What a request inherits from the groups around it.
@@ -680,7 +681,7 @@ fn read_settings(r: &mut Reader, node: &Node) -> Settings {
         http2: flag(r, "http2"),
         max_response_bytes: fields.get("max_response_bytes").and_then(|n| {
             let text = r.string(n, "max_response_bytes")?;
-            match crate::cli::parse_bytes(&text) {
+            match crate::units::parse_bytes(&text) {
                 Ok(bytes) => Some(bytes),
                 Err(message) => {
                     r.error(n.pos, LoadErrorKind::Invalid(message));
@@ -728,7 +729,7 @@ fn read_retry(r: &mut Reader, node: &Node) -> Option<Retry> {
 /// `250ms`, `2s`, `1m`, or a number of seconds.
 fn read_duration(r: &mut Reader, node: &Node, what: &str) -> Option<Duration> {
     let text = r.string(node, what)?;
-    match crate::cli::parse_duration(&text) {
+    match crate::units::parse_duration(&text) {
         Ok(d) => Some(d),
         Err(message) => {
             r.error(

@@ -149,7 +149,7 @@ fn read_respond(r: &mut Reader, node: &Node) -> Option<Respond> {
     let delay = match fields.get("delay") {
         Some(d) => {
             let text = r.string(d, "respond.delay")?;
-            match crate::cli::parse_duration(&text) {
+            match crate::units::parse_duration(&text) {
                 Ok(duration) => Some(duration),
                 Err(message) => {
                     r.error(d.pos, LoadErrorKind::Invalid(format!("`delay`: {message}")));

@@ -12,7 +12,8 @@ pub mod yaml;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::model::{Collection, Location};
+use crate::location::Location;
+use crate::model::Collection;
 use crate::template::TValue;
 use reader::Reader;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::load::yaml::{Node, NodeKind, Pos};
 use crate::load::{LoadError, LoadErrorKind};
-use crate::model::Location;
+use crate::location::Location;
 use crate::suggest;
 use crate::template::{TValue, TemplateBuilder, Tpl};
 

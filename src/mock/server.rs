@@ -326,7 +326,7 @@ fn route_matches(
             let selected = incoming
                 .json
                 .as_ref()
-                .and_then(|json| check::select(query, json));
+                .and_then(|json| crate::query::select(query, json));
             check::matches(m, selected.as_ref(), &cx)
         })
 }
@@ -476,7 +476,7 @@ fn page_of(records: Vec<Value>, incoming: &Incoming) -> (Vec<Value>, Option<Stri
             .query
             .iter()
             .filter(|(k, _)| k != "$skiptoken")
-            .map(|(k, v)| format!("{k}={}", crate::run::render::encode_query(v)))
+            .map(|(k, v)| format!("{k}={}", crate::urlencode::encode_query(v)))
             .collect();
         query.push(format!("$skiptoken={end}"));
         format!("http://{host}{}?{}", incoming.path, query.join("&"))

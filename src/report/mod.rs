@@ -3,13 +3,14 @@
 
 mod html;
 mod junit;
+mod kind;
 pub mod model;
 mod tap;
 pub mod terminal;
 
 use std::path::Path;
 
-use crate::cli::ReportKind;
+pub use kind::ReportKind;
 use model::RunReport;
 
 /// Writes one report file (folders created as needed), every known secret masked.
