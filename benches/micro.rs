@@ -126,6 +126,8 @@ fn templates(bench: &Bench) {
     let auth = builder.text("Bearer <<token>>", location(), "headers.Authorization");
     let whole = builder.text("<<token>>", location(), "json.token");
     let literal = builder.text("client_credentials", location(), "form.grant_type");
+    let filtered = builder.text("<<Tenant | upper>>/x", location(), "url");
+    let computed = builder.text("<<company_id ~ '-' ~ ClientId>>", location(), "json.id");
     assert!(matches!(url, Tpl::Text(_)) && matches!(whole, Tpl::Expr(_)));
     let templates = builder.compile().expect("templates compile");
     let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.".repeat(20);
@@ -151,6 +153,12 @@ fn templates(bench: &Bench) {
     });
     bench.run("template: render literal", || {
         templates.render(&literal, &ctx).expect("renders")
+    });
+    bench.run("template: render `<<Tenant | upper>>/x` (engine)", || {
+        templates.render(&filtered, &ctx).expect("renders")
+    });
+    bench.run("template: render `<<a ~ '-' ~ b>>` (engine)", || {
+        templates.render(&computed, &ctx).expect("renders")
     });
 }
 

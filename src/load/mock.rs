@@ -21,6 +21,7 @@ pub fn load_mock(path: &Path) -> Result<MockSpec, Vec<LoadError>> {
     let file: Arc<Path> = Arc::from(path);
     let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
     let mut r = Reader::new(file, &text);
+    r.templates.add_functions(crate::mock::jwt::register);
     let mut routes = Vec::new();
     if let Some(fields) = r.fields(&root, "the mock file", FILE_FIELDS) {
         match fields.get("routes") {

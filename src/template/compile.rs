@@ -1,0 +1,183 @@
+//! Compiling template sources into one environment that `Templates` owns: delimiters,
+//! strictness, limits, the functions, and the check that keeps minijinja from panicking.
+
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+
+use super::functions;
+use super::shortcut::Shortcut;
+use crate::location::Location;
+
+/// What a source is compiled as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SourceKind {
+    /// Text with `<<…>>` or `<%…%>` inside; renders to a string.
+    Text,
+    /// A bare expression; evaluates to a typed value.
+    Expr,
+}
+
+/// A template as written, with where and what for.
+#[derive(Debug)]
+pub(super) struct Source {
+    pub text: String,
+    pub kind: SourceKind,
+    pub location: Location,
+    pub field: String,
+}
+
+/// A template that did not compile, for the loader to report.
+#[derive(Debug, Clone)]
+pub struct CompileError {
+    /// Where the template was written.
+    pub location: Location,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Functions added beyond the common ones (the mock's `jwt()`). A closure, so that what the
+/// functions need (a handle) can be captured.
+pub type Extension = Box<dyn FnOnce(&mut Environment<'static>) + Send>;
+
+/// A compiled source: its template in the environment and what it is for.
+pub(super) struct Entry {
+    /// The template's name in the environment.
+    pub name: String,
+    pub kind: SourceKind,
+    pub shortcut: Option<Shortcut>,
+    pub field: String,
+    pub location: Location,
+    pub source: String,
+}
+
+/// The variable an expression's template sets to the expression's value.
+pub(super) const VALUE: &str = "__runner_value";
+
+/// Bounds how much work one template may do (loops, recursion).
+const FUEL: u64 = 5_000_000;
+
+/// Compiles every source into one environment; all syntax errors are returned together.
+/// An expression becomes a template that sets `VALUE`, so the environment owns it too.
+pub(super) fn compile(
+    sources: Vec<Source>,
+    extensions: Vec<Extension>,
+) -> Result<(Environment<'static>, Vec<Entry>), Vec<CompileError>> {
+    let mut env = environment();
+    for extend in extensions {
+        extend(&mut env);
+    }
+    let mut errors = Vec::new();
+    let mut entries = Vec::with_capacity(sources.len());
+    for (index, source) in sources.into_iter().enumerate() {
+        let name = index.to_string();
+        let added = match source.kind {
+            SourceKind::Text => env.add_template_owned(name.clone(), source.text.clone()),
+            SourceKind::Expr => check_expression(&env, &source.text).and_then(|()| {
+                let text = format!("<% set {VALUE} = ({}) %>", source.text);
+                env.add_template_owned(name.clone(), text)
+            }),
+        };
+        if let Err(e) = added {
+            errors.push(CompileError {
+                location: source.location.clone(),
+                message: format!("invalid template in {}: {}", source.field, describe(&e)),
+            });
+            continue;
+        }
+        entries.push(Entry {
+            name,
+            kind: source.kind,
+            shortcut: match source.kind {
+                SourceKind::Text => Shortcut::of_text(&source.text),
+                SourceKind::Expr => Shortcut::of_expression(&source.text),
+            },
+            field: source.field,
+            location: source.location,
+            source: source.text,
+        });
+    }
+    if errors.is_empty() {
+        Ok((env, entries))
+    } else {
+        Err(errors)
+    }
+}
+
+/// An expression is accepted as minijinja's expression parser accepts it (its messages
+/// included); only then is it wrapped into a template.
+fn check_expression(env: &Environment<'static>, expr: &str) -> Result<(), minijinja::Error> {
+    refuse_closing_braces(expr)?;
+    env.compile_expression(expr).map(drop)
+}
+
+/// minijinja's expression lexer (2.24) ends an expression at a `}}` outside brackets and
+/// strings and panics on any text after it; such input is refused here as the syntax error
+/// it is, before it reaches minijinja. Brackets and strings are counted as its lexer does.
+fn refuse_closing_braces(expr: &str) -> Result<(), minijinja::Error> {
+    let bytes = expr.as_bytes();
+    let mut depth = 0isize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            quote @ (b'\'' | b'"') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    // a backslash escapes the next byte
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'}' if depth == 0 && bytes.get(i + 1) == Some(&b'}') => {
+                return Err(minijinja::Error::new(
+                    ErrorKind::SyntaxError,
+                    "unexpected `}}` (unbalanced brackets or braces?)",
+                ));
+            }
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// minijinja's error in one line, without its internal template names.
+pub(super) fn describe(e: &minijinja::Error) -> String {
+    match e.detail() {
+        Some(detail) => format!("{}: {detail}", e.kind()),
+        None => e.kind().to_string(),
+    }
+}
+
+/// The environment of one set of templates: delimiters, strictness, limits, functions.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .variable_delimiters("<<", ">>")
+        .block_delimiters("<%", "%>")
+        .comment_delimiters("<#", "#>")
+        .build()
+        .expect("the delimiters are distinct");
+    env.set_syntax(syntax);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(64);
+    functions::register(&mut env);
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_braces_outside_brackets_and_strings_are_refused() {
+        for refused in ["}})", "a }} b", "a -}}x", "(a) }} b"] {
+            assert!(refuse_closing_braces(refused).is_err(), "{refused}");
+        }
+        for passed in ["'}}' ~ a", "{'a': {'b': 1}}", "\"\\\"}}\"", "f(x) }"] {
+            assert!(refuse_closing_braces(passed).is_ok(), "{passed}");
+        }
+    }
+}
