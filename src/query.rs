@@ -53,6 +53,15 @@ pub fn select(query: &Query, json: &Value) -> Option<Value> {
     }
 }
 
+/// `.name`, or `['@odata.etag']` where a name is not a plain identifier.
+pub fn member(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        format!(".{name}")
+    } else {
+        format!("['{}']", name.replace('\'', "\\'"))
+    }
+}
+
 /// One step of a simple path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {

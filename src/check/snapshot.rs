@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{ResponseView, matcher};
+use super::matcher;
+use super::view::ResponseView;
 use crate::model::Snapshot;
 use crate::query::Query;
 
@@ -186,7 +187,7 @@ fn differing_paths(old: &Value, new: &Value, at: &str, out: &mut Vec<String>) {
             keys.sort();
             keys.dedup();
             for key in keys {
-                let child = format!("{at}{}", super::member(key));
+                let child = format!("{at}{}", crate::query::member(key));
                 match (a.get(key), b.get(key)) {
                     (Some(x), Some(y)) => differing_paths(x, y, &child, out),
                     _ => out.push(child),
