@@ -1,7 +1,7 @@
 //! Compiling template sources into one environment that `Templates` owns: delimiters,
 //! strictness, limits, the functions, and the check that keeps minijinja from panicking.
 
-use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use minijinja::{Environment, ErrorKind, Expression, UndefinedBehavior};
 
 use super::functions;
 use super::shortcut::Shortcut;
@@ -38,75 +38,113 @@ pub struct CompileError {
 /// functions need (a handle) can be captured.
 pub type Extension = Box<dyn FnOnce(&mut Environment<'static>) + Send>;
 
-/// A compiled source: its template in the environment and what it is for.
+/// A compiled source: where its compiled form is and what it is for.
 pub(super) struct Entry {
-    /// The template's name in the environment.
-    pub name: String,
-    pub kind: SourceKind,
+    pub target: Target,
     pub shortcut: Option<Shortcut>,
     pub field: String,
     pub location: Location,
     pub source: String,
 }
 
-/// The variable an expression's template sets to the expression's value.
-pub(super) const VALUE: &str = "__runner_value";
+/// Where a compiled source is kept.
+pub(super) enum Target {
+    /// A template in the environment, by name.
+    Text(String),
+    /// An expression, by index in `Compiled`'s expressions.
+    Expr(usize),
+}
+
+/// The compiled expressions; they borrow the environment they were compiled against.
+pub(super) type Expressions<'env> = Vec<Expression<'env, 'static>>;
+
+self_cell::self_cell!(
+    /// An environment (with the text templates in it) and the expressions compiled against
+    /// it, owned together: nothing is leaked to make the expressions live long enough.
+    pub(super) struct Compiled {
+        owner: Environment<'static>,
+        #[covariant]
+        dependent: Expressions,
+    }
+);
 
 /// Bounds how much work one template may do (loops, recursion).
 const FUEL: u64 = 5_000_000;
 
 /// Compiles every source into one environment; all syntax errors are returned together.
-/// An expression becomes a template that sets `VALUE`, so the environment owns it too.
 pub(super) fn compile(
     sources: Vec<Source>,
     extensions: Vec<Extension>,
-) -> Result<(Environment<'static>, Vec<Entry>), Vec<CompileError>> {
+) -> Result<(Compiled, Vec<Entry>), Vec<CompileError>> {
     let mut env = environment();
     for extend in extensions {
         extend(&mut env);
     }
     let mut errors = Vec::new();
-    let mut entries = Vec::with_capacity(sources.len());
-    for (index, source) in sources.into_iter().enumerate() {
-        let name = index.to_string();
-        let added = match source.kind {
-            SourceKind::Text => env.add_template_owned(name.clone(), source.text.clone()),
-            SourceKind::Expr => check_expression(&env, &source.text).and_then(|()| {
-                let text = format!("<% set {VALUE} = ({}) %>", source.text);
-                env.add_template_owned(name.clone(), text)
-            }),
-        };
-        if let Err(e) = added {
-            errors.push(CompileError {
-                location: source.location.clone(),
-                message: format!("invalid template in {}: {}", source.field, describe(&e)),
-            });
-            continue;
+    for (index, source) in sources.iter().enumerate() {
+        if source.kind == SourceKind::Text
+            && let Err(e) = env.add_template_owned(index.to_string(), source.text.clone())
+        {
+            errors.push((index, compile_error(source, &e)));
         }
-        entries.push(Entry {
-            name,
-            kind: source.kind,
-            shortcut: match source.kind {
-                SourceKind::Text => Shortcut::of_text(&source.text),
-                SourceKind::Expr => Shortcut::of_expression(&source.text),
-            },
-            field: source.field,
-            location: source.location,
-            source: source.text,
-        });
     }
-    if errors.is_empty() {
-        Ok((env, entries))
-    } else {
-        Err(errors)
+    let compiled = Compiled::new(env, |env| {
+        let mut expressions = Vec::new();
+        for (index, source) in sources.iter().enumerate() {
+            if source.kind == SourceKind::Expr {
+                match compile_expression(env, &source.text) {
+                    Ok(expr) => expressions.push(expr),
+                    Err(e) => errors.push((index, compile_error(source, &e))),
+                }
+            }
+        }
+        expressions
+    });
+    if !errors.is_empty() {
+        errors.sort_by_key(|(index, _)| *index);
+        return Err(errors.into_iter().map(|(_, e)| e).collect());
+    }
+    let mut expressions = 0..;
+    let entries = sources
+        .into_iter()
+        .enumerate()
+        .map(|(index, source)| {
+            let (target, shortcut) = match source.kind {
+                SourceKind::Text => (
+                    Target::Text(index.to_string()),
+                    Shortcut::of_text(&source.text),
+                ),
+                SourceKind::Expr => (
+                    Target::Expr(expressions.next().expect("unbounded")),
+                    Shortcut::of_expression(&source.text),
+                ),
+            };
+            Entry {
+                target,
+                shortcut,
+                field: source.field,
+                location: source.location,
+                source: source.text,
+            }
+        })
+        .collect();
+    Ok((compiled, entries))
+}
+
+fn compile_error(source: &Source, e: &minijinja::Error) -> CompileError {
+    CompileError {
+        location: source.location.clone(),
+        message: format!("invalid template in {}: {}", source.field, describe(e)),
     }
 }
 
-/// An expression is accepted as minijinja's expression parser accepts it (its messages
-/// included); only then is it wrapped into a template.
-fn check_expression(env: &Environment<'static>, expr: &str) -> Result<(), minijinja::Error> {
+/// An expression compiled against the environment, once it is known not to panic the lexer.
+fn compile_expression<'env>(
+    env: &'env Environment<'static>,
+    expr: &str,
+) -> Result<Expression<'env, 'static>, minijinja::Error> {
     refuse_closing_braces(expr)?;
-    env.compile_expression(expr).map(drop)
+    env.compile_expression_owned(expr.to_string())
 }
 
 /// minijinja's expression lexer (2.24) ends an expression at a `}}` outside brackets and

@@ -14,7 +14,7 @@ use minijinja::{Environment, ErrorKind, Value};
 
 use crate::location::Location;
 pub use compile::{CompileError, Extension};
-use compile::{Entry, Source, SourceKind, describe};
+use compile::{Compiled, Entry, Source, SourceKind, Target, describe};
 use shortcut::{MAX_RENDERED_BYTES, Shortcut, text_of};
 
 /// Index of a compiled template or expression in its `Templates`.
@@ -160,8 +160,8 @@ impl TemplateBuilder {
 
     /// Compiles every collected source; all syntax errors are returned together.
     pub fn compile(self) -> Result<Templates, Vec<CompileError>> {
-        let (env, entries) = compile::compile(self.sources, self.extensions)?;
-        Ok(Templates { env, entries })
+        let (compiled, entries) = compile::compile(self.sources, self.extensions)?;
+        Ok(Templates { compiled, entries })
     }
 }
 
@@ -179,9 +179,9 @@ fn whole_expression(text: &str) -> Option<&str> {
     (!nested).then_some(inner)
 }
 
-/// The compiled templates of one file, with the environment they were compiled into.
+/// The compiled templates of one file, owning the environment they were compiled into.
 pub struct Templates {
-    env: Environment<'static>,
+    compiled: Compiled,
     entries: Vec<Entry>,
 }
 
@@ -205,21 +205,18 @@ impl Templates {
     }
 
     fn eval_with_engine(&self, id: TemplateId, ctx: &Value) -> Result<Value, TemplateError> {
-        let entry = self.entry(id);
-        let result = self
-            .env
-            .get_template(&entry.name)
-            .and_then(|t| match entry.kind {
-                SourceKind::Text => {
+        let result = match &self.entry(id).target {
+            Target::Text(name) => self
+                .compiled
+                .borrow_owner()
+                .get_template(name)
+                .and_then(|t| {
                     let mut out = LimitedText::default();
                     t.render_captured_to(ctx, &mut out)?;
                     Ok(Value::from(out.text))
-                }
-                SourceKind::Expr => {
-                    let captured = t.render_captured_to(ctx, std::io::sink())?;
-                    Ok(captured.state().lookup(compile::VALUE).unwrap_or_default())
-                }
-            });
+                }),
+            Target::Expr(index) => self.compiled.borrow_dependent()[*index].eval(ctx),
+        };
         let value = result.map_err(|e| self.error(id, ctx, &e))?;
         if value.is_undefined() {
             return Err(self.undefined_error(id, ctx));
@@ -292,14 +289,20 @@ impl Templates {
 
     /// Names of the variables a template reads that are not set inside it.
     pub fn variables(&self, id: TemplateId) -> Vec<String> {
-        let names = self
-            .env
-            .get_template(&self.entry(id).name)
-            .map(|t| t.undeclared_variables(false))
-            .unwrap_or_default();
+        let names = match &self.entry(id).target {
+            Target::Text(name) => self
+                .compiled
+                .borrow_owner()
+                .get_template(name)
+                .map(|t| t.undeclared_variables(false))
+                .unwrap_or_default(),
+            Target::Expr(index) => {
+                self.compiled.borrow_dependent()[*index].undeclared_variables(false)
+            }
+        };
         let mut names: Vec<String> = names
             .into_iter()
-            .filter(|n| self.env.globals().all(|(g, _)| g != n))
+            .filter(|n| self.compiled.borrow_owner().globals().all(|(g, _)| g != n))
             .collect();
         names.sort();
         names
