@@ -13,8 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use runner::check::matcher;
-use runner::check::path::{select_in_text, simple_steps};
-use runner::model::{Location, Query};
+use runner::location::Location;
+use runner::query::Query;
+use runner::query::{select_in_text, simple_steps};
 use runner::secrets::Secrets;
 use runner::template::{TemplateBuilder, Tpl};
 use serde_json::{Value, json};
@@ -125,6 +126,8 @@ fn templates(bench: &Bench) {
     let auth = builder.text("Bearer <<token>>", location(), "headers.Authorization");
     let whole = builder.text("<<token>>", location(), "json.token");
     let literal = builder.text("client_credentials", location(), "form.grant_type");
+    let filtered = builder.text("<<Tenant | upper>>/x", location(), "url");
+    let computed = builder.text("<<company_id ~ '-' ~ ClientId>>", location(), "json.id");
     assert!(matches!(url, Tpl::Text(_)) && matches!(whole, Tpl::Expr(_)));
     let templates = builder
         .compile(&Secrets::default())
@@ -153,6 +156,12 @@ fn templates(bench: &Bench) {
     bench.run("template: render literal", || {
         templates.render(&literal, &ctx).expect("renders")
     });
+    bench.run("template: render `<<Tenant | upper>>/x` (engine)", || {
+        templates.render(&filtered, &ctx).expect("renders")
+    });
+    bench.run("template: render `<<a ~ '-' ~ b>>` (engine)", || {
+        templates.render(&computed, &ctx).expect("renders")
+    });
 }
 
 fn jsonpath(bench: &Bench, big: &[u8]) {
@@ -168,7 +177,7 @@ fn jsonpath(bench: &Bench, big: &[u8]) {
     let wildcard = query("$.items[*].id");
     let filter = query("$.items[?@.id == 4000].name");
     assert_eq!(
-        runner::check::select(&deep, &doc),
+        runner::query::select(&deep, &doc),
         Some(json!("found")),
         "the deep path selects the marker"
     );
@@ -195,16 +204,16 @@ fn jsonpath(bench: &Bench, big: &[u8]) {
         || select_in_text(&token_steps, &token),
     );
     bench.run("jsonpath: select $.summary…marker (1 MiB)", || {
-        runner::check::select(&deep, &doc)
+        runner::query::select(&deep, &doc)
     });
     bench.run("jsonpath: select $.items[5999]…city", || {
-        runner::check::select(&indexed, &doc)
+        runner::query::select(&indexed, &doc)
     });
     bench.run("jsonpath: select $.items[*].id (6000 nodes)", || {
-        runner::check::select(&wildcard, &doc)
+        runner::query::select(&wildcard, &doc)
     });
     bench.run("jsonpath: filter $.items[?@.id == 4000]", || {
-        runner::check::select(&filter, &doc)
+        runner::query::select(&filter, &doc)
     });
     bench.run("jsonpath: JsonPath::parse (deep path)", || {
         JsonPath::parse("$.summary.checks.deep.level4.level5.marker").expect("valid")

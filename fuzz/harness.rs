@@ -71,8 +71,8 @@ fn context() -> minijinja::Value {
     }))
 }
 
-fn location() -> runner::model::Location {
-    runner::model::Location {
+fn location() -> runner::location::Location {
+    runner::location::Location {
         file: std::sync::Arc::from(std::path::Path::new("fuzz.yaml")),
         line: 1,
         col: 1,
@@ -138,17 +138,17 @@ pub fn matcher(data: &[u8]) {
     let _ = (length(&a), type_name(&a), text(&a));
     let _ = diff(&b, &a);
     if let Value::String(path) = &b
-        && let Ok(query) = runner::model::Query::parse(path)
+        && let Ok(query) = runner::query::Query::parse(path)
     {
-        let full = runner::check::select(&query, &a);
+        let full = runner::query::select(&query, &a);
         // simple paths are also evaluated on the text: both ways must agree
         if let Some(steps) = &query.steps {
             let body = serde_json::to_vec(&a).unwrap();
-            let fast = runner::check::path::select_in_text(steps, &body);
+            let fast = runner::query::select_in_text(steps, &body);
             assert_eq!(fast, Some(full), "{path} on {a}");
-            let fast = runner::check::path::select_in_text(steps, data);
+            let fast = runner::query::select_in_text(steps, data);
             assert!(
-                fast.is_none() || fast == Some(runner::check::select(&query, &value)),
+                fast.is_none() || fast == Some(runner::query::select(&query, &value)),
                 "{path} on the input text"
             );
         }

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::report::ReportKind;
 use crate::report::model::Shard;
+use crate::units;
 
 /// A declarative HTTP request runner: YAML collections, templated, chained, asserted.
 #[derive(Debug, Parser)]
@@ -155,11 +157,11 @@ pub struct InputArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct NetworkArgs {
     /// Timeout for each request, e.g. `30s`, `500ms` or plain seconds (default 30s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub timeout: Option<Duration>,
 
     /// Timeout for making a connection (default 10s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
     pub connect_timeout: Option<Duration>,
 
     /// Do not follow redirects.
@@ -195,7 +197,7 @@ pub struct NetworkArgs {
     pub http2: bool,
 
     /// Fail responses larger than this, e.g. `50MiB` (the default).
-    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+    #[arg(long, value_name = "SIZE", value_parser = units::parse_bytes)]
     pub max_response_bytes: Option<u64>,
 
     /// Retries of throttled (429, 503) or reset requests (default 3).
@@ -387,43 +389,6 @@ pub struct RunArgs {
     pub network: NetworkArgs,
 }
 
-/// The kinds of report files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportKind {
-    /// JUnit XML.
-    Junit,
-    /// The JSON report (`runner.report/v1`).
-    Json,
-    /// One self-contained HTML page.
-    Html,
-    /// Test Anything Protocol.
-    Tap,
-}
-
-impl ReportKind {
-    /// Parses a kind name.
-    pub fn parse(name: &str) -> Option<ReportKind> {
-        Some(match name {
-            "junit" => ReportKind::Junit,
-            "json" => ReportKind::Json,
-            "html" => ReportKind::Html,
-            "tap" => ReportKind::Tap,
-            _ => return None,
-        })
-    }
-
-    /// The kind a file name suggests (`.xml` → JUnit).
-    pub fn from_extension(path: &std::path::Path) -> Option<ReportKind> {
-        Some(match path.extension()?.to_str()? {
-            "xml" => ReportKind::Junit,
-            "json" => ReportKind::Json,
-            "html" | "htm" => ReportKind::Html,
-            "tap" => ReportKind::Tap,
-            _ => return None,
-        })
-    }
-}
-
 fn parse_report(text: &str) -> Result<(ReportKind, PathBuf), String> {
     let (kind, path) = text
         .split_once('=')
@@ -465,56 +430,9 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// `50MiB`, `1GB`, `2048`: a size in bytes.
-pub fn parse_bytes(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" => 1_000,
-        "kib" => 1 << 10,
-        "mb" => 1_000_000,
-        "mib" => 1 << 20,
-        "gb" => 1_000_000_000,
-        "gib" => 1 << 30,
-        other => {
-            return Err(format!(
-                "`{other}` is not a size unit (B, KB, KiB, MB, MiB, GB, GiB)"
-            ));
-        }
-    };
-    number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("`{text}` is too large"))
-}
-
-/// `30s`, `1m`, `250ms`, or a plain number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    if let Ok(seconds) = text.trim().parse::<f64>()
-        && seconds.is_finite()
-        && seconds >= 0.0
-    {
-        return Ok(Duration::from_secs_f64(seconds));
-    }
-    humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}`: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
-        assert!(parse_duration("soon").is_err());
-    }
 
     #[test]
     fn vars_split_at_the_first_equals() {

@@ -76,7 +76,7 @@ fn token_width(line: &str, col: usize) -> usize {
 mod tests {
     use super::*;
     use crate::load::LoadErrorKind;
-    use crate::model::Location;
+    use crate::location::Location;
     use std::path::Path;
     use std::sync::Arc;
 

@@ -4,7 +4,8 @@
 
 use std::collections::HashSet;
 
-use crate::model::{Collection, Location};
+use crate::location::Location;
+use crate::model::Collection;
 use crate::run::select::request_templates;
 
 /// How bad a finding is.
@@ -98,10 +99,17 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
             !missing.is_empty()
         });
     }
+    findings.extend(unused(collection, &used));
+    findings
+}
+
+/// Warnings for captures and collection vars that nothing reads.
+fn unused(collection: &Collection, used: &HashSet<String>) -> Vec<Finding> {
+    let mut unused = Vec::new();
     for request in &collection.requests {
         for capture in &request.captures {
             if !used.contains(&capture.name) {
-                findings.push(Finding {
+                unused.push(Finding {
                     severity: Severity::Warning,
                     location: capture.location.clone(),
                     message: format!(
@@ -114,14 +122,14 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
     }
     for (name, location) in &collection.var_locations {
         if !used.contains(name) {
-            findings.push(Finding {
+            unused.push(Finding {
                 severity: Severity::Warning,
                 location: location.clone(),
                 message: format!("variable `{name}` is never used"),
             });
         }
     }
-    findings
+    unused
 }
 
 /// Collection vars that read (directly or through other vars) names neither the outside nor

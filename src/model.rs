@@ -1,32 +1,15 @@
 //! The validated collection: what the loader produces and the runner executes.
 //! Strings that may hold templates are already compiled (`Tpl`); JSONPaths and regexes are parsed.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use regex::Regex;
-use serde_json_path::JsonPath;
 
+use crate::location::Location;
+use crate::query::Query;
 use crate::template::{TValue, TemplateId, Templates, Tpl};
-
-/// A place in a source file, for diagnostics.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    /// The file as the user named it (or as found by lookup).
-    pub file: Arc<Path>,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column.
-    pub col: u32,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
-    }
-}
 
 /// One collection file, ready to run.
 #[derive(Debug)]
@@ -350,37 +333,6 @@ pub struct Paginate {
     pub items: Query,
     /// Stop after this many pages.
     pub max_pages: u32,
-}
-
-/// A parsed JSONPath with its source text.
-#[derive(Debug, Clone)]
-pub struct Query {
-    /// As written.
-    pub source: String,
-    /// Parsed (RFC 9535).
-    pub path: JsonPath,
-    /// Names and indices only: evaluated on the body text without building a tree.
-    pub steps: Option<Vec<crate::check::path::Step>>,
-}
-
-impl Query {
-    /// Parses a JSONPath.
-    pub fn parse(source: &str) -> Result<Query, serde_json_path::ParseError> {
-        Ok(Query {
-            source: source.to_string(),
-            path: JsonPath::parse(source)?,
-            steps: crate::check::path::simple_steps(source),
-        })
-    }
-
-    /// JSON Pointers of the nodes the path selects in a document, in document order.
-    pub fn pointers(&self, json: &serde_json::Value) -> Vec<String> {
-        self.path
-            .query_located(json)
-            .locations()
-            .map(|l| l.to_json_pointer())
-            .collect()
-    }
 }
 
 /// A matcher: every operator must hold.

@@ -10,6 +10,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use aho_corasick::AhoCorasick;
 
+use crate::urlencode;
+
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
 
@@ -71,10 +73,9 @@ impl Secrets {
         let json = json_escaped(value);
         let forms = [
             value.to_string(),
-            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-                .to_string(),
+            urlencode::encode_component(value),
             form_urlencoded::byte_serialize(value.as_bytes()).collect(),
-            crate::run::render::encode_query(value),
+            urlencode::encode_query(value),
             // JSON inside JSON (a body echoed in a string field) escapes twice
             json_escaped(&json),
             json,

@@ -200,8 +200,8 @@ proptest! {
     #[test]
     fn a_normalized_path_selects_the_node_it_names(doc in json_value(), steps in prop::collection::vec(any::<prop::sample::Index>(), 0..5)) {
         let (path, node) = walk(&doc, &steps, false);
-        let query = runner::model::Query::parse(&path).unwrap();
-        prop_assert_eq!(runner::check::select(&query, &doc), node, "{}", path);
+        let query = runner::query::Query::parse(&path).unwrap();
+        prop_assert_eq!(runner::query::select(&query, &doc), node, "{}", path);
     }
 
     /// Simple paths are evaluated on the body text without parsing it whole: that must select
@@ -218,15 +218,15 @@ proptest! {
         if let Some(stray) = stray {
             path.push_str(&stray);
         }
-        let query = runner::model::Query::parse(&path).unwrap();
+        let query = runner::query::Query::parse(&path).unwrap();
         if let Some(simple) = &query.steps {
             let body = if pretty {
                 serde_json::to_vec_pretty(&doc).unwrap()
             } else {
                 serde_json::to_vec(&doc).unwrap()
             };
-            let fast = runner::check::path::select_in_text(simple, &body);
-            prop_assert_eq!(fast, Some(runner::check::select(&query, &doc)), "{}", path);
+            let fast = runner::query::select_in_text(simple, &body);
+            prop_assert_eq!(fast, Some(runner::query::select(&query, &doc)), "{}", path);
         }
     }
 }
@@ -292,11 +292,11 @@ fn the_text_fast_path_agrees_on_duplicate_keys_and_layout() {
             "$.a.b[1]",
             "$['a']['b']",
         ] {
-            let query = runner::model::Query::parse(path).unwrap();
+            let query = runner::query::Query::parse(path).unwrap();
             let steps = query.steps.as_ref().expect("a simple path");
             assert_eq!(
-                runner::check::path::select_in_text(steps, body),
-                Some(runner::check::select(&query, &doc)),
+                runner::query::select_in_text(steps, body),
+                Some(runner::query::select(&query, &doc)),
                 "{path} in {}",
                 String::from_utf8_lossy(body)
             );

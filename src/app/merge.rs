@@ -2,7 +2,8 @@
 //! written as JSON, JUnit, HTML or TAP.
 
 use super::{Exit, general, input_errors};
-use crate::cli::{MergeArgs, ReportKind};
+use crate::cli::MergeArgs;
+use crate::report::ReportKind;
 use crate::report::model::{RunReport, Summary};
 use crate::secrets::Secrets;
 

@@ -1,142 +1,23 @@
 //! Checks on a response: assertions (every one evaluated) and captures.
-//! Reads the response through `ResponseView`, which parses the JSON body at most once.
+//! Reads the response through `ResponseView` (`view`), which parses the JSON body at most
+//! once; a matcher's operators are evaluated in `ops`.
 
 pub mod matcher;
-pub mod path;
+mod ops;
+pub mod outcome;
 pub mod snapshot;
-
-use std::cell::OnceCell;
-use std::cmp::Ordering;
+mod view;
 
 use serde_json::Value;
 
 use crate::http::HttpResponse;
-use crate::model::{Assertion, Capture, CaptureSource, Check, Matcher, Op, Query, Subject};
-use crate::run::result::AssertOutcome;
-use crate::template::{TValue, Templates};
-
-/// A response as assertions and captures see it.
-pub struct ResponseView<'r> {
-    response: &'r HttpResponse,
-    json: OnceCell<Result<Value, String>>,
-    pages: usize,
-}
-
-impl<'r> ResponseView<'r> {
-    /// Wraps a response.
-    pub fn new(response: &'r HttpResponse) -> Self {
-        ResponseView {
-            response,
-            json: OnceCell::new(),
-            pages: 1,
-        }
-    }
-
-    /// A response joined from several pages (`response.pages` in expressions).
-    pub fn with_pages(mut self, pages: usize) -> Self {
-        self.pages = pages;
-        self
-    }
-
-    /// All values of a header, joined; `None` if absent.
-    pub fn header(&self, name: &str) -> Option<String> {
-        self.response.header(name)
-    }
-
-    /// The body as text (invalid UTF-8 replaced).
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.response.body).into_owned()
-    }
-
-    /// The body parsed as JSON, or why it is not JSON.
-    pub fn json(&self) -> Result<&Value, &str> {
-        self.json
-            .get_or_init(|| {
-                serde_json::from_slice(&self.response.body).map_err(|e| {
-                    format!(
-                        "the body is not JSON ({e}); it starts with: {}",
-                        excerpt(&self.text(), 80)
-                    )
-                })
-            })
-            .as_ref()
-            .map_err(String::as_str)
-    }
-
-    /// `response` as templates see it: status, headers, json, body, duration_ms.
-    pub fn template_value(&self) -> minijinja::Value {
-        let headers: serde_json::Map<String, Value> = self
-            .response
-            .headers
-            .iter()
-            .map(|(n, _)| {
-                (
-                    n.to_ascii_lowercase(),
-                    Value::String(self.response.header(n).unwrap_or_default()),
-                )
-            })
-            .collect();
-        let view = serde_json::json!({
-            "status": self.response.status,
-            "headers": headers,
-            "json": self.json().ok().cloned().unwrap_or(Value::Null),
-            "body": self.text(),
-            "duration_ms": duration_ms(self.response),
-            "pages": self.pages,
-        });
-        minijinja::Value::from_serialize(&view)
-    }
-
-    fn select(&self, query: &Query) -> Result<Option<Value>, String> {
-        // a simple path on a body not parsed yet: read just that node from the text
-        if let (Some(steps), None) = (&query.steps, self.json.get())
-            && let Some(selected) = path::select_in_text(steps, &self.response.body)
-        {
-            return Ok(selected);
-        }
-        Ok(select(query, self.json().map_err(str::to_string)?))
-    }
-}
-
-/// A JSONPath's result: one node as itself, several as an array, none as `None`.
-pub fn select(query: &Query, json: &Value) -> Option<Value> {
-    let mut nodes = query.path.query(json).all();
-    match nodes.len() {
-        0 => None,
-        1 => Some(nodes.remove(0).clone()),
-        _ => Some(Value::Array(nodes.into_iter().cloned().collect())),
-    }
-}
-
-fn duration_ms(response: &HttpResponse) -> u64 {
-    u64::try_from(response.duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// The first `max` characters of a text, on one line.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let flat: String = text
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > max {
-        format!("{flat}…")
-    } else {
-        flat
-    }
-}
-
-/// What templates in assertions can see: the variables, and `response` for expressions.
-pub struct CheckContext<'a> {
-    /// The compiled templates of the collection.
-    pub templates: &'a Templates,
-    /// Variables (and `response`) for rendering expected values.
-    pub vars: &'a minijinja::Value,
-    /// Where snapshots live; `None` where there are none (mock routes).
-    pub snapshots: Option<&'a snapshot::SnapshotSettings>,
-    /// The request's `group/name` (with loop element and data row), for default snapshot files.
-    pub request_path: &'a str,
-}
+use crate::model::{Assertion, Capture, CaptureSource, Check, Subject};
+use crate::query::member;
+pub use ops::{CheckContext, matches};
+use ops::{OpOutcome, eval_matcher, failure};
+use outcome::AssertOutcome;
+use view::duration_ms;
+pub use view::{ResponseView, excerpt};
 
 /// Evaluates one assertion: an outcome per operator, passed or not.
 pub fn eval_assertion(
@@ -245,15 +126,6 @@ fn json_path_of_pointer(pointer: &str) -> String {
     path
 }
 
-/// `.name`, or `['@odata.etag']` where a name is not a plain identifier.
-pub fn member(name: &str) -> String {
-    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        format!(".{name}")
-    } else {
-        format!("['{}']", name.replace('\'', "\\'"))
-    }
-}
-
 fn subject_label(subject: &Subject) -> String {
     match subject {
         Subject::Status => "status".into(),
@@ -262,190 +134,6 @@ fn subject_label(subject: &Subject) -> String {
         Subject::Body => "body".into(),
         Subject::DurationMs => "duration_ms".into(),
         Subject::Expr { source, .. } => format!("expr `{source}`"),
-    }
-}
-
-/// Whether every operator of a matcher holds for a value (`None`: nothing was found).
-pub fn matches(matcher: &Matcher, actual: Option<&Value>, cx: &CheckContext) -> bool {
-    eval_matcher(matcher, actual, cx).iter().all(|o| o.passed)
-}
-
-/// Evaluates every operator of a matcher against a value (`None`: nothing was found).
-fn eval_matcher(matcher: &Matcher, actual: Option<&Value>, cx: &CheckContext) -> Vec<OpOutcome> {
-    matcher
-        .ops
-        .iter()
-        .map(|op| eval_op(op, actual, cx).unwrap_or_else(|failed| *failed))
-        .collect()
-}
-
-fn render(value: &TValue, cx: &CheckContext) -> Result<Value, Box<OpOutcome>> {
-    cx.templates
-        .render_value(value, cx.vars)
-        .map_err(|e| Box::new(failure("", None, None, &e.to_string())))
-}
-
-fn failure(op: &str, expected: Option<Value>, actual: Option<&Value>, message: &str) -> OpOutcome {
-    let diff = match (&expected, actual) {
-        (Some(e), Some(a)) if op == "eq" => matcher::diff(e, a),
-        _ => None,
-    };
-    OpOutcome {
-        op: op.to_string(),
-        expected,
-        actual: actual.cloned(),
-        passed: false,
-        message: message.to_string(),
-        diff,
-    }
-}
-
-fn outcome(
-    op: &str,
-    expected: Option<Value>,
-    actual: Option<&Value>,
-    message: &str,
-    passed: bool,
-) -> OpOutcome {
-    if passed {
-        OpOutcome {
-            op: op.to_string(),
-            expected,
-            actual: actual.cloned(),
-            passed,
-            message: String::new(),
-            diff: None,
-        }
-    } else {
-        failure(op, expected, actual, message)
-    }
-}
-
-/// One operator's result; `Err` in `eval_op` marks a failure found early.
-struct OpOutcome {
-    op: String,
-    passed: bool,
-    expected: Option<Value>,
-    actual: Option<Value>,
-    message: String,
-    diff: Option<String>,
-}
-
-/// `Err` is a failure found before the operator could be applied (boxed: outcomes are large).
-fn eval_op(
-    op: &Op,
-    actual: Option<&Value>,
-    cx: &CheckContext,
-) -> Result<OpOutcome, Box<OpOutcome>> {
-    let name = op.name();
-    if let Op::Exists(expected) = op {
-        let holds = actual.is_some() == *expected;
-        return Ok(outcome(
-            name,
-            Some(Value::Bool(*expected)),
-            actual,
-            "",
-            holds,
-        ));
-    }
-    let Some(actual) = actual else {
-        let expected = match op {
-            Op::Matches(re) => Some(Value::String(re.as_str().to_string())),
-            Op::Type(ty) => Some(Value::String(ty.name().to_string())),
-            _ => None,
-        };
-        return Err(Box::new(failure(name, expected, None, "nothing was found")));
-    };
-    let check = |holds: bool, expected: Value, what: &str| -> Result<OpOutcome, Box<OpOutcome>> {
-        Ok(outcome(name, Some(expected), Some(actual), what, holds))
-    };
-    match op {
-        Op::Eq(v) => {
-            let e = render(v, cx)?;
-            check(matcher::equal(actual, &e), e, "")
-        }
-        Op::Ne(v) => {
-            let e = render(v, cx)?;
-            check(!matcher::equal(actual, &e), e, "")
-        }
-        Op::Gt(v) | Op::Gte(v) | Op::Lt(v) | Op::Lte(v) => {
-            let e = render(v, cx)?;
-            let Some(ordering) = matcher::compare(actual, &e) else {
-                return Err(Box::new(failure(
-                    name,
-                    Some(e.clone()),
-                    Some(actual),
-                    &format!(
-                        "cannot order {} against {}",
-                        matcher::type_name(actual),
-                        matcher::type_name(&e)
-                    ),
-                )));
-            };
-            let holds = match op {
-                Op::Gt(_) => ordering == Ordering::Greater,
-                Op::Gte(_) => ordering != Ordering::Less,
-                Op::Lt(_) => ordering == Ordering::Less,
-                _ => ordering != Ordering::Greater,
-            };
-            check(holds, e, "")
-        }
-        Op::Contains(v) => {
-            let e = render(v, cx)?;
-            check(matcher::contains(actual, &e), e, "")
-        }
-        Op::NotContains(v) => {
-            let e = render(v, cx)?;
-            check(!matcher::contains(actual, &e), e, "")
-        }
-        Op::StartsWith(v) => {
-            let e = render(v, cx)?;
-            check(matcher::text(actual).starts_with(&matcher::text(&e)), e, "")
-        }
-        Op::EndsWith(v) => {
-            let e = render(v, cx)?;
-            check(matcher::text(actual).ends_with(&matcher::text(&e)), e, "")
-        }
-        Op::Matches(re) => check(
-            re.is_match(&matcher::text(actual)),
-            Value::String(re.as_str().to_string()),
-            "",
-        ),
-        Op::Type(ty) => check(
-            matcher::has_type(actual, *ty),
-            Value::String(ty.name().to_string()),
-            &format!("it is {}", matcher::type_name(actual)),
-        ),
-        Op::Length(inner) => {
-            let Some(len) = matcher::length(actual) else {
-                return Err(Box::new(failure(
-                    name,
-                    None,
-                    Some(actual),
-                    &format!("a {} has no length", matcher::type_name(actual)),
-                )));
-            };
-            let len = Value::from(len);
-            let outcomes = eval_matcher(inner, Some(&len), cx);
-            let first_failed = outcomes.iter().position(|o| !o.passed);
-            let reported = outcomes.into_iter().nth(first_failed.unwrap_or(0));
-            Ok(match reported {
-                Some(inner) => OpOutcome {
-                    op: format!("length {}", inner.op),
-                    ..inner
-                },
-                None => outcome(name, None, Some(&len), "", true),
-            })
-        }
-        Op::OneOf(options) => {
-            let rendered = options
-                .iter()
-                .map(|o| render(o, cx))
-                .collect::<Result<Vec<_>, _>>()?;
-            let holds = rendered.iter().any(|o| matcher::equal(actual, o));
-            check(holds, Value::Array(rendered), "")
-        }
-        Op::Exists(_) => unreachable!("handled above"),
     }
 }
 

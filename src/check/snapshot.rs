@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{ResponseView, matcher};
-use crate::model::{Query, Snapshot};
+use super::matcher;
+use super::view::ResponseView;
+use crate::model::Snapshot;
+use crate::query::Query;
 use crate::secrets::Secrets;
 
 /// What stands in the file for a value an `ignore` path selects.
@@ -188,7 +190,7 @@ fn differing_paths(old: &Value, new: &Value, at: &str, out: &mut Vec<String>) {
             keys.sort();
             keys.dedup();
             for key in keys {
-                let child = format!("{at}{}", super::member(key));
+                let child = format!("{at}{}", crate::query::member(key));
                 match (a.get(key), b.get(key)) {
                     (Some(x), Some(y)) => differing_paths(x, y, &child, out),
                     _ => out.push(child),

@@ -57,7 +57,7 @@ pub struct CollectionParts {
     /// `settings:`.
     pub settings: Settings,
     /// Where each collection variable is defined.
-    pub var_locations: Vec<(String, crate::model::Location)>,
+    pub var_locations: Vec<(String, crate::location::Location)>,
 }
 
 /// Reads the top level of a collection file.

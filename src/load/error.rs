@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::Location;
+use crate::location::Location;
 
 /// One problem in an input file.
 #[derive(Debug, Clone, thiserror::Error)]

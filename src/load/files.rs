@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::load::error::{LoadError, LoadErrorKind};
 use crate::load::yaml;
-use crate::model::Location;
+use crate::location::Location;
 
 /// Reads a file as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {

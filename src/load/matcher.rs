@@ -6,7 +6,8 @@ use regex::Regex;
 use crate::load::error::LoadErrorKind;
 use crate::load::reader::Reader;
 use crate::load::yaml::{Node, NodeKind};
-use crate::model::{JsonType, Matcher, OPERATORS, Op, Query};
+use crate::model::{JsonType, Matcher, OPERATORS, Op};
+use crate::query::Query;
 use crate::suggest;
 
 /// A JSONPath, parsed now so a typo is a load error.

@@ -23,6 +23,7 @@ pub fn load_mock(path: &Path, secrets: &Secrets) -> Result<MockSpec, Vec<LoadErr
     let file: Arc<Path> = Arc::from(path);
     let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
     let mut r = Reader::new(file, &text);
+    r.templates.add_functions(crate::mock::jwt::register);
     let mut routes = Vec::new();
     if let Some(fields) = r.fields(&root, "the mock file", FILE_FIELDS) {
         match fields.get("routes") {
@@ -151,7 +152,7 @@ fn read_respond(r: &mut Reader, node: &Node) -> Option<Respond> {
     let delay = match fields.get("delay") {
         Some(d) => {
             let text = r.string(d, "respond.delay")?;
-            match crate::cli::parse_duration(&text) {
+            match crate::units::parse_duration(&text) {
                 Ok(duration) => Some(duration),
                 Err(message) => {
                     r.error(d.pos, LoadErrorKind::Invalid(format!("`delay`: {message}")));

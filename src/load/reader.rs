@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::load::error::{LoadError, LoadErrorKind};
 use crate::load::yaml::{Node, NodeKind, Pos};
-use crate::model::Location;
+use crate::location::Location;
 use crate::secrets::Secrets;
 use crate::suggest;
 use crate::template::{TValue, TemplateBuilder, Tpl};

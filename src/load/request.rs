@@ -14,7 +14,8 @@ use crate::load::matcher::read_query;
 use crate::load::reader::{Fields, Reader};
 use crate::load::settings::{read_count, read_duration};
 use crate::load::yaml::{Node, NodeKind};
-use crate::model::{Auth, Body, Condition, ForEach, Paginate, Part, Phase, Query, Request, Retry};
+use crate::model::{Auth, Body, Condition, ForEach, Paginate, Part, Phase, Request, Retry};
+use crate::query::Query;
 use crate::template::Tpl;
 
 /// What a request inherits from the groups around it.

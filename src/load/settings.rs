@@ -32,7 +32,7 @@ pub(crate) fn read_settings(r: &mut Reader, node: &Node) -> Settings {
         http2: flag(r, "http2"),
         max_response_bytes: fields.get("max_response_bytes").and_then(|n| {
             let text = r.string(n, "max_response_bytes")?;
-            match crate::cli::parse_bytes(&text) {
+            match crate::units::parse_bytes(&text) {
                 Ok(bytes) => Some(bytes),
                 Err(message) => {
                     r.error(n.pos, LoadErrorKind::Invalid(message));
@@ -49,7 +49,7 @@ pub(crate) fn read_settings(r: &mut Reader, node: &Node) -> Settings {
 /// `250ms`, `2s`, `1m`, or a number of seconds.
 pub(crate) fn read_duration(r: &mut Reader, node: &Node, what: &str) -> Option<Duration> {
     let text = r.string(node, what)?;
-    match crate::cli::parse_duration(&text) {
+    match crate::units::parse_duration(&text) {
         Ok(d) => Some(d),
         Err(message) => {
             r.error(

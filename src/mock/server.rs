@@ -7,16 +7,14 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::check::{self, CheckContext};
+use crate::mock::incoming::{Incoming, read_incoming, request_value};
 use crate::mock::spec::{MockBody, MockSpec, Respond, Route};
 use crate::mock::store::{self, ActionInput, Store, StoreOutcome};
-
-/// Request bodies larger than this are refused.
-const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// One served request, for the log.
 #[derive(Debug, Clone)]
@@ -136,18 +134,6 @@ pub async fn start(
     })
 }
 
-/// The parts of a request that routes match on and templates see.
-struct Incoming {
-    method: String,
-    path: String,
-    target: String,
-    query: Vec<(String, String)>,
-    headers: Map<String, Value>,
-    body: String,
-    json: Option<Value>,
-    form: Map<String, Value>,
-}
-
 async fn handle(State(state): State<Arc<MockState>>, request: axum::extract::Request) -> Response {
     let incoming = match read_incoming(request).await {
         Ok(incoming) => incoming,
@@ -169,75 +155,6 @@ async fn handle(State(state): State<Arc<MockState>>, request: axum::extract::Req
         .unwrap_or_else(|e| e.into_inner())
         .push(entry);
     response
-}
-
-async fn read_incoming(request: axum::extract::Request) -> Result<Incoming, String> {
-    let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
-        .await
-        .map_err(|e| format!("cannot read the request body: {e}"))?;
-    let raw_path = parts.uri.path();
-    let path = percent_encoding::percent_decode_str(raw_path)
-        .decode_utf8_lossy()
-        .into_owned();
-    let query: Vec<(String, String)> =
-        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let mut headers = Map::new();
-    for (name, value) in &parts.headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        headers
-            .entry(name.as_str().to_string())
-            .and_modify(|v| {
-                if let Value::String(s) = v {
-                    s.push_str(", ");
-                    s.push_str(&value);
-                }
-            })
-            .or_insert(Value::String(value));
-    }
-    let content_type = headers
-        .get("content-type")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let form = read_form(&content_type, &bytes).await;
-    Ok(Incoming {
-        method: parts.method.as_str().to_string(),
-        target: parts
-            .uri
-            .path_and_query()
-            .map_or(raw_path.to_string(), |p| p.as_str().to_string()),
-        path,
-        query,
-        headers,
-        json: serde_json::from_slice(&bytes).ok(),
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        form,
-    })
-}
-
-/// Fields of an urlencoded or multipart body (file fields as their text).
-async fn read_form(content_type: &str, bytes: &bytes::Bytes) -> Map<String, Value> {
-    let mut form = Map::new();
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        for (k, v) in form_urlencoded::parse(bytes) {
-            form.insert(k.into_owned(), Value::String(v.into_owned()));
-        }
-    } else if let Ok(boundary) = multer::parse_boundary(content_type) {
-        let data = bytes.clone();
-        let stream =
-            futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(data) });
-        let mut multipart = multer::Multipart::new(stream, boundary);
-        while let Ok(Some(field)) = multipart.next_field().await {
-            let name = field.name().unwrap_or_default().to_string();
-            if let Ok(text) = field.text().await {
-                form.insert(name, Value::String(text));
-            }
-        }
-    }
-    form
 }
 
 /// The first matching route's response, and its label for the log.
@@ -267,28 +184,6 @@ fn route_params(route: &Route, incoming: &Incoming) -> Option<Vec<(String, Strin
         return None;
     }
     route.path.captures(&incoming.path)
-}
-
-fn request_value(incoming: &Incoming, params: &[(String, String)]) -> Value {
-    let query: Map<String, Value> = incoming
-        .query
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    let params: Map<String, Value> = params
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    json!({
-        "method": incoming.method,
-        "path": incoming.path,
-        "params": params,
-        "query": query,
-        "headers": incoming.headers,
-        "json": incoming.json,
-        "form": incoming.form,
-        "body": incoming.body,
-    })
 }
 
 fn route_matches(
@@ -326,7 +221,7 @@ fn route_matches(
             let selected = incoming
                 .json
                 .as_ref()
-                .and_then(|json| check::select(query, json));
+                .and_then(|json| crate::query::select(query, json));
             check::matches(m, selected.as_ref(), &cx)
         })
 }
@@ -476,7 +371,7 @@ fn page_of(records: Vec<Value>, incoming: &Incoming) -> (Vec<Value>, Option<Stri
             .query
             .iter()
             .filter(|(k, _)| k != "$skiptoken")
-            .map(|(k, v)| format!("{k}={}", crate::run::render::encode_query(v)))
+            .map(|(k, v)| format!("{k}={}", crate::urlencode::encode_query(v)))
             .collect();
         query.push(format!("$skiptoken={end}"));
         format!("http://{host}{}?{}", incoming.path, query.join("&"))

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use crate::model::{Location, Matcher, Query};
+use crate::location::Location;
+use crate::model::Matcher;
+use crate::query::Query;
 use crate::template::{TValue, Templates, Tpl};
 
 /// A loaded mock file.

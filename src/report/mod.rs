@@ -3,13 +3,15 @@
 
 mod html;
 mod junit;
+mod kind;
 pub mod model;
 mod tap;
 pub mod terminal;
 
 use std::path::Path;
 
-use crate::cli::ReportKind;
+pub use kind::ReportKind;
+
 use crate::secrets::Secrets;
 use model::RunReport;
 

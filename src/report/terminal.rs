@@ -6,9 +6,10 @@ use std::io::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::check::outcome::AssertOutcome;
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
-use crate::run::result::{AssertOutcome, Failure, Outcome, RequestResult};
-use crate::run::{Observer, UnitInfo};
+use crate::run::Observer;
+use crate::run::result::{Failure, Outcome, RequestResult, UnitInfo};
 use crate::secrets::Secrets;
 
 const PASS: Paint = Paint(AnsiColor::Green.on_default().bold());

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::auth::TokenCache;
+use crate::check::outcome::CaptureOutcome;
 use crate::check::snapshot::SnapshotSettings;
 use crate::check::{self, CheckContext, ResponseView};
 use crate::http::{HttpClient, HttpError, HttpErrorKind, HttpRequest};
@@ -23,7 +24,7 @@ use crate::template::{TemplateError, Tpl};
 use attempts::{Attempt, send_until_done};
 use authorize::Credentials;
 use render::{RenderFailure, render_request};
-use result::{CaptureOutcome, CollectionResult, Failure, Outcome, RequestResult};
+use result::{CollectionResult, Failure, Outcome, RequestResult, UnitInfo};
 use select::Selection;
 use vars::Vars;
 
@@ -55,18 +56,6 @@ pub fn replay(result: &CollectionResult, observer: &mut dyn Observer) {
 /// (they show no more); without report files none is kept. A run of many large responses
 /// thus never holds them all.
 pub const KEPT_BODY_BYTES: usize = 64 * 1024;
-
-/// What identifies a unit in output.
-pub struct UnitInfo {
-    /// Collection name.
-    pub name: String,
-    /// Collection file.
-    pub path: std::path::PathBuf,
-    /// `[row 3]`, for iterations.
-    pub label: Option<String>,
-    /// Width of the longest request path, for aligned output.
-    pub name_width: usize,
-}
 
 /// One run of a collection: with a data row or iteration, its own variables.
 pub struct Unit {

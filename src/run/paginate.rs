@@ -95,7 +95,7 @@ pub async fn follow(
 }
 
 fn take_items(page: &Value, paginate: &Paginate) -> Vec<Value> {
-    match crate::check::select(&paginate.items, page) {
+    match crate::query::select(&paginate.items, page) {
         Some(Value::Array(items)) => items,
         Some(other) => vec![other],
         None => Vec::new(),
@@ -103,13 +103,13 @@ fn take_items(page: &Value, paginate: &Paginate) -> Vec<Value> {
 }
 
 fn next_link(page: &Value, paginate: &Paginate) -> Option<String> {
-    match crate::check::select(&paginate.next, page)? {
+    match crate::query::select(&paginate.next, page)? {
         Value::String(link) if !link.is_empty() => Some(link),
         _ => None,
     }
 }
 
-fn pointer_of(page: &Value, query: &crate::model::Query) -> Option<String> {
+fn pointer_of(page: &Value, query: &crate::query::Query) -> Option<String> {
     query.pointers(page).into_iter().next()
 }
 

@@ -6,6 +6,7 @@ use crate::http::{HttpBody, HttpRequest, MultipartValue};
 use crate::model::{Body, Collection, Part, Request};
 use crate::secrets::Secrets;
 use crate::template::{TemplateError, Templates};
+use crate::urlencode::encode_query;
 
 /// Why a request could not be rendered.
 pub enum RenderFailure {
@@ -109,44 +110,4 @@ pub fn render_request(
         headers,
         body,
     })
-}
-
-/// Characters that must be escaped in a query name or value; `$`, `'`, `(`, `)`, `,`, `:`,
-/// `/` stay readable, as OData queries (`$filter=name eq 'x'`) expect.
-const QUERY: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b';')
-    .add(b'<')
-    .add(b'=')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
-/// Percent-encodes a query name or value the way requests are sent.
-pub fn encode_query(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, QUERY).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::encode_query;
-
-    #[test]
-    fn query_encoding_keeps_odata_readable() {
-        assert_eq!(encode_query("$top"), "$top");
-        assert_eq!(encode_query("name eq 'a&b'"), "name%20eq%20'a%26b'");
-        assert_eq!(encode_query("ü+"), "%C3%BC%2B");
-    }
 }

@@ -2,10 +2,9 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
+use crate::check::outcome::{AssertOutcome, CaptureOutcome};
 use crate::http::{HttpError, HttpRequest, HttpResponse};
-use crate::model::Location;
+use crate::location::Location;
 
 /// The results of one unit: a collection file, once or for one data row.
 #[derive(Debug)]
@@ -26,14 +25,26 @@ pub struct CollectionResult {
 
 impl CollectionResult {
     /// What identifies the unit in output.
-    pub fn info(&self) -> crate::run::UnitInfo {
-        crate::run::UnitInfo {
+    pub fn info(&self) -> UnitInfo {
+        UnitInfo {
             name: self.name.clone(),
             path: self.path.clone(),
             label: self.label.clone(),
             name_width: self.name_width,
         }
     }
+}
+
+/// What identifies a unit in output.
+pub struct UnitInfo {
+    /// Collection name.
+    pub name: String,
+    /// Collection file.
+    pub path: std::path::PathBuf,
+    /// `[row 3]`, for iterations.
+    pub label: Option<String>,
+    /// Width of the longest request path, for aligned output.
+    pub name_width: usize,
 }
 
 /// How one request ended.
@@ -152,41 +163,9 @@ pub enum Failure {
     },
 }
 
-/// A value a capture took.
-#[derive(Debug, Clone)]
-pub struct CaptureOutcome {
-    /// The variable.
-    pub name: String,
-    /// The value.
-    pub value: Value,
-    /// Marked `secret: true`.
-    pub secret: bool,
-}
-
 impl RequestResult {
     /// The assertion operators that did not hold.
     pub fn failed_checks(&self) -> impl Iterator<Item = &AssertOutcome> {
         self.checks.iter().filter(|c| !c.passed)
     }
-}
-
-/// One operator of one assertion, held or not.
-#[derive(Debug, Clone)]
-pub struct AssertOutcome {
-    /// Where the assertion is written.
-    pub location: Location,
-    /// What was checked (`status`, `header etag`, `json $.value`).
-    pub subject: String,
-    /// The operator (`eq`, `length gte`, …); empty where the subject itself failed.
-    pub op: String,
-    /// The rendered expected value, where there is one.
-    pub expected: Option<Value>,
-    /// The actual value, where one was found.
-    pub actual: Option<Value>,
-    /// Whether it held.
-    pub passed: bool,
-    /// Why, where the values alone do not say it (may be empty).
-    pub message: String,
-    /// A unified diff for large values.
-    pub diff: Option<String>,
 }

@@ -1,6 +1,7 @@
-//! JSONPaths without wildcards, filters or descent (`$.value[0].id`, `$['@odata.etag']`) are
-//! evaluated straight on the body text: only the selected node is turned into a value, so a
-//! 1 MB response is scanned, not built into a tree, when nothing else needs the whole of it.
+//! A parsed JSONPath (`Query`) and its fast walk: paths without wildcards, filters or descent
+//! (`$.value[0].id`, `$['@odata.etag']`) are evaluated straight on the body text, so only the
+//! selected node is turned into a value and a 1 MB response is scanned, not built into a tree,
+//! when nothing else needs the whole of it.
 
 use std::cell::Cell;
 use std::fmt;
@@ -9,6 +10,57 @@ use serde::Deserialize as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json_path::JsonPath;
+
+/// A parsed JSONPath with its source text.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// As written.
+    pub source: String,
+    /// Parsed (RFC 9535).
+    pub path: JsonPath,
+    /// Names and indices only: evaluated on the body text without building a tree.
+    pub steps: Option<Vec<Step>>,
+}
+
+impl Query {
+    /// Parses a JSONPath.
+    pub fn parse(source: &str) -> Result<Query, serde_json_path::ParseError> {
+        Ok(Query {
+            source: source.to_string(),
+            path: JsonPath::parse(source)?,
+            steps: simple_steps(source),
+        })
+    }
+
+    /// JSON Pointers of the nodes the path selects in a document, in document order.
+    pub fn pointers(&self, json: &serde_json::Value) -> Vec<String> {
+        self.path
+            .query_located(json)
+            .locations()
+            .map(|l| l.to_json_pointer())
+            .collect()
+    }
+}
+
+/// A JSONPath's result: one node as itself, several as an array, none as `None`.
+pub fn select(query: &Query, json: &Value) -> Option<Value> {
+    let mut nodes = query.path.query(json).all();
+    match nodes.len() {
+        0 => None,
+        1 => Some(nodes.remove(0).clone()),
+        _ => Some(Value::Array(nodes.into_iter().cloned().collect())),
+    }
+}
+
+/// `.name`, or `['@odata.etag']` where a name is not a plain identifier.
+pub fn member(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        format!(".{name}")
+    } else {
+        format!("['{}']", name.replace('\'', "\\'"))
+    }
+}
 
 /// One step of a simple path.
 #[derive(Debug, Clone, PartialEq, Eq)]
