@@ -1,13 +1,18 @@
 //! Orchestration, top to bottom: load everything → resolve variables → run → report → exit code.
 //! Every input problem is found before the first request is sent.
 
+mod completions;
 mod import;
 mod init;
 mod list;
+mod man;
 mod merge;
 mod run;
+mod signal;
 mod token;
 mod validate;
+
+pub use completions::complete_if_requested;
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -92,6 +97,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Report(ReportCommand::Merge(args)) => merge::merge(&args).into(),
         Command::Import(command) => import::import(command).into(),
         Command::Export(command) => import::export(command).into(),
+        Command::Completions { shell } => completions::print_script(shell).into(),
+        Command::Man { out } => man::man(out.as_deref()).into(),
     }
 }
 
@@ -179,9 +186,15 @@ async fn serve_mock(args: MockArgs) -> Exit {
         mock.url,
         args.file.display()
     );
+    let stop = async {
+        match signal::StopSignals::new() {
+            Ok(mut signals) => signals.next().await,
+            Err(e) => Err(e),
+        }
+    };
     tokio::select! {
         () = mock.wait() => Exit::Failed,
-        _ = tokio::signal::ctrl_c() => Exit::Passed,
+        _ = stop => Exit::Passed,
     }
 }
 

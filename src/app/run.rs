@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use super::signal::StopSignals;
 use super::{
     Exit, Plan, dedup_errors, general, input_errors, literal_layer, load_dotenv, load_plan,
     report_mock_log, resolve_vars, token_cache,
@@ -280,16 +281,19 @@ fn progress_bar(units: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// First Ctrl-C: stop cleanly (cancel in-flight requests, still write reports).
-/// Second: exit at once.
+/// First Ctrl-C (or SIGTERM, Ctrl-Break, console close): stop cleanly (cancel in-flight
+/// requests, still write reports). Second: exit at once.
 fn watch_ctrl_c(stop: Arc<Stop>) {
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        let Ok(mut signals) = StopSignals::new() else {
+            return;
+        };
+        if signals.next().await.is_ok() {
             stop.interrupt();
             eprintln!(
                 "interrupted: finishing the summary and reports (Ctrl-C again to quit at once)"
             );
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if signals.next().await.is_ok() {
                 std::process::exit(Exit::Interrupted as i32);
             }
         }
