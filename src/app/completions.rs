@@ -63,7 +63,9 @@ pub(super) fn print_script(shell: clap_complete::Shell) -> Exit {
 fn program_path(argv0: Option<OsString>, cwd: Option<PathBuf>) -> String {
     let program = PathBuf::from(argv0.unwrap_or_else(|| BIN.into()));
     let program = match cwd {
-        Some(cwd) if program.components().count() > 1 && program.is_relative() => cwd.join(program),
+        Some(cwd) if program.components().count() > 1 && program.is_relative() => {
+            cwd.join(program.strip_prefix(".").unwrap_or(&program))
+        }
         _ => program,
     };
     program.to_string_lossy().into_owned()
@@ -182,7 +184,7 @@ mod tests {
     fn the_script_calls_back_the_program_as_started() {
         let cwd = std::env::temp_dir();
         let installed = cwd.join("bin").join("runner");
-        let relative = Path::new("target").join("runner");
+        let relative = Path::new(".").join("target").join("runner");
         assert_eq!(
             program_path(Some("runner".into()), Some(cwd.clone())),
             "runner"
@@ -193,7 +195,7 @@ mod tests {
         );
         assert_eq!(
             program_path(Some(relative.clone().into()), Some(cwd.clone())),
-            cwd.join(relative).to_string_lossy()
+            cwd.join("target").join("runner").to_string_lossy()
         );
     }
 

@@ -181,13 +181,15 @@ async fn serve_mock(args: MockArgs) -> Exit {
             ))]);
         }
     };
+    // listening before the address is printed: a stop request right after it is clean
+    let signals = signal::StopSignals::new();
     println!(
         "mock listening on {} ({routes} routes from {})",
         mock.url,
         args.file.display()
     );
     let stop = async {
-        match signal::StopSignals::new() {
+        match signals {
             Ok(mut signals) => signals.next().await,
             Err(e) => Err(e),
         }

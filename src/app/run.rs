@@ -284,10 +284,11 @@ fn progress_bar(units: usize) -> indicatif::ProgressBar {
 /// First Ctrl-C (or SIGTERM, Ctrl-Break, console close): stop cleanly (cancel in-flight
 /// requests, still write reports). Second: exit at once.
 fn watch_ctrl_c(stop: Arc<Stop>) {
+    // registered now, before the first request: a signal from then on is a clean stop
+    let Ok(mut signals) = StopSignals::new() else {
+        return;
+    };
     tokio::spawn(async move {
-        let Ok(mut signals) = StopSignals::new() else {
-            return;
-        };
         if signals.next().await.is_ok() {
             stop.interrupt();
             eprintln!(

@@ -4,10 +4,14 @@
 
 use std::io;
 
-/// The stop requests this process listens to, registered when created.
+/// The stop requests this process listens to, all registered when created.
 pub(crate) struct StopSignals {
     #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
     #[cfg(windows)]
     ctrl_break: tokio::signal::windows::CtrlBreak,
     #[cfg(windows)]
@@ -18,9 +22,15 @@ impl StopSignals {
     /// Starts listening (inside a tokio runtime). From then on these signals no longer end
     /// the process by themselves: whoever holds this decides.
     pub(crate) fn new() -> io::Result<Self> {
+        #[cfg(unix)]
+        use tokio::signal::unix::{SignalKind, signal};
         Ok(StopSignals {
             #[cfg(unix)]
-            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+            #[cfg(unix)]
+            terminate: signal(SignalKind::terminate())?,
+            #[cfg(windows)]
+            ctrl_c: tokio::signal::windows::ctrl_c()?,
             #[cfg(windows)]
             ctrl_break: tokio::signal::windows::ctrl_break()?,
             #[cfg(windows)]
@@ -31,10 +41,11 @@ impl StopSignals {
     /// Waits for the next request to stop.
     #[cfg(unix)]
     pub(crate) async fn next(&mut self) -> io::Result<()> {
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = self.terminate.recv() => Ok(()),
-        }
+        let received = tokio::select! {
+            received = self.interrupt.recv() => received,
+            received = self.terminate.recv() => received,
+        };
+        received.ok_or_else(closed)
     }
 
     /// Waits for the next request to stop.
@@ -42,11 +53,12 @@ impl StopSignals {
     pub(crate) async fn next(&mut self) -> io::Result<()> {
         // closing the console leaves a few seconds before Windows ends the process: enough
         // for the summary and the reports
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = self.ctrl_break.recv() => Ok(()),
-            _ = self.ctrl_close.recv() => Ok(()),
-        }
+        let received = tokio::select! {
+            received = self.ctrl_c.recv() => received,
+            received = self.ctrl_break.recv() => received,
+            received = self.ctrl_close.recv() => received,
+        };
+        received.ok_or_else(closed)
     }
 
     /// Waits for the next request to stop.
@@ -56,22 +68,34 @@ impl StopSignals {
     }
 }
 
+/// The runtime stopped delivering signals (it is shutting down).
+#[cfg(any(unix, windows))]
+fn closed() -> io::Error {
+    io::Error::other("signal handling stopped")
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn sigterm_is_a_request_to_stop() {
-        let mut signals = StopSignals::new().unwrap();
-        // the shell's own `kill`: no extra tool needed
+    /// Sends `signal` to this test process with the shell's own `kill` (no extra tool).
+    fn send(signal: &str) {
         let status = std::process::Command::new("sh")
-            .args(["-c", &format!("kill -TERM {}", std::process::id())])
+            .args(["-c", &format!("kill -{signal} {}", std::process::id())])
             .status()
             .unwrap();
         assert!(status.success());
-        tokio::time::timeout(std::time::Duration::from_secs(10), signals.next())
-            .await
-            .expect("SIGTERM was not seen")
-            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn sigterm_and_sigint_are_requests_to_stop() {
+        let mut signals = StopSignals::new().unwrap();
+        for signal in ["TERM", "INT"] {
+            send(signal);
+            tokio::time::timeout(std::time::Duration::from_secs(10), signals.next())
+                .await
+                .unwrap_or_else(|_| panic!("SIG{signal} was not seen"))
+                .unwrap();
+        }
     }
 }
