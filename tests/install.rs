@@ -249,6 +249,65 @@ fn version_names_the_commit() {
     assert!(out.stdout.contains(commit), "{out}");
 }
 
+/// Sends SIGTERM with the shell's own `kill`.
+#[cfg(unix)]
+fn terminate(pid: u32) {
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_a_run_like_ctrl_c() {
+    let server = support::TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        "
+        requests:
+          - name: slow
+            url: <<base_url>>/slow/20000
+        ",
+    );
+    let binary = assert_cmd::cargo::cargo_bin("runner");
+    let child = Command::new(binary)
+        .args([
+            "run",
+            "c.yaml",
+            "--report",
+            "json=report.json",
+            "--var",
+            &server.var(),
+        ])
+        .current_dir(project.path())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start runner");
+    let started = std::time::Instant::now();
+    while server.hits("/slow/20000") == 0 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the request never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    terminate(child.id());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(project.path().join("report.json").is_file(), "no report");
+    assert!(
+        started.elapsed().as_secs() < 15,
+        "the slow request was not cancelled"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_mock_cleanly() {
@@ -275,11 +334,7 @@ fn sigterm_stops_the_mock_cleanly() {
         .read_line(&mut line)
         .unwrap();
     assert!(line.contains("mock listening"), "{line}");
-    let killed = Command::new("sh")
-        .args(["-c", &format!("kill -TERM {}", child.id())])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(child.id());
     let status = child.wait().unwrap();
     // a clean exit (0), not death by the signal
     assert_eq!(status.code(), Some(0), "{status:?}");
