@@ -11,7 +11,8 @@ use crate::units;
 
 /// A declarative HTTP request runner: YAML collections, templated, chained, asserted.
 #[derive(Debug, Parser)]
-#[command(name = "runner", version, about, propagate_version = true)]
+// the version names the commit it was built from (build.rs)
+#[command(name = "runner", version = env!("RUNNER_VERSION"), about, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -48,6 +49,18 @@ pub enum Command {
     /// Work with JSON reports of earlier runs.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Print the script that sets up Tab completion in a shell (see docs/install.md).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write one page per command into a folder.
+    Man {
+        /// Write runner.1, runner-run.1, … into this folder instead of printing runner.1.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `runner report …`.

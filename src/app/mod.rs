@@ -1,13 +1,18 @@
 //! Orchestration, top to bottom: load everything → resolve variables → run → report → exit code.
 //! Every input problem is found before the first request is sent.
 
+mod completions;
 mod import;
 mod init;
 mod list;
+mod man;
 mod merge;
 mod run;
+mod signal;
 mod token;
 mod validate;
+
+pub use completions::complete_if_requested;
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -37,8 +42,10 @@ pub enum Exit {
     Failed = 1,
     /// The input could not be used.
     BadInput = 2,
-    /// Stopped by Ctrl-C.
+    /// Stopped by Ctrl-C (SIGINT; on Windows also Ctrl-Break and closing the console).
     Interrupted = 130,
+    /// Stopped by SIGTERM (docker stop, CI cancellation): 128 + 15, as shells report it.
+    Terminated = 143,
 }
 
 impl From<Exit> for ExitCode {
@@ -93,6 +100,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Report(ReportCommand::Merge(args)) => merge::merge(&args).into(),
         Command::Import(command) => import::import(command).into(),
         Command::Export(command) => import::export(command).into(),
+        Command::Completions { shell } => completions::print_script(shell).into(),
+        Command::Man { out } => man::man(out.as_deref()).into(),
     }
 }
 
@@ -179,14 +188,22 @@ async fn serve_mock(args: MockArgs) -> Exit {
             );
         }
     };
+    // listening before the address is printed: a stop request right after it is clean
+    let signals = signal::StopSignals::new();
     println!(
         "mock listening on {} ({routes} routes from {})",
         mock.url,
         args.file.display()
     );
+    let stop = async {
+        match signals {
+            Ok(mut signals) => signals.next().await,
+            Err(e) => Err(e),
+        }
+    };
     tokio::select! {
         () = mock.wait() => Exit::Failed,
-        _ = tokio::signal::ctrl_c() => Exit::Passed,
+        _ = stop => Exit::Passed,
     }
 }
 

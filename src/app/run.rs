@@ -1,9 +1,10 @@
 //! `runner run`: load → units (collections × data rows, selected, sharded) → run them
 //! (in order, or `--jobs N` at once) → terminal summary and report files → exit code.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
+use super::signal::{StopRequest, StopSignals};
 use super::{
     Exit, Plan, dedup_errors, general, input_errors, literal_layer, load_dotenv, load_plan,
     report_mock_log, resolve_vars, token_cache,
@@ -158,7 +159,7 @@ fn build_units(
 /// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).
 async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     let stop = Arc::new(Stop::new(args.bail));
-    watch_ctrl_c(stop.clone());
+    let stopped_by = watch_stop_requests(stop.clone());
     let shared = Shared {
         update_snapshots: args.update_snapshots,
         // parallel units are shown after they finish: -v needs the start of each body then
@@ -193,7 +194,7 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
         shard: args.shard,
     };
     let mut exit = if info.interrupted {
-        Exit::Interrupted
+        stopped_by.get().map_or(Exit::Interrupted, |r| r.exit())
     } else if reporter.all_passed() {
         Exit::Passed
     } else {
@@ -286,18 +287,26 @@ fn progress_bar(units: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// First Ctrl-C: stop cleanly (cancel in-flight requests, still write reports).
-/// Second: exit at once.
-fn watch_ctrl_c(stop: Arc<Stop>) {
+/// First Ctrl-C (or SIGTERM, Ctrl-Break, console close): stop cleanly (cancel in-flight
+/// requests, still write reports). Second: exit at once. Gives which request came first.
+fn watch_stop_requests(stop: Arc<Stop>) -> Arc<OnceLock<StopRequest>> {
+    let first = Arc::new(OnceLock::new());
+    // registered now, before the first request: a signal from then on is a clean stop
+    let Ok(mut signals) = StopSignals::new() else {
+        return first;
+    };
+    let seen = first.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if let Ok(request) = signals.next().await {
+            let _ = seen.set(request);
             stop.interrupt();
             eprintln!(
                 "interrupted: finishing the summary and reports (Ctrl-C again to quit at once)"
             );
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(Exit::Interrupted as i32);
+            if let Ok(again) = signals.next().await {
+                std::process::exit(again.exit() as i32);
             }
         }
     });
+    first
 }

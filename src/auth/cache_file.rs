@@ -18,7 +18,8 @@ pub struct CacheFile {
 }
 
 impl CacheFile {
-    /// The default location: `<user cache dir>/runner/tokens.json`.
+    /// The default location: `<user cache dir>/runner/tokens.json`; on Windows the user's
+    /// local app-data folder (`%LOCALAPPDATA%\runner\tokens.json`), which is not roamed.
     pub fn default_path() -> Option<PathBuf> {
         dirs::cache_dir().map(|d| d.join("runner").join("tokens.json"))
     }
@@ -84,10 +85,37 @@ fn write(path: &Path, tokens: &BTreeMap<String, Token>) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    owner_only(&mut options);
     let mut file = options.open(&tmp)?;
     file.write_all(&serde_json::to_vec(tokens).map_err(std::io::Error::other)?)?;
     file.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+/// A new file only its owner can read and write.
+#[cfg(unix)]
+fn owner_only(options: &mut std::fs::OpenOptions) {
+    std::os::unix::fs::OpenOptionsExt::mode(options, 0o600);
+}
+
+/// A new file only its owner can read and write: on Windows the file inherits the access
+/// list of the user's local app-data folder, which grants the user (and the system) alone.
+#[cfg(not(unix))]
+fn owner_only(_options: &mut std::fs::OpenOptions) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_lives_in_the_users_cache_folder() {
+        let Some(path) = CacheFile::default_path() else {
+            return; // no home folder here: --token-cache then keeps tokens in memory only
+        };
+        assert!(path.ends_with(Path::new("runner").join("tokens.json")));
+        assert!(path.starts_with(dirs::cache_dir().unwrap()));
+        if cfg!(windows) {
+            assert_eq!(dirs::cache_dir(), dirs::data_local_dir());
+        }
+    }
 }

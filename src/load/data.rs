@@ -36,6 +36,8 @@ pub fn load_rows(path: &Path) -> Result<Vec<Row>, LoadError> {
             })
             .collect::<Result<Vec<Row>, _>>()?
     } else {
+        // the csv crate counts a CRLF as no line in its error positions: LF keeps them right
+        let text = text.replace("\r\n", "\n");
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let headers = reader
             .headers()

@@ -27,14 +27,22 @@ pub fn find(name: &str, collection: &Path) -> Result<PathBuf, LoadError> {
             looked.push(candidate);
         }
     }
-    let mut available: Vec<String> = folders.iter().flat_map(|f| environments_in(f)).collect();
-    available.sort();
-    available.dedup();
     Err(LoadError::general(LoadErrorKind::EnvironmentNotFound {
         name: name.to_string(),
         looked,
-        available,
+        available: available(collection),
     }))
+}
+
+/// The names `-e NAME` finds for the collection, sorted (for messages and shell completion).
+pub fn available(collection: &Path) -> Vec<String> {
+    let mut names: Vec<String> = search_folders(collection)
+        .iter()
+        .flat_map(|f| environments_in(f))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Every environment file where `-e NAME` would look for the collection.

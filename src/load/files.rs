@@ -7,14 +7,17 @@ use crate::load::error::{LoadError, LoadErrorKind};
 use crate::load::yaml;
 use crate::location::Location;
 
-/// Reads a file as UTF-8 text.
+/// Reads a file as UTF-8 text, without the byte order mark some Windows editors write.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let mut bytes = std::fs::read(path).map_err(|e| {
         LoadError::general(LoadErrorKind::Read {
             path: path.to_path_buf(),
             message: e.to_string(),
         })
     })?;
+    if bytes.starts_with(UTF8_BOM) {
+        bytes.drain(..UTF8_BOM.len());
+    }
     String::from_utf8(bytes).map_err(|e| {
         LoadError::general(LoadErrorKind::Read {
             path: path.to_path_buf(),
@@ -25,6 +28,8 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
         })
     })
 }
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Parses a file's YAML, turning a syntax error into a positioned `LoadError`.
 pub fn parse_yaml(file: &Arc<Path>, text: &str) -> Result<yaml::Node, LoadError> {

@@ -197,6 +197,8 @@ pub enum Ready<'a> {
     Answer(&'a TestServer, &'a str),
     /// The process has written this text to stderr.
     Stderr(&'a str),
+    /// The process has written this text to stdout.
+    Stdout(&'a str),
 }
 
 /// How long a readiness condition may take before the test fails.
@@ -300,6 +302,7 @@ impl Running {
             Ready::Request(server, path) => server.wait_for_request(path, READY_LIMIT),
             Ready::Answer(server, path) => server.wait_for_answer(path, READY_LIMIT),
             Ready::Stderr(needle) => self.stderr.wait_until(READY_LIMIT, |t| t.contains(needle)),
+            Ready::Stdout(needle) => self.stdout.wait_until(READY_LIMIT, |t| t.contains(needle)),
         };
         if !reached {
             panic!(
