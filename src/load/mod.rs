@@ -208,9 +208,15 @@ pub fn parse_yaml(file: &Arc<Path>, text: &str) -> Result<yaml::Node, LoadError>
 /// Loads and checks a collection file completely.
 pub fn load_collection(path: &Path) -> Result<Collection, Vec<LoadError>> {
     let text = read_text(path).map_err(|e| vec![e])?;
+    load_collection_text(path, &text)
+}
+
+/// Loads and checks a collection whose text is given (an editor's unsaved buffer) rather than
+/// read from `path`; included files are still read from disk, relative to `path`.
+pub fn load_collection_text(path: &Path, text: &str) -> Result<Collection, Vec<LoadError>> {
     let file: Arc<Path> = Arc::from(path);
-    let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
-    let mut r = Reader::new(file, &text);
+    let root = parse_yaml(&file, text).map_err(|e| vec![e])?;
+    let mut r = Reader::new(file, text);
     let parts = collection::read_collection(&mut r, &root);
     let templates = finish(&mut r)?;
     let name = parts.name.unwrap_or_else(|| {
