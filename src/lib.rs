@@ -16,6 +16,7 @@ pub mod http;
 pub mod import;
 pub mod lint;
 pub mod load;
+pub mod lsp;
 pub mod mock;
 pub mod model;
 pub mod report;

@@ -26,6 +26,9 @@ pub struct Finding {
     pub location: Location,
     /// What.
     pub message: String,
+    /// The variable an undefined-variable finding is about (the language server names the
+    /// environments that lack it).
+    pub undefined: Option<String>,
 }
 
 /// Names that need no definition: the response in expressions, and the template globals.
@@ -75,6 +78,7 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
                 let suggestion = crate::suggest::closest(&name, visible.iter().map(String::as_str));
                 findings.push(Finding {
                     severity: Severity::Error,
+                    undefined: Some(name.clone()),
                     location: templates.location(id).clone(),
                     message: format!(
                         "undefined variable `{name}` in {} of request `{}`{}",
@@ -103,6 +107,7 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
             if !used.contains(&capture.name) {
                 findings.push(Finding {
                     severity: Severity::Warning,
+                    undefined: None,
                     location: capture.location.clone(),
                     message: format!(
                         "capture `{}` of request `{}` is never used",
@@ -116,6 +121,7 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
         if !used.contains(name) {
             findings.push(Finding {
                 severity: Severity::Warning,
+                undefined: None,
                 location: location.clone(),
                 message: format!("variable `{name}` is never used"),
             });

@@ -4,6 +4,7 @@
 mod import;
 mod init;
 mod list;
+mod lsp;
 mod merge;
 mod run;
 mod token;
@@ -92,6 +93,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Report(ReportCommand::Merge(args)) => merge::merge(&args).into(),
         Command::Import(command) => import::import(command).into(),
         Command::Export(command) => import::export(command).into(),
+        Command::Lsp(args) => lsp::lsp(&args).into(),
     }
 }
 

@@ -1,0 +1,91 @@
+//! An open document: its text as the editor has it, the last check of it, the last
+//! collection it loaded as (for answers while the text does not load), and the failures of
+//! its last run from the editor.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lsp_types::{Diagnostic, Uri};
+
+use super::analysis::{Analysis, analyze};
+use super::environments::Environments;
+use crate::model::{Collection, Request};
+
+/// One open document.
+pub struct Document {
+    /// As the editor names it.
+    pub uri: Uri,
+    /// The file.
+    pub path: PathBuf,
+    /// The editor's text.
+    pub text: String,
+    /// The editor's version of the text.
+    pub version: i32,
+    /// The last check.
+    pub analysis: Analysis,
+    /// The last collection the text loaded as, with its environments.
+    last_good: Option<(Arc<Collection>, Arc<Environments>)>,
+    /// Failures of the last `runner.run`, shown until the text changes.
+    pub run_failures: Vec<Diagnostic>,
+}
+
+impl Document {
+    /// Checks a newly opened document.
+    pub fn open(uri: Uri, path: PathBuf, text: String, version: i32, env: Option<&str>) -> Self {
+        let analysis = analyze(&path, &text, env);
+        let mut document = Document {
+            uri,
+            path,
+            text,
+            version,
+            analysis,
+            last_good: None,
+            run_failures: Vec::new(),
+        };
+        document.keep_good();
+        document
+    }
+
+    /// Takes the editor's new text and checks it again.
+    pub fn change(&mut self, text: String, version: i32, env: Option<&str>) {
+        self.text = text;
+        self.version = version;
+        self.analysis = analyze(&self.path, &self.text, env);
+        self.run_failures.clear();
+        self.keep_good();
+    }
+
+    fn keep_good(&mut self) {
+        if let Some(collection) = &self.analysis.collection {
+            self.last_good = Some((collection.clone(), self.analysis.environments.clone()));
+        }
+    }
+
+    /// The collection as last loaded (now, or before the text stopped loading).
+    pub fn collection(&self) -> Option<&Collection> {
+        self.last_good.as_ref().map(|(c, _)| c.as_ref())
+    }
+
+    /// The environments the collection was last checked against.
+    pub fn environments(&self) -> Option<&Environments> {
+        self.last_good.as_ref().map(|(_, e)| e.as_ref())
+    }
+
+    /// Everything to show: the check's findings and the last run's failures.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut all = self.analysis.diagnostics.clone();
+        all.extend(self.run_failures.iter().cloned());
+        all
+    }
+
+    /// The request of this file whose entry starts at or above the 0-based `line` (the
+    /// nearest one).
+    pub fn request_at(&self, line: u32) -> Option<&Request> {
+        let collection = self.collection()?;
+        collection
+            .requests
+            .iter()
+            .filter(|r| *r.location.file == *self.path && r.location.line <= line + 1)
+            .max_by_key(|r| r.location.line)
+    }
+}
