@@ -9,6 +9,7 @@ mod merge;
 mod run;
 mod token;
 mod validate;
+mod watch;
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -74,6 +75,7 @@ pub fn main(cli: Cli) -> std::io::Result<ExitCode> {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Run(args) if args.watch => watch::watch(args).await.into(),
         Command::Run(args) => run::run_files(args).await.into(),
         Command::Mock(args) => serve_mock(args).await.into(),
         Command::Token(args) => token::show(args).await.into(),
