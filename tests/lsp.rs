@@ -3,7 +3,9 @@
 //! lenses, a run from the editor against a loopback server, shutdown and exit; and Neovim
 //! headless as a real client.
 
+// shared with benches/lsp.rs, which uses other parts of it
 #[path = "lsp_support/client.rs"]
+#[allow(dead_code)]
 mod client;
 mod support;
 

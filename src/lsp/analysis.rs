@@ -85,7 +85,8 @@ pub fn analyze(path: &Path, text: &str, only: Option<&str>) -> Analysis {
 }
 
 /// The variable checks: against every environment together (a name none defines is an
-/// error), then each one alone (a name some lack is a warning naming them).
+/// error, as `runner validate` without `-e` reports it), then against the names they all
+/// define (a name some lack is a warning naming them).
 fn check_variables(collection: &Collection, envs: &Environments, text: &str) -> Vec<Diagnostic> {
     let path = collection.path.as_path();
     let mut out: Vec<Diagnostic> = envs
@@ -104,24 +105,25 @@ fn check_variables(collection: &Collection, envs: &Environments, text: &str) -> 
             .iter()
             .map(|f| finding(f, path, text)),
     );
-    if per_env.len() < 2 {
+    let mut shared = union.clone();
+    shared.retain(|name| per_env.iter().all(|(_, names)| names.contains(name)));
+    if shared.len() == union.len() {
         return out;
     }
-    // (place, variable) → the environments without it, in environment order
+    // checked against the names every environment has, a name only some have is undefined
+    // where it is read: once for all environments, not once each
     let mut missing: BTreeMap<(u32, u32, String), (Location, Vec<String>)> = BTreeMap::new();
-    for (env, names) in &per_env {
-        for f in lint(collection, names) {
-            let Some(name) = f.undefined.filter(|n| union.contains(n)) else {
-                continue;
-            };
-            let key = (f.location.line, f.location.col, name);
-            let entry = missing
-                .entry(key)
-                .or_insert_with(|| (f.location.clone(), Vec::new()));
-            if !entry.1.contains(env) {
-                entry.1.push(env.clone());
-            }
-        }
+    for f in lint(collection, &shared) {
+        let Some(name) = f.undefined.filter(|n| union.contains(n)) else {
+            continue;
+        };
+        let lacking = per_env
+            .iter()
+            .filter(|(_, names)| !names.contains(&name))
+            .map(|(env, _)| env.clone())
+            .collect();
+        let key = (f.location.line, f.location.col, name);
+        missing.entry(key).or_insert((f.location, lacking));
     }
     for ((_, _, name), (location, envs)) in missing {
         let list: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();

@@ -46,13 +46,15 @@ impl Document {
         document
     }
 
-    /// Takes the editor's new text and checks it again.
-    pub fn change(&mut self, text: String, version: i32, env: Option<&str>) {
+    /// Takes the editor's new text and checks it again; gives back the previous check (for
+    /// the caller to drop when the answer is out).
+    pub fn change(&mut self, text: String, version: i32, env: Option<&str>) -> Analysis {
         self.text = text;
         self.version = version;
-        self.analysis = analyze(&self.path, &self.text, env);
+        let previous = std::mem::replace(&mut self.analysis, analyze(&self.path, &self.text, env));
         self.run_failures.clear();
         self.keep_good();
+        previous
     }
 
     fn keep_good(&mut self) {

@@ -8,6 +8,7 @@
 //! and answered with an error; the server goes on.
 
 mod analysis;
+mod batch;
 mod completion;
 mod convert;
 mod cursor;

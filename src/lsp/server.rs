@@ -17,6 +17,7 @@ use lsp_types::{
 };
 use serde_json::Value;
 
+use super::batch;
 use super::completion::complete;
 use super::convert::uri_to_path;
 use super::definition::definition;
@@ -30,9 +31,12 @@ pub enum LspError {
     /// The handshake or the shutdown went wrong.
     #[error("protocol error: {0}")]
     Protocol(#[from] ProtocolError),
-    /// The client closed the connection without `shutdown`.
+    /// The client closed the connection without `shutdown` and `exit`.
     #[error("the client went away without a shutdown")]
     Disconnected,
+    /// `exit` came before `shutdown`.
+    #[error("exit without a shutdown")]
+    ExitWithoutShutdown,
 }
 
 /// Serves one client on `connection` until it shuts the server down (`Ok`) or goes away
@@ -53,6 +57,7 @@ pub fn serve(connection: &Connection) -> Result<(), LspError> {
         connection,
         environment,
         documents: HashMap::new(),
+        shut_down: false,
         done,
     };
     server.run_loop(&finished)
@@ -79,12 +84,24 @@ fn capabilities() -> ServerCapabilities {
     }
 }
 
+/// What the lifecycle messages mean for the loop.
+enum Lifecycle {
+    /// Not one: handle it.
+    Other,
+    /// `shutdown`, answered.
+    Answered,
+    /// `exit`: end the loop with this.
+    Exit(Result<(), LspError>),
+}
+
 struct Server<'c> {
     connection: &'c Connection,
     /// `initializationOptions.environment`: check against this environment only.
     environment: Option<String>,
     /// Open documents by URI.
     documents: HashMap<String, Document>,
+    /// `shutdown` came: only `exit` is expected now.
+    shut_down: bool,
     /// Where runs send their outcome, with the id of the `runner.run` request to answer.
     done: Sender<(RequestId, RunOutcome)>,
 }
@@ -94,16 +111,23 @@ impl Server<'_> {
         loop {
             select! {
                 recv(self.connection.receiver) -> message => {
-                    let Ok(message) = message else {
+                    let Ok(first) = message else {
                         return Err(LspError::Disconnected);
                     };
-                    if let Message::Request(request) = &message
-                        && self.connection.handle_shutdown(request)?
-                    {
-                        return Ok(());
-                    }
-                    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.handle(message))) {
-                        eprintln!("runner lsp: a handler failed: {}", panic_text(&panic));
+                    let batch = batch::take(&self.connection.receiver, first);
+                    for index in 0..batch.len() {
+                        if batch::superseded(&batch, index) {
+                            continue;
+                        }
+                        match self.lifecycle(&batch[index]) {
+                            Lifecycle::Other => {}
+                            Lifecycle::Answered => continue,
+                            Lifecycle::Exit(result) => return result,
+                        }
+                        let message = batch[index].clone();
+                        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.handle(message))) {
+                            eprintln!("runner lsp: a handler failed: {}", panic_text(&panic));
+                        }
                     }
                 }
                 recv(finished) -> outcome => {
@@ -112,6 +136,24 @@ impl Server<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// `shutdown` is answered; `exit` ends the loop: `Ok` after a `shutdown`, an error
+    /// without one.
+    fn lifecycle(&mut self, message: &Message) -> Lifecycle {
+        match message {
+            Message::Request(request) if request.method == "shutdown" => {
+                self.shut_down = true;
+                self.send(Response::new_ok(request.id.clone(), ()).into());
+                Lifecycle::Answered
+            }
+            Message::Notification(n) if n.method == "exit" => Lifecycle::Exit(if self.shut_down {
+                Ok(())
+            } else {
+                Err(LspError::ExitWithoutShutdown)
+            }),
+            _ => Lifecycle::Other,
         }
     }
 
@@ -228,8 +270,11 @@ impl Server<'_> {
                 ) else {
                     return;
                 };
-                document.change(change.text, p.text_document.version, env.as_deref());
+                let previous =
+                    document.change(change.text, p.text_document.version, env.as_deref());
                 self.publish(&key);
+                // a large collection takes a while to free: after the answer, not before
+                drop(previous);
             }
             "textDocument/didSave" => {
                 // an environment or included file may have changed: check every open document
@@ -237,7 +282,7 @@ impl Server<'_> {
                 for key in keys {
                     if let Some(document) = self.documents.get_mut(&key) {
                         let text = std::mem::take(&mut document.text);
-                        document.change(text, document.version, env.as_deref());
+                        let _previous = document.change(text, document.version, env.as_deref());
                     }
                     self.publish(&key);
                 }

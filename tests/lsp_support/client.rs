@@ -62,6 +62,11 @@ impl Client {
         (client, init)
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn write(&mut self, message: &Value) {
         let body = serde_json::to_vec(message).unwrap();
         write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
