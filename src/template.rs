@@ -172,32 +172,35 @@ impl TemplateBuilder {
                 errors.push((index, compile_error(source, &e)));
             }
         }
-        // Expressions borrow the environment; it lives as long as the process.
-        let env: &'static Environment<'static> = Box::leak(Box::new(env));
-        let mut compiled = Vec::with_capacity(self.sources.len());
-        for (index, source) in self.sources.into_iter().enumerate() {
-            let entry = match source.kind {
-                SourceKind::Text => Compiled::Text(index.to_string()),
-                SourceKind::Expr => {
-                    match without_panics(|| env.compile_expression_owned(source.text.clone())) {
-                        Ok(expr) => Compiled::Expr(expr),
-                        Err(e) => {
-                            errors.push((index, compile_error(&source, &e)));
-                            continue;
-                        }
-                    }
+        // expressions borrow the environment: they are kept beside it and freed with it
+        let engine = Engine::new(env, |env| {
+            let compile = |(index, source): (usize, &Source)| {
+                if source.kind != SourceKind::Expr {
+                    return None;
                 }
+                without_panics(|| env.compile_expression_owned(source.text.clone()))
+                    .map_err(|e| errors.push((index, compile_error(source, &e))))
+                    .ok()
             };
-            compiled.push(Entry {
-                compiled: entry,
+            self.sources.iter().enumerate().map(compile).collect()
+        });
+        let compiled = self
+            .sources
+            .into_iter()
+            .enumerate()
+            .map(|(index, source)| Entry {
+                compiled: match source.kind {
+                    SourceKind::Text => Compiled::Text(index.to_string()),
+                    SourceKind::Expr => Compiled::Expr,
+                },
                 shortcut: Shortcut::of(&source),
                 field: source.field,
                 location: source.location,
                 source: source.text,
-            });
-        }
+            })
+            .collect();
         if errors.is_empty() {
-            Ok(Templates { env, compiled })
+            Ok(Templates { engine, compiled })
         } else {
             errors.sort_by_key(|(index, _)| *index);
             Err(errors.into_iter().map(|(_, e)| e).collect())
@@ -331,14 +334,29 @@ fn text_pieces(text: &str) -> Option<Vec<Piece>> {
     Some(pieces)
 }
 
+/// Where a compiled template is: a text template in the environment under its name (its
+/// index), an expression among the engine's expressions at its index.
 enum Compiled {
     Text(String),
-    Expr(Expression<'static, 'static>),
+    Expr,
 }
+
+/// The expressions of one file (by template index; `None` for text templates).
+type Expressions<'env> = Vec<Option<Expression<'env, 'static>>>;
+
+self_cell::self_cell!(
+    /// One file's engine: the environment holding its text templates, and its compiled
+    /// expressions, which borrow the environment.
+    struct Engine {
+        owner: Environment<'static>,
+        #[not_covariant]
+        dependent: Expressions,
+    }
+);
 
 /// The compiled templates of one file.
 pub struct Templates {
-    env: &'static Environment<'static>,
+    engine: Engine,
     compiled: Vec<Entry>,
 }
 
@@ -359,13 +377,22 @@ impl Templates {
     }
 
     fn eval_with_engine(&self, id: TemplateId, ctx: &Value) -> Result<Value, TemplateError> {
-        let result = match &self.compiled[id.0 as usize].compiled {
-            Compiled::Text(name) => self.env.get_template(name).and_then(|t| {
+        let index = id.0 as usize;
+        let result = match &self.compiled[index].compiled {
+            Compiled::Text(name) => self.engine.borrow_owner().get_template(name).and_then(|t| {
                 let mut out = LimitedText::default();
                 t.render_captured_to(ctx, &mut out)?;
                 Ok(Value::from(out.text))
             }),
-            Compiled::Expr(expr) => expr.eval(ctx),
+            Compiled::Expr => self.engine.with_dependent(|_, expressions| {
+                match expressions.get(index).and_then(Option::as_ref) {
+                    Some(expr) => expr.eval(ctx),
+                    None => Err(minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        "the expression was not compiled",
+                    )),
+                }
+            }),
         };
         let value = result.map_err(|e| self.error(id, ctx, &e))?;
         if value.is_undefined() {
@@ -439,18 +466,24 @@ impl Templates {
 
     /// Names of the variables a template reads that are not set inside it.
     pub fn variables(&self, id: TemplateId) -> Vec<String> {
-        let compiled = &self.compiled[id.0 as usize].compiled;
-        let names = match compiled {
-            Compiled::Text(name) => self
-                .env
+        let index = id.0 as usize;
+        let env = self.engine.borrow_owner();
+        let names = match &self.compiled[index].compiled {
+            Compiled::Text(name) => env
                 .get_template(name)
                 .map(|t| t.undeclared_variables(false))
                 .unwrap_or_default(),
-            Compiled::Expr(expr) => expr.undeclared_variables(false),
+            Compiled::Expr => self.engine.with_dependent(|_, expressions| {
+                expressions
+                    .get(index)
+                    .and_then(Option::as_ref)
+                    .map(|e| e.undeclared_variables(false))
+                    .unwrap_or_default()
+            }),
         };
         let mut names: Vec<String> = names
             .into_iter()
-            .filter(|n| self.env.globals().all(|(g, _)| g != n))
+            .filter(|n| env.globals().all(|(g, _)| g != n))
             .collect();
         names.sort();
         names
