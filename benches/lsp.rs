@@ -75,6 +75,7 @@ fn main() {
     let opened = client.diagnostics(&uri, 1);
     let open_ms = start.elapsed().as_secs_f64() * 1000.0;
     let rss_open = rss_kib(client.pid());
+    let cpu_open = cpu_ms(client.pid());
     let mut samples = Vec::with_capacity(changes);
     for n in 0..changes {
         let version = i64::try_from(n).unwrap() + 2;
@@ -90,13 +91,15 @@ fn main() {
         assert!(!diagnostics.is_empty(), "the typo is reported");
     }
     let rss_end = rss_kib(client.pid());
+    let cpu_per_change = (cpu_ms(client.pid()) - cpu_open) / changes.max(1) as f64;
     samples.sort_by(f64::total_cmp);
     let median = samples[samples.len() / 2];
     let p95 = samples[(samples.len() * 95 / 100).min(samples.len() - 1)];
     println!(
         "{requests} requests, {} lines, 2 environments: open {open_ms:.1} ms ({} diagnostics); \
          change → diagnostics over {changes} changes: median {median:.1} ms, p95 {p95:.1} ms, \
-         max {:.1} ms; server RSS {} MiB after open, {} MiB after the changes",
+         max {:.1} ms; server CPU {cpu_per_change:.1} ms per change; server RSS {} MiB after \
+         open, {} MiB after the changes",
         first.lines().count(),
         opened.len(),
         samples[samples.len() - 1],
@@ -114,4 +117,22 @@ fn rss_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The CPU time (user and system) a process has used, in milliseconds (0 without /proc).
+fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // the fields after the command name (which may hold spaces) in parentheses
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 after the name
+    (ticks(11) + ticks(12)) * 1000.0 / 100.0
 }
