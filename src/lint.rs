@@ -104,6 +104,13 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
             !missing.is_empty()
         });
     }
+    findings.extend(unused(collection, &used));
+    findings
+}
+
+/// Captures and collection vars that no template reads: warnings.
+fn unused(collection: &Collection, used: &HashSet<String>) -> Vec<Finding> {
+    let mut findings = Vec::new();
     for request in &collection.requests {
         for capture in &request.captures {
             if !used.contains(&capture.name) {
