@@ -239,6 +239,50 @@ fn runner_run_runs_a_request_with_what_it_needs_and_shows_the_failures() {
 }
 
 #[test]
+fn definition_follows_an_include_to_its_file() {
+    let project = Project::new();
+    let text = "requests:\n  - include: shared/ping.yaml\n    with: { host: h }\n";
+    project.file("c.yaml", text).file(
+        "shared/ping.yaml",
+        "requests:\n  - name: ping\n    url: http://<<host>>/\n",
+    );
+    let (mut client, _) = Client::start(project.path(), Value::Null);
+    let uri = uri(&project.path().join("c.yaml"));
+    assert_eq!(open(&mut client, &uri, text), Vec::<Value>::new());
+    let found = client.request("textDocument/definition", at(&uri, 1, 20));
+    let included = client::uri(&project.path().join("shared/ping.yaml"));
+    assert_eq!(
+        found,
+        json!([{ "uri": included, "range": range(0, 0, 0, 0) }])
+    );
+    assert_eq!(client.shut_down(), Some(0));
+}
+
+#[test]
+fn hover_masks_secrets() {
+    let project = Project::new();
+    project
+        .file(
+            "c.yaml",
+            "requests:\n  - name: a\n    url: http://127.0.0.1:9/<<key>>\n",
+        )
+        .file("environments/dev.yaml", "key: <<secret('LSP_TEST_KEY')>>\n");
+    let vars = [("LSP_TEST_KEY", "hunter2-very-secret")];
+    let (mut client, _) = Client::start_with(project.path(), Value::Null, &vars);
+    let uri = uri(&project.path().join("c.yaml"));
+    let text = project.read("c.yaml");
+    assert_eq!(open(&mut client, &uri, &text), Vec::<Value>::new());
+    let hover = client.request("textDocument/hover", at(&uri, 2, 30));
+    let shown = hover["contents"]["value"].as_str().unwrap().to_string();
+    assert!(shown.contains("`dev`: `***`"), "{shown}");
+    let hover = client.request("textDocument/hover", at(&uri, 1, 6));
+    let shown = hover["contents"]["value"].as_str().unwrap().to_string();
+    assert!(shown.contains("GET http://127.0.0.1:9/***"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert_eq!(client.shut_down(), Some(0));
+}
+
+#[test]
 fn bad_input_never_stops_the_server() {
     let project = Project::new();
     project.file("c.yaml", "requests: [");

@@ -26,10 +26,16 @@ impl Client {
     /// Starts `runner lsp` in `dir` and goes through `initialize`/`initialized`; returns the
     /// client and the `initialize` result.
     pub fn start(dir: &Path, options: Value) -> (Client, Value) {
+        Client::start_with(dir, options, &[])
+    }
+
+    /// `start`, with these process environment variables set for the server.
+    pub fn start_with(dir: &Path, options: Value, vars: &[(&str, &str)]) -> (Client, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_runner"))
             .arg("lsp")
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
