@@ -61,6 +61,17 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Serve the Language Server Protocol over standard input/output, for editors.
+    Lsp(LspArgs),
+}
+
+/// `runner lsp`.
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// Talk over standard input/output (the only transport; accepted because clients such as
+    /// VS Code's pass it).
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 /// `runner report …`.
@@ -392,6 +403,11 @@ pub struct RunArgs {
     /// Write new and changed snapshot files instead of failing (review them with git diff).
     #[arg(long)]
     pub update_snapshots: bool,
+
+    /// Run again whenever the collection, an environment, an included, data or mock file
+    /// changes (until Ctrl-C).
+    #[arg(long)]
+    pub watch: bool,
 
     /// Serve this mock file on a free loopback port during the run; its URL is `mock_url`.
     #[arg(long, value_name = "FILE")]

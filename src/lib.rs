@@ -17,6 +17,7 @@ pub mod import;
 pub mod lint;
 pub mod load;
 pub mod location;
+pub mod lsp;
 pub mod mock;
 pub mod model;
 pub mod query;

@@ -27,6 +27,9 @@ pub struct Finding {
     pub location: Location,
     /// What.
     pub message: String,
+    /// The variable an undefined-variable finding is about (the language server names the
+    /// environments that lack it).
+    pub undefined: Option<String>,
 }
 
 /// Names that need no definition: the response in expressions, and the template globals.
@@ -58,11 +61,12 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
         used.extend(crate::run::vars::referenced(value, templates));
     }
     for request in &collection.requests {
-        let mut visible = defined.clone();
-        visible.extend(scope_names(collection, request.scope));
-        if let Some(for_each) = &request.for_each {
-            visible.insert(for_each.var.clone());
-        }
+        // looked up in place: a copy of `defined` per request is quadratic in the captures
+        let scope = scope_names(collection, request.scope);
+        let for_each = request.for_each.as_ref().map(|f| f.var.as_str());
+        let visible = |name: &str| {
+            defined.contains(name) || scope.iter().any(|s| s == name) || for_each == Some(name)
+        };
         // captures happen before assertions: those may read the request's own captures
         let own_captures: HashSet<String> =
             request.captures.iter().map(|c| c.name.clone()).collect();
@@ -70,12 +74,14 @@ pub fn lint(collection: &Collection, outside: &HashSet<String>) -> Vec<Finding> 
             for name in templates.variables(id) {
                 used.insert(name.clone());
                 let after_response = templates.field(id).starts_with("assert");
-                if visible.contains(&name) || (after_response && own_captures.contains(&name)) {
+                if visible(&name) || (after_response && own_captures.contains(&name)) {
                     continue;
                 }
-                let suggestion = crate::suggest::closest(&name, visible.iter().map(String::as_str));
+                let candidates = defined.iter().chain(&scope).map(String::as_str);
+                let suggestion = crate::suggest::closest(&name, candidates.chain(for_each));
                 findings.push(Finding {
                     severity: Severity::Error,
+                    undefined: Some(name.clone()),
                     location: templates.location(id).clone(),
                     message: format!(
                         "undefined variable `{name}` in {} of request `{}`{}",
@@ -111,6 +117,7 @@ fn unused(collection: &Collection, used: &HashSet<String>) -> Vec<Finding> {
             if !used.contains(&capture.name) {
                 unused.push(Finding {
                     severity: Severity::Warning,
+                    undefined: None,
                     location: capture.location.clone(),
                     message: format!(
                         "capture `{}` of request `{}` is never used",
@@ -124,6 +131,7 @@ fn unused(collection: &Collection, used: &HashSet<String>) -> Vec<Finding> {
         if !used.contains(name) {
             unused.push(Finding {
                 severity: Severity::Warning,
+                undefined: None,
                 location: location.clone(),
                 message: format!("variable `{name}` is never used"),
             });

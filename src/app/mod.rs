@@ -5,12 +5,14 @@ mod completions;
 mod import;
 mod init;
 mod list;
+mod lsp;
 mod man;
 mod merge;
 mod run;
 mod signal;
 mod token;
 mod validate;
+mod watch;
 
 pub use completions::complete_if_requested;
 
@@ -81,6 +83,7 @@ pub fn main(cli: Cli) -> std::io::Result<ExitCode> {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Run(args) if args.watch => watch::watch(args).await.into(),
         Command::Run(args) => run::run_files(args).await.into(),
         Command::Mock(args) => serve_mock(args).await.into(),
         Command::Token(args) => token::show(args).await.into(),
@@ -102,6 +105,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Export(command) => import::export(command).into(),
         Command::Completions { shell } => completions::print_script(shell).into(),
         Command::Man { out } => man::man(out.as_deref()).into(),
+        Command::Lsp(args) => lsp::lsp(&args).into(),
     }
 }
 

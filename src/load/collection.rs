@@ -20,9 +20,19 @@ use crate::template::TValue;
 /// Templates are compiled with `secrets`, which `secret()` registers in.
 pub fn load_collection(path: &Path, secrets: &Secrets) -> Result<Collection, Vec<LoadError>> {
     let text = read_text(path).map_err(|e| vec![e])?;
+    load_collection_text(path, &text, secrets)
+}
+
+/// Loads and checks a collection whose text is given (an editor's unsaved buffer) rather than
+/// read from `path`; included files are still read from disk, relative to `path`.
+pub fn load_collection_text(
+    path: &Path,
+    text: &str,
+    secrets: &Secrets,
+) -> Result<Collection, Vec<LoadError>> {
     let file: Arc<Path> = Arc::from(path);
-    let root = parse_yaml(&file, &text).map_err(|e| vec![e])?;
-    let mut r = Reader::new(file, &text);
+    let root = parse_yaml(&file, text).map_err(|e| vec![e])?;
+    let mut r = Reader::new(file, text);
     let parts = read_collection(&mut r, &root);
     let templates = finish(&mut r, secrets)?;
     let name = parts.name.unwrap_or_else(|| {

@@ -23,7 +23,7 @@ mod request;
 mod settings;
 pub mod yaml;
 
-pub use collection::load_collection;
+pub use collection::{load_collection, load_collection_text};
 pub use environment::VarFile;
 pub use error::{LoadError, LoadErrorKind};
 pub use files::{parse_yaml, read_text};
