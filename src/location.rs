@@ -20,3 +20,34 @@ impl fmt::Display for Location {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
     }
 }
+
+/// `Location` as `file:line:col` text in serialized data (reports).
+pub mod as_text {
+    use std::path::Path;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Location;
+
+    /// Writes `file:line:col`.
+    pub fn serialize<S: Serializer>(location: &Location, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(location)
+    }
+
+    /// Reads `file:line:col` (the file may itself hold `:`).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Location, D::Error> {
+        let text = String::deserialize(d)?;
+        let mut parts = text.rsplitn(3, ':');
+        let (Some(col), Some(line), Some(file)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(serde::de::Error::custom(format!(
+                "`{text}` is not a `file:line:col` location"
+            )));
+        };
+        let number = |n: &str| n.parse::<u32>().map_err(serde::de::Error::custom);
+        Ok(Location {
+            file: Path::new(file).into(),
+            line: number(line)?,
+            col: number(col)?,
+        })
+    }
+}

@@ -187,7 +187,7 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
             out,
             "<div class=\"problem\">{} <span class=\"meta\">{}</span></div>",
             esc(&text),
-            esc(&a.location)
+            esc(&a.location.to_string())
         );
         if let Some(diff) = &a.diff {
             write_diff(out, diff);

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::check::outcome::AssertOutcome;
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 use crate::run::result::{CollectionResult, Failure, Outcome, RequestResult};
 
@@ -158,7 +159,7 @@ pub struct RequestReport {
     /// Time to the full response in milliseconds; null when there was no response.
     pub duration_ms: Option<u64>,
     /// Every assertion operator, held or not.
-    pub assertions: Vec<AssertionReport>,
+    pub assertions: Vec<AssertOutcome>,
     /// Values captured (secret ones masked).
     pub captures: Vec<CaptureReport>,
     /// Failures other than assertions (transport, template, capture, auth).
@@ -184,28 +185,6 @@ enum OutcomeName {
     Failed,
     /// Not run.
     Skipped,
-}
-
-/// One operator of one assertion (`json: { $.value: { length: { gte: 1 } } }` is one
-/// operator, `length gte`), held or not.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
-pub struct AssertionReport {
-    /// What was checked (`status`, `header etag`, `json $.value`).
-    pub subject: String,
-    /// The operator (`eq`, `length gte`, …).
-    pub op: String,
-    /// The expected value (any JSON value); null where the operator has none.
-    pub expected: Option<Value>,
-    /// The actual value (any JSON value); null where nothing was found.
-    pub actual: Option<Value>,
-    /// Whether it held.
-    pub passed: bool,
-    /// Why not, where the values do not say it (often empty).
-    pub message: String,
-    /// `file:line:col` of the assertion.
-    pub location: String,
-    /// Unified diff (expected → actual) for large values; null otherwise.
-    pub diff: Option<String>,
 }
 
 /// One value captured into a variable.
@@ -324,20 +303,7 @@ fn request_report(r: &RequestResult) -> RequestReport {
         flaky: r.flaky(),
         started_ms: millis(r.started),
         duration_ms: r.duration().map(millis),
-        assertions: r
-            .checks
-            .iter()
-            .map(|c| AssertionReport {
-                subject: c.subject.clone(),
-                op: c.op.clone(),
-                expected: c.expected.clone(),
-                actual: c.actual.clone(),
-                passed: c.passed,
-                message: c.message.clone(),
-                location: c.location.to_string(),
-                diff: c.diff.clone(),
-            })
-            .collect(),
+        assertions: r.checks.to_vec(),
         captures: r
             .captured
             .iter()
