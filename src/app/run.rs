@@ -14,7 +14,7 @@ use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
 use crate::report::model::{RunInfo, RunReport};
 use crate::report::terminal::TerminalReporter;
-use crate::run::result::CollectionResult;
+use crate::run::result::{CollectionResult, Outcome};
 use crate::run::select::{Filter, select};
 use crate::run::vars::VarLayer;
 use crate::run::{Shared, Silent, Stop, Unit, run_unit};
@@ -192,13 +192,7 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
         interrupted: stop.interrupted(),
         shard: args.shard,
     };
-    let mut exit = if info.interrupted {
-        Exit::Interrupted
-    } else if reporter.all_passed() {
-        Exit::Passed
-    } else {
-        Exit::Failed
-    };
+    let mut exit = exit_of(&results, info.interrupted);
     // built only when asked for: a report holds every request of the run
     if !args.reports.is_empty() {
         let report = RunReport::new(&results, &info);
@@ -212,6 +206,19 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
         }
     }
     exit
+}
+
+/// The exit code the results call for: interrupted, or failed when any request failed.
+fn exit_of(results: &[CollectionResult], interrupted: bool) -> Exit {
+    let failed = results
+        .iter()
+        .flat_map(|unit| &unit.requests)
+        .any(|request| request.outcome == Outcome::Failed);
+    match (interrupted, failed) {
+        (true, _) => Exit::Interrupted,
+        (false, true) => Exit::Failed,
+        (false, false) => Exit::Passed,
+    }
 }
 
 /// Up to `jobs` units at once on the runtime's threads; each unit's lines are printed

@@ -78,11 +78,6 @@ impl TerminalReporter {
         }
     }
 
-    /// Whether every request passed.
-    pub fn all_passed(&self) -> bool {
-        self.failed == 0
-    }
-
     /// Prints the final line: `N passed, N failed[, N skipped]`.
     pub fn finish(&self) {
         if !self.flaky.is_empty() {
