@@ -3,7 +3,10 @@
 //! run-time failures convert into a `Diagnostic`; every output (terminal, JUnit, TAP, HTML,
 //! `validate`) shows the text rendered here.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
 
@@ -57,30 +60,76 @@ impl Diagnostic {
 
     /// The diagnostic with ANSI styles (streams strip them where color is off).
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        let mut out = match &self.location {
+            Some(location) => format!("{ERROR}{location}{ERROR:#}: {}\n", self.title),
+            None => format!("{ERROR}error{ERROR:#}: {}\n", self.title),
+        };
+        out.push_str(&self.render_source());
+        self.write_labels_and_hint(&mut out);
+        out
+    }
+
+    /// `file:line:col: title`, or the title where there is no place.
+    pub fn headline(&self) -> String {
         match &self.location {
-            Some(location) => {
-                let _ = writeln!(out, "{ERROR}{location}{ERROR:#}: {}", self.title);
-            }
-            None => {
-                let _ = writeln!(out, "{ERROR}error{ERROR:#}: {}", self.title);
-            }
+            Some(location) => format!("{location}: {}", self.title),
+            None => self.title.clone(),
         }
+    }
+
+    /// The headline and every line under it, without styles and without a final newline:
+    /// the text report files show.
+    pub fn text(&self) -> String {
+        let mut out = format!("{}\n", self.headline());
+        out.push_str(&anstream::adapter::strip_str(&self.render_source()).to_string());
+        self.write_labels_and_hint(&mut out);
+        out.trim_end().to_string()
+    }
+
+    /// The gutter, the source line and the caret (styled), or nothing.
+    pub fn render_source(&self) -> String {
+        let mut out = String::new();
         if let (Some(location), Some(line)) = (&self.location, &self.source_line) {
             write_source(&mut out, location, line);
         }
+        out
+    }
+
+    fn write_labels_and_hint(&self, out: &mut String) {
         for line in &self.label {
             let _ = writeln!(out, "  {line}");
         }
         if let Some(hint) = &self.hint {
             let _ = writeln!(out, "  = help: {hint}");
         }
-        out
     }
 
-    /// The diagnostic without styles, for files.
+    /// The diagnostic without styles.
     pub fn render_plain(&self) -> String {
         anstream::adapter::strip_str(&self.render()).to_string()
+    }
+}
+
+/// The texts of source files, each read at most once and only when a failure there is shown
+/// (passing requests cost nothing).
+#[derive(Debug, Default)]
+pub struct Sources {
+    texts: HashMap<Arc<Path>, Option<String>>,
+}
+
+impl Sources {
+    /// The diagnostic with the source line at its place, where the file can be read.
+    pub fn with_source_line(&mut self, mut diagnostic: Diagnostic) -> Diagnostic {
+        if diagnostic.source_line.is_none()
+            && let Some(location) = &diagnostic.location
+        {
+            let text = self
+                .texts
+                .entry(location.file.clone())
+                .or_insert_with(|| std::fs::read_to_string(&location.file).ok());
+            diagnostic.source_line = text.as_deref().and_then(|t| source_line(t, location));
+        }
+        diagnostic
     }
 }
 
@@ -142,8 +191,6 @@ fn token_width(line: &str, col: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-    use std::sync::Arc;
 
     #[test]
     fn renders_position_line_caret_and_hint() {
@@ -172,5 +219,6 @@ mod tests {
             diagnostic.render_plain(),
             "error: cannot read c.yaml\n  cause: gone\n"
         );
+        assert_eq!(diagnostic.text(), "cannot read c.yaml\n  cause: gone");
     }
 }

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::diagnostic::Diagnostic;
 use crate::location::Location;
 
 /// One operator of one assertion (`json: { $.value: { length: { gte: 1 } } }` is one
@@ -32,6 +33,49 @@ pub struct AssertOutcome {
     pub location: Location,
     /// Unified diff (expected → actual) for large values; null otherwise.
     pub diff: Option<String>,
+}
+
+impl AssertOutcome {
+    /// The outcome as the one diagnostic renderer shows it: `subject: expected OP VALUE,
+    /// actual VALUE — why`, at the assertion, with the diff under it (the source line is read
+    /// only when a failure is shown).
+    pub fn diagnostic(&self) -> Diagnostic {
+        let mut diagnostic = Diagnostic::new(self.title()).at(self.location.clone(), None);
+        if let Some(diff) = &self.diff {
+            diagnostic.label.extend(diff.lines().map(str::to_string));
+        }
+        diagnostic
+    }
+
+    fn title(&self) -> String {
+        let mut title = self.subject.clone();
+        if let Some(expected) = &self.expected {
+            let op = if self.op.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", self.op)
+            };
+            if self.diff.is_some() {
+                title.push_str(&format!(": expected {op}and actual differ"));
+            } else {
+                let actual = self.actual.as_ref().map_or("nothing".into(), compact);
+                title.push_str(&format!(
+                    ": expected {op}{}, actual {actual}",
+                    compact(expected)
+                ));
+            }
+        }
+        if !self.message.is_empty() {
+            let separator = if self.expected.is_some() { " —" } else { ":" };
+            title.push_str(&format!("{separator} {}", self.message));
+        }
+        title
+    }
+}
+
+/// A value in one line, shortened when long.
+fn compact(value: &Value) -> String {
+    super::excerpt(&value.to_string(), 200)
 }
 
 /// A value a capture took.

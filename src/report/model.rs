@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::check::outcome::AssertOutcome;
+use crate::diagnostic::Sources;
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
-use crate::run::result::{CollectionResult, Failure, Outcome, RequestResult};
+use crate::run::result::{CollectionResult, Outcome, RequestResult};
 
 /// The schema name and version written into every JSON report.
 pub const SCHEMA: &str = "runner.report/v1";
@@ -259,7 +260,11 @@ pub struct RunInfo {
 impl RunReport {
     /// The report of finished (or interrupted) units.
     pub fn new(results: &[CollectionResult], info: &RunInfo) -> RunReport {
-        let units: Vec<UnitReport> = results.iter().map(unit_report).collect();
+        let mut sources = Sources::default();
+        let units: Vec<UnitReport> = results
+            .iter()
+            .map(|r| unit_report(r, &mut sources))
+            .collect();
         RunReport {
             schema: SCHEMA.into(),
             runner_version: env!("CARGO_PKG_VERSION").into(),
@@ -277,17 +282,21 @@ fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn unit_report(result: &CollectionResult) -> UnitReport {
+fn unit_report(result: &CollectionResult, sources: &mut Sources) -> UnitReport {
     UnitReport {
         collection: result.name.clone(),
         file: result.path.display().to_string(),
         iteration: result.iteration,
         label: result.label.clone(),
-        requests: result.requests.iter().map(request_report).collect(),
+        requests: result
+            .requests
+            .iter()
+            .map(|r| request_report(r, sources))
+            .collect(),
     }
 }
 
-fn request_report(r: &RequestResult) -> RequestReport {
+fn request_report(r: &RequestResult, sources: &mut Sources) -> RequestReport {
     RequestReport {
         name: r.name.clone(),
         location: r.location.to_string(),
@@ -317,7 +326,11 @@ fn request_report(r: &RequestResult) -> RequestReport {
                 secret: c.secret,
             })
             .collect(),
-        errors: r.failures.iter().map(failure_text).collect(),
+        errors: r
+            .failures
+            .iter()
+            .map(|f| sources.with_source_line(f.diagnostic()).text())
+            .collect(),
         hints: r.hints.iter().map(|h| h.to_string()).collect(),
         notes: r.notes.clone(),
         request: r.request.as_ref().map(request_message),
@@ -325,25 +338,6 @@ fn request_report(r: &RequestResult) -> RequestReport {
             .response
             .as_ref()
             .map(|response| response_message(response, r.response_size)),
-    }
-}
-
-/// A failure in one line (plus its cause), as reports show it.
-pub fn failure_text(failure: &Failure) -> String {
-    match failure {
-        Failure::Template { message, cause } => match cause {
-            Some(cause) => format!("{message} ({cause})"),
-            None => message.clone(),
-        },
-        Failure::Http(error) => error.to_string(),
-        Failure::Auth(message) | Failure::Polling(message) | Failure::File { message } => {
-            message.clone()
-        }
-        Failure::Capture {
-            name,
-            location,
-            message,
-        } => format!("capture `{name}` ({location}): {message}"),
     }
 }
 

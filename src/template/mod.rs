@@ -82,6 +82,8 @@ pub enum TemplateError {
         field: String,
         /// A known variable with a close name.
         suggestion: Option<String>,
+        /// Where the template is written.
+        location: Location,
     },
     /// Any other evaluation failure.
     #[error("cannot render {field}: {message}")]
@@ -90,7 +92,20 @@ pub enum TemplateError {
         field: String,
         /// minijinja's description.
         message: String,
+        /// Where the template is written.
+        location: Location,
     },
+}
+
+impl TemplateError {
+    /// Where the failing template is written.
+    pub fn location(&self) -> &Location {
+        match self {
+            TemplateError::Undefined { location, .. } | TemplateError::Eval { location, .. } => {
+                location
+            }
+        }
+    }
 }
 
 fn suggestion_text(suggestion: &Option<String>) -> String {
@@ -267,6 +282,7 @@ impl Templates {
                 serde_json::to_value(&value).map_err(|e| TemplateError::Eval {
                     field: self.field(*id).to_string(),
                     message: e.to_string(),
+                    location: self.location(*id).clone(),
                 })?
             }
             TValue::Seq(items) => serde_json::Value::Array(
@@ -334,6 +350,7 @@ impl Templates {
         TemplateError::Eval {
             field: self.field(id).to_string(),
             message: describe(e),
+            location: self.location(id).clone(),
         }
     }
 
@@ -342,6 +359,7 @@ impl Templates {
             .unwrap_or_else(|| TemplateError::Eval {
                 field: self.field(id).to_string(),
                 message: "the expression is undefined".into(),
+                location: self.location(id).clone(),
             })
     }
 
@@ -359,6 +377,7 @@ impl Templates {
             suggestion: crate::suggest::closest(&name, known.iter().map(String::as_str)),
             name,
             field: self.field(id).to_string(),
+            location: self.location(id).clone(),
         })
     }
 }
