@@ -110,23 +110,38 @@ impl Diagnostic {
     }
 }
 
+/// Masks secrets in a text.
+type Mask = dyn Fn(&str) -> String + Send + Sync;
+
 /// The texts of source files, each read at most once and only when a failure there is shown
-/// (passing requests cost nothing).
-#[derive(Debug, Default)]
+/// (passing requests cost nothing); optionally masked as they are read.
+#[derive(Default)]
 pub struct Sources {
     texts: HashMap<Arc<Path>, Option<String>>,
+    mask: Option<Box<Mask>>,
 }
 
 impl Sources {
+    /// Sources whose text passes through `mask` when read (secrets written into a file).
+    pub fn masked_by(mask: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
+        Sources {
+            texts: HashMap::new(),
+            mask: Some(Box::new(mask)),
+        }
+    }
+
     /// The diagnostic with the source line at its place, where the file can be read.
     pub fn with_source_line(&mut self, mut diagnostic: Diagnostic) -> Diagnostic {
         if diagnostic.source_line.is_none()
             && let Some(location) = &diagnostic.location
         {
-            let text = self
-                .texts
-                .entry(location.file.clone())
-                .or_insert_with(|| std::fs::read_to_string(&location.file).ok());
+            let text = self.texts.entry(location.file.clone()).or_insert_with(|| {
+                let text = std::fs::read_to_string(&location.file).ok()?;
+                Some(match &self.mask {
+                    Some(mask) => mask(&text),
+                    None => text,
+                })
+            });
             diagnostic.source_line = text.as_deref().and_then(|t| source_line(t, location));
         }
         diagnostic

@@ -12,7 +12,8 @@ use crate::cli::RunArgs;
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
-use crate::report::model::{RunInfo, RunReport};
+use crate::report::RunInfo;
+use crate::report::model::RunReport;
 use crate::report::terminal::TerminalReporter;
 use crate::run::result::{CollectionResult, Outcome};
 use crate::run::select::{Filter, select};
@@ -195,7 +196,7 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     let mut exit = exit_of(&results, info.interrupted);
     // built only when asked for: a report holds every request of the run
     if !args.reports.is_empty() {
-        let report = RunReport::new(&results, &info);
+        let report = RunReport::new(&results, &info, &secrets);
         for (kind, path) in &args.reports {
             if let Err(e) = crate::report::write(*kind, &report, path, &secrets) {
                 eprintln!("cannot write the report {}: {e}", path.display());

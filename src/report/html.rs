@@ -34,7 +34,7 @@ summary .meta{margin-left:.5rem}
 "#;
 
 /// The report as an HTML page.
-pub fn render(report: &RunReport) -> String {
+pub fn render(report: &RunReport, sources: &mut Sources) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let _ = write!(
@@ -78,9 +78,8 @@ pub fn render(report: &RunReport) -> String {
         .max()
         .unwrap_or(0)
         .max(1);
-    let mut sources = Sources::default();
     for unit in &report.units {
-        write_unit(&mut out, unit, end, &mut sources);
+        write_unit(&mut out, unit, end, sources);
     }
     out.push_str("</body></html>\n");
     out

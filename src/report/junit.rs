@@ -10,16 +10,15 @@ use crate::diagnostic::Sources;
 use crate::run::result::Outcome;
 
 /// The report as JUnit XML.
-pub fn render(report: &RunReport) -> std::io::Result<String> {
+pub fn render(report: &RunReport, sources: &mut Sources) -> std::io::Result<String> {
     let mut junit = Report::new("runner");
     junit.set_time(Duration::from_millis(report.duration_ms));
-    let mut sources = Sources::default();
     for unit in &report.units {
         let mut suite = TestSuite::new(unit.label());
         let mut time = Duration::ZERO;
         for request in &unit.requests {
             time += Duration::from_millis(request.duration_ms.unwrap_or(0));
-            suite.add_test_case(test_case(request, &unit.file, &mut sources));
+            suite.add_test_case(test_case(request, &unit.file, sources));
         }
         suite.set_time(time);
         junit.add_test_suite(suite);
