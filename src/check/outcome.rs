@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::view::excerpt;
 use crate::diagnostic::Diagnostic;
 use crate::location::Location;
 
@@ -75,7 +76,7 @@ impl AssertOutcome {
 
 /// A value in one line, shortened when long.
 fn compact(value: &Value) -> String {
-    super::excerpt(&value.to_string(), 200)
+    excerpt(&value.to_string(), 200)
 }
 
 /// A value a capture took.
