@@ -26,7 +26,7 @@ fn scratch_file(data: &[u8]) -> PathBuf {
 /// Every load error rendered the way the CLI shows it.
 fn show(errors: &[runner::load::LoadError]) {
     for error in errors {
-        let _ = runner::diagnostic::render(error);
+        let _ = error.render();
         let _ = error.hint();
     }
 }

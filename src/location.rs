@@ -20,3 +20,37 @@ impl fmt::Display for Location {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
     }
 }
+
+/// `Location` as `file:line:col` text in serialized data (reports).
+pub mod as_text {
+    use std::path::Path;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Location;
+
+    /// Writes `file:line:col`.
+    pub fn serialize<S: Serializer>(location: &Location, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(location)
+    }
+
+    /// Reads `file:line:col`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Location, D::Error> {
+        let text = String::deserialize(d)?;
+        parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{text}` is not a `file:line:col` location"))
+        })
+    }
+
+    /// `file:line:col` (the file may itself hold `:`) as a location.
+    pub fn parse(text: &str) -> Option<Location> {
+        let mut parts = text.rsplitn(3, ':');
+        let col = parts.next()?.parse().ok()?;
+        let line = parts.next()?.parse().ok()?;
+        Some(Location {
+            file: Path::new(parts.next()?).into(),
+            line,
+            col,
+        })
+    }
+}

@@ -1236,6 +1236,53 @@ fn secrets_with_quotes_and_backslashes_are_masked_in_every_report() {
     assert!(leaks.is_empty(), "secrets leaked:\n{}", leaks.join("\n"));
 }
 
+#[test]
+fn a_secret_written_in_the_source_line_of_a_failure_is_masked_in_every_report() {
+    let secret = "plainSecretValue123";
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        &format!(
+            r#"
+            requests:
+              - name: send
+                url: <<base_url>>/mirror
+                assert:
+                  headers:
+                    x-mirror-x-key: "wrong {secret}"
+            "#
+        ),
+    );
+    let mut cmd = project.runner([
+        "run",
+        "c.yaml",
+        "--var",
+        &server.var(),
+        "--secret",
+        &format!("key={secret}"),
+    ]);
+    for kind in ["json", "junit", "html", "tap"] {
+        cmd.arg("--report").arg(format!("{kind}=reports/r.{kind}"));
+    }
+    let out = cmd.run();
+    out.expect_code(1)
+        .expect_details("send", &["x-mirror-x-key: \"wrong ***\""]);
+    let needles = needles(vec![("--secret key", secret.to_string())]);
+    let mut leaks = Vec::new();
+    find_leaks("stdout", &out.stdout, &needles, &mut leaks);
+    for kind in ["json", "junit", "html", "tap"] {
+        let text = project.read(&format!("reports/r.{kind}"));
+        find_leaks(&format!("the {kind} report"), &text, &needles, &mut leaks);
+    }
+    assert!(leaks.is_empty(), "secrets leaked:\n{}", leaks.join("\n"));
+    let junit = project.read("reports/r.junit");
+    assert!(
+        junit.contains("x-mirror-x-key: &quot;wrong ***&quot;"),
+        "the source line, masked:\n{junit}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // runner token
 

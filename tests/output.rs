@@ -95,3 +95,35 @@ fn a_failing_run_as_the_user_sees_it() {
     out.expect_code(1).expect_summary("1 passed, 2 failed");
     assert_reports_snapshot("failing", &out);
 }
+
+/// A template error and a capture that finds nothing: run-time failures, each shown at its
+/// place with the source line, in the terminal and in JUnit alike.
+const RUN_TIME_FAILURES: &str = r#"
+    requests:
+      - name: undefined
+        url: <<base_url>>/status/<<no_such_variable>>
+      - name: capture
+        url: <<base_url>>/status/200
+        capture:
+          id: { json: $.id }
+    "#;
+
+#[test]
+fn run_time_failures_show_their_place_and_source_line() {
+    let project = Project::new();
+    let out = run_with_reports(&project, RUN_TIME_FAILURES);
+    out.expect_code(1).expect_summary("0 passed, 2 failed");
+    out.expect_details(
+        "undefined",
+        &[
+            "orders.yaml:3:10: undefined variable `no_such_variable` in url",
+            "3 |     url: <<base_url>>/status/<<no_such_variable>>",
+        ],
+    );
+    let junit = out.file("out/report.xml");
+    assert!(
+        junit.contains("orders.yaml:3:10: undefined variable `no_such_variable` in url\n  |\n3 |"),
+        "{junit}"
+    );
+    assert_reports_snapshot("run-time-failures", &out);
+}

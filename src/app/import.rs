@@ -70,7 +70,7 @@ fn write(path: &Path, text: &str) -> Result<(), ImportError> {
 fn invalid(path: &Path, errors: &[LoadError]) -> ImportError {
     ImportError::Invalid {
         path: path.to_path_buf(),
-        message: errors.iter().map(crate::diagnostic::render).collect(),
+        message: errors.iter().map(crate::load::LoadError::render).collect(),
     }
 }
 

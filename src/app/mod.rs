@@ -300,7 +300,7 @@ pub(crate) fn general(message: String) -> LoadError {
 /// The same environment error found for several collections is reported once.
 pub(crate) fn dedup_errors(errors: &mut Vec<LoadError>) {
     let mut seen = HashSet::new();
-    errors.retain(|e| seen.insert(crate::diagnostic::render(e)));
+    errors.retain(|e| seen.insert(e.render()));
 }
 
 /// Variables with literal string values (`--var NAME=VALUE`, `mock_url`).
@@ -363,7 +363,7 @@ fn is_yaml(path: &Path) -> bool {
 pub(crate) fn input_errors(errors: &[LoadError], secrets: &Secrets) -> Exit {
     let mut err = anstream::stderr().lock();
     for error in errors {
-        let _ = write!(err, "{}", secrets.mask(&crate::diagnostic::render(error)));
+        let _ = write!(err, "{}", secrets.mask(&error.render()));
     }
     let count = errors.len();
     let noun = if count == 1 { "error" } else { "errors" };

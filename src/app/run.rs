@@ -13,9 +13,10 @@ use crate::cli::RunArgs;
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
-use crate::report::model::{RunInfo, RunReport};
+use crate::report::RunInfo;
+use crate::report::model::RunReport;
 use crate::report::terminal::TerminalReporter;
-use crate::run::result::CollectionResult;
+use crate::run::result::{CollectionResult, Outcome};
 use crate::run::select::{Filter, select};
 use crate::run::vars::VarLayer;
 use crate::run::{Shared, Silent, Stop, Unit, run_unit};
@@ -193,16 +194,13 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
         interrupted: stop.interrupted(),
         shard: args.shard,
     };
-    let mut exit = if info.interrupted {
-        stopped_by.get().map_or(Exit::Interrupted, |r| r.exit())
-    } else if reporter.all_passed() {
-        Exit::Passed
-    } else {
-        Exit::Failed
-    };
+    let stop_request = info
+        .interrupted
+        .then(|| stopped_by.get().copied().unwrap_or(StopRequest::Interrupt));
+    let mut exit = exit_of(&results, stop_request);
     // built only when asked for: a report holds every request of the run
     if !args.reports.is_empty() {
-        let report = RunReport::new(&results, &info);
+        let report = RunReport::new(&results, &info, &secrets);
         for (kind, path) in &args.reports {
             if let Err(e) = crate::report::write(*kind, &report, path, &secrets) {
                 eprintln!("cannot write the report {}: {e}", path.display());
@@ -213,6 +211,20 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
         }
     }
     exit
+}
+
+/// The exit code the results call for: stopped (130, or 143 after SIGTERM), or failed when
+/// any request failed.
+fn exit_of(results: &[CollectionResult], stopped_by: Option<StopRequest>) -> Exit {
+    let failed = results
+        .iter()
+        .flat_map(|unit| &unit.requests)
+        .any(|request| request.outcome == Outcome::Failed);
+    match (stopped_by, failed) {
+        (Some(request), _) => request.exit(),
+        (None, true) => Exit::Failed,
+        (None, false) => Exit::Passed,
+    }
 }
 
 /// Up to `jobs` units at once on the runtime's threads; each unit's lines are printed

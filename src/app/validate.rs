@@ -122,7 +122,7 @@ fn from_load_error(e: &LoadError, severity: Severity) -> Diagnostic {
         col,
         severity,
         message: e.to_string(),
-        rendered: crate::diagnostic::render(e),
+        rendered: e.render(),
     }
 }
 

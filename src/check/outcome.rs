@@ -1,29 +1,83 @@
 //! What checks produce: an assertion operator's outcome and a captured value, plain data
 //! the run keeps in its results and reporters show.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::view::excerpt;
+use crate::diagnostic::Diagnostic;
 use crate::location::Location;
 
-/// One operator of one assertion, held or not.
-#[derive(Debug, Clone)]
+/// One operator of one assertion (`json: { $.value: { length: { gte: 1 } } }` is one
+/// operator, `length gte`), held or not.
+// Produced by the check and written into the JSON report as is (masked where it enters the
+// report); the schema keeps its name `AssertionReport` (a doc comment would change the schema).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[schemars(rename = "AssertionReport")]
 pub struct AssertOutcome {
-    /// Where the assertion is written.
-    pub location: Location,
     /// What was checked (`status`, `header etag`, `json $.value`).
     pub subject: String,
-    /// The operator (`eq`, `length gte`, …); empty where the subject itself failed.
+    /// The operator (`eq`, `length gte`, …).
     pub op: String,
-    /// The rendered expected value, where there is one.
+    /// The expected value (any JSON value); null where the operator has none.
     pub expected: Option<Value>,
-    /// The actual value, where one was found.
+    /// The actual value (any JSON value); null where nothing was found.
     pub actual: Option<Value>,
     /// Whether it held.
     pub passed: bool,
-    /// Why, where the values alone do not say it (may be empty).
+    /// Why not, where the values do not say it (often empty).
     pub message: String,
-    /// A unified diff for large values.
+    /// `file:line:col` of the assertion.
+    #[serde(with = "crate::location::as_text")]
+    #[schemars(with = "String")]
+    pub location: Location,
+    /// Unified diff (expected → actual) for large values; null otherwise.
     pub diff: Option<String>,
+}
+
+impl AssertOutcome {
+    /// The outcome as the one diagnostic renderer shows it: `subject: expected OP VALUE,
+    /// actual VALUE — why`, at the assertion, with the diff under it (the source line is read
+    /// only when a failure is shown).
+    pub fn diagnostic(&self) -> Diagnostic {
+        let mut diagnostic = Diagnostic::new(self.title()).at(self.location.clone(), None);
+        if let Some(diff) = &self.diff {
+            diagnostic.label.extend(diff.lines().map(str::to_string));
+        }
+        diagnostic
+    }
+
+    /// `subject: expected OP VALUE, actual VALUE — why`: the one wording of an outcome.
+    pub fn title(&self) -> String {
+        let mut title = self.subject.clone();
+        if let Some(expected) = &self.expected {
+            let op = if self.op.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", self.op)
+            };
+            if self.diff.is_some() {
+                title.push_str(&format!(": expected {op}and actual differ"));
+            } else {
+                let actual = self.actual.as_ref().map_or("nothing".into(), compact);
+                title.push_str(&format!(
+                    ": expected {op}{}, actual {actual}",
+                    compact(expected)
+                ));
+            }
+        }
+        if !self.message.is_empty() {
+            let separator = if self.expected.is_some() { " —" } else { ":" };
+            title.push_str(&format!("{separator} {}", self.message));
+        }
+        title
+    }
+}
+
+/// A value in one line, shortened when long.
+fn compact(value: &Value) -> String {
+    excerpt(&value.to_string(), 200)
 }
 
 /// A value a capture took.

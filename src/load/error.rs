@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::diagnostic::Diagnostic;
 use crate::location::Location;
 
 /// One problem in an input file.
@@ -19,10 +20,7 @@ pub struct LoadError {
 impl LoadError {
     /// An error at a place in a file whose text is `text`.
     pub fn at(location: Location, text: &str, kind: LoadErrorKind) -> Self {
-        let source_line = text
-            .lines()
-            .nth(location.line.saturating_sub(1) as usize)
-            .map(str::to_string);
+        let source_line = crate::diagnostic::source_line(text, &location);
         LoadError {
             location: Some(location),
             source_line,
@@ -37,6 +35,22 @@ impl LoadError {
             source_line: None,
             kind: Box::new(kind),
         }
+    }
+
+    /// The error as the one diagnostic renderer shows it.
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic {
+            title: self.to_string(),
+            location: self.location.clone(),
+            source_line: self.source_line.clone(),
+            label: Vec::new(),
+            hint: self.hint(),
+        }
+    }
+
+    /// The error rendered (with ANSI styles; streams strip them where color is off).
+    pub fn render(&self) -> String {
+        self.diagnostic().render()
     }
 
     /// A "did you mean" or other hint to show under the message.

@@ -3,7 +3,7 @@
 //! process of this same binary (the run path of the command line, and its output kept off
 //! the protocol's standard output), read back from its JSON report.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -161,27 +161,23 @@ fn from_report(asked: RunAsked, report: &RunReport) -> RunOutcome {
         if request.outcome != Outcome::Failed {
             continue;
         }
-        for error in &request.errors {
-            push_failure(
-                &mut failures,
-                &request.location,
-                format!("`{}`: {error}", request.name),
-            );
+        if let Some(location) = crate::location::as_text::parse(&request.location) {
+            failures.extend(request.errors.iter().map(|error| RunFailure {
+                location: location.clone(),
+                message: format!("`{}`: {error}", request.name),
+            }));
         }
-        for assertion in request.assertions.iter().filter(|a| !a.passed) {
-            let mut message = format!("assertion failed: {} {}", assertion.subject, assertion.op);
-            if let Some(expected) = &assertion.expected {
-                message.push_str(&format!(", expected {expected}"));
-            }
-            message.push_str(&match &assertion.actual {
-                Some(actual) => format!(", got {actual}"),
-                None => ", found nothing".to_string(),
-            });
-            if !assertion.message.is_empty() {
-                message.push_str(&format!(" ({})", assertion.message));
-            }
-            push_failure(&mut failures, &assertion.location, message);
-        }
+        // worded as the terminal and the reports word them
+        failures.extend(
+            request
+                .assertions
+                .iter()
+                .filter(|a| !a.passed)
+                .map(|a| RunFailure {
+                    location: a.location.clone(),
+                    message: format!("assertion failed: {}", a.title()),
+                }),
+        );
     }
     let s = &report.summary;
     let counts = format!(
@@ -197,25 +193,6 @@ fn from_report(asked: RunAsked, report: &RunReport) -> RunOutcome {
         summary,
         passed: s.failed == 0 && !report.interrupted,
         failures,
-    }
-}
-
-/// `file:line:col` as the report writes places.
-fn parse_location(text: &str) -> Option<Location> {
-    let mut parts = text.rsplitn(3, ':');
-    let col = parts.next()?.parse().ok()?;
-    let line = parts.next()?.parse().ok()?;
-    let file = Path::new(parts.next()?);
-    Some(Location {
-        file: file.into(),
-        line,
-        col,
-    })
-}
-
-fn push_failure(failures: &mut Vec<RunFailure>, location: &str, message: String) {
-    if let Some(location) = parse_location(location) {
-        failures.push(RunFailure { location, message });
     }
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::model::{MessageReport, RequestReport, RunReport, Summary, UnitReport};
+use crate::diagnostic::Sources;
 use crate::run::result::Outcome;
 
 const STYLE: &str = r#"
@@ -33,7 +34,7 @@ summary .meta{margin-left:.5rem}
 "#;
 
 /// The report as an HTML page.
-pub fn render(report: &RunReport) -> String {
+pub fn render(report: &RunReport, sources: &mut Sources) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let _ = write!(
@@ -78,13 +79,13 @@ pub fn render(report: &RunReport) -> String {
         .unwrap_or(0)
         .max(1);
     for unit in &report.units {
-        write_unit(&mut out, unit, end);
+        write_unit(&mut out, unit, end, sources);
     }
     out.push_str("</body></html>\n");
     out
 }
 
-fn write_unit(out: &mut String, unit: &UnitReport, end: u64) {
+fn write_unit(out: &mut String, unit: &UnitReport, end: u64, sources: &mut Sources) {
     let counts = Summary::of(std::slice::from_ref(unit));
     let mut tally = format!("{} passed · {} failed", counts.passed, counts.failed);
     if counts.skipped > 0 {
@@ -97,12 +98,12 @@ fn write_unit(out: &mut String, unit: &UnitReport, end: u64) {
         esc(&unit.file)
     );
     for request in &unit.requests {
-        write_request(out, request, end);
+        write_request(out, request, end, sources);
     }
     out.push_str("</table>");
 }
 
-fn write_request(out: &mut String, r: &RequestReport, end: u64) {
+fn write_request(out: &mut String, r: &RequestReport, end: u64, sources: &mut Sources) {
     let (mark, class) = match r.outcome {
         Outcome::Passed => ("✔", "passed"),
         Outcome::Failed => ("✘", "failed"),
@@ -155,44 +156,7 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
     if let Some(url) = &r.url {
         let _ = write!(out, "<div class=\"meta\">{}</div>", esc(url));
     }
-    for error in &r.errors {
-        let _ = write!(out, "<div class=\"problem\">{}</div>", esc(error));
-    }
-    for a in r.assertions.iter().filter(|a| !a.passed) {
-        let mut text = format!("{}:", a.subject);
-        match (&a.expected, a.op.as_str()) {
-            (Some(v), "eq" | "") => {
-                let _ = write!(text, " expected {v},");
-            }
-            (Some(v), op) => {
-                let _ = write!(text, " expected {op} {v},");
-            }
-            (None, op) if !op.is_empty() => {
-                let _ = write!(text, " {op}:");
-            }
-            (None, _) => {}
-        }
-        match &a.actual {
-            // a diff shows large values better than one long line
-            Some(_) if a.diff.is_some() => text.push_str(" actual differs"),
-            Some(v) => {
-                let _ = write!(text, " actual {v}");
-            }
-            None => text.push_str(" actual nothing"),
-        }
-        if !a.message.is_empty() {
-            let _ = write!(text, " ({})", a.message);
-        }
-        let _ = write!(
-            out,
-            "<div class=\"problem\">{} <span class=\"meta\">{}</span></div>",
-            esc(&text),
-            esc(&a.location)
-        );
-        if let Some(diff) = &a.diff {
-            write_diff(out, diff);
-        }
-    }
+    write_problems(out, r, sources);
     for hint in &r.hints {
         let _ = write!(out, "<div class=\"hint\">hint: {}</div>", esc(hint));
     }
@@ -212,6 +176,34 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64) {
         r.status.map_or(String::new(), |s| s.to_string()),
         r.duration_ms.map_or(String::new(), |d| d.to_string())
     );
+}
+
+/// Errors and failed assertions, each as its diagnostic: the headline, the source line, the
+/// diff coloured by kind.
+fn write_problems(out: &mut String, r: &RequestReport, sources: &mut Sources) {
+    for error in &r.errors {
+        let (headline, rest) = error.split_once('\n').unwrap_or((error, ""));
+        let _ = write!(out, "<div class=\"problem\">{}</div>", esc(headline));
+        if !rest.is_empty() {
+            let _ = write!(out, "<pre>{}</pre>", esc(rest));
+        }
+    }
+    for a in r.assertions.iter().filter(|a| !a.passed) {
+        let diagnostic = sources.with_source_line(a.diagnostic());
+        let _ = write!(
+            out,
+            "<div class=\"problem\">{}</div>",
+            esc(&diagnostic.headline())
+        );
+        let source = diagnostic.render_source();
+        if !source.is_empty() {
+            let source = anstream::adapter::strip_str(&source).to_string();
+            let _ = write!(out, "<pre>{}</pre>", esc(source.trim_end()));
+        }
+        if let Some(diff) = &a.diff {
+            write_diff(out, diff);
+        }
+    }
 }
 
 fn write_message(out: &mut String, title: &str, m: &MessageReport) {

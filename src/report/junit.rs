@@ -1,15 +1,16 @@
 //! JUnit XML as CI systems read it: a testsuite per unit, a testcase per request with its
-//! time, `<failure>` with the assertion messages, the request line in system-out.
+//! time, `<failure>` with the diagnostics of what failed, the request line in system-out.
 
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::model::{RequestReport, RunReport};
+use crate::diagnostic::Sources;
 use crate::run::result::Outcome;
 
 /// The report as JUnit XML.
-pub fn render(report: &RunReport) -> std::io::Result<String> {
+pub fn render(report: &RunReport, sources: &mut Sources) -> std::io::Result<String> {
     let mut junit = Report::new("runner");
     junit.set_time(Duration::from_millis(report.duration_ms));
     for unit in &report.units {
@@ -17,7 +18,7 @@ pub fn render(report: &RunReport) -> std::io::Result<String> {
         let mut time = Duration::ZERO;
         for request in &unit.requests {
             time += Duration::from_millis(request.duration_ms.unwrap_or(0));
-            suite.add_test_case(test_case(request, &unit.file));
+            suite.add_test_case(test_case(request, &unit.file, sources));
         }
         suite.set_time(time);
         junit.add_test_suite(suite);
@@ -25,7 +26,7 @@ pub fn render(report: &RunReport) -> std::io::Result<String> {
     junit.to_string().map_err(std::io::Error::other)
 }
 
-fn test_case(request: &RequestReport, file: &str) -> TestCase {
+fn test_case(request: &RequestReport, file: &str, sources: &mut Sources) -> TestCase {
     let status = match request.outcome {
         Outcome::Passed => {
             let mut status = TestCaseStatus::success();
@@ -48,13 +49,15 @@ fn test_case(request: &RequestReport, file: &str) -> TestCase {
             status
         }
         Outcome::Failed => {
-            let problems = problems(request);
+            let problems = problems(request, sources);
             let mut status = TestCaseStatus::non_success(if request.errors.is_empty() {
                 NonSuccessKind::Failure
             } else {
                 NonSuccessKind::Error
             });
-            status.set_message(problems.first().cloned().unwrap_or_default());
+            // the headline of the first problem; the whole text below
+            let first = problems.first().and_then(|p| p.lines().next());
+            status.set_message(first.unwrap_or_default().to_string());
             status.set_description(problems.join("\n"));
             status
         }
@@ -81,25 +84,11 @@ fn test_case(request: &RequestReport, file: &str) -> TestCase {
     case
 }
 
-/// Errors, failed assertions (with their place) and hints, one per line.
-fn problems(request: &RequestReport) -> Vec<String> {
+/// Errors and failed assertions, each as its diagnostic (place, source line, diff), then hints.
+fn problems(request: &RequestReport, sources: &mut Sources) -> Vec<String> {
     let mut out = request.errors.clone();
     for a in request.assertions.iter().filter(|a| !a.passed) {
-        let mut text = format!("{}: ", a.subject);
-        if let Some(expected) = &a.expected {
-            text.push_str(&format!("expected {} {expected}", a.op));
-        }
-        if let Some(actual) = &a.actual {
-            text.push_str(&format!(", actual {actual}"));
-        }
-        if !a.message.is_empty() {
-            text.push_str(&format!(" ({})", a.message));
-        }
-        text.push_str(&format!(" at {}", a.location));
-        out.push(text);
-        if let Some(diff) = &a.diff {
-            out.push(diff.clone());
-        }
+        out.push(sources.with_source_line(a.diagnostic()).text());
     }
     out.extend(request.hints.iter().map(|h| format!("hint: {h}")));
     out

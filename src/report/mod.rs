@@ -1,6 +1,7 @@
 //! Reporters: the terminal for people as the run goes; report files for CI at the end.
-//! Every file is written from a `RunReport` and passes through secret masking.
+//! Every file is written from a `RunReport`, whose text was masked as it was built (`build`).
 
+mod build;
 mod html;
 mod junit;
 mod kind;
@@ -10,49 +11,33 @@ pub mod terminal;
 
 use std::path::Path;
 
+pub use build::RunInfo;
 pub use kind::ReportKind;
 
+use crate::diagnostic::Sources;
 use crate::secrets::Secrets;
 use model::RunReport;
 
-/// Writes one report file (folders created as needed), every known secret masked.
+/// Writes one report file (folders created as needed). The report's text is masked already;
+/// the source lines a failure shows are masked as they are read, with `secrets`.
 pub fn write(
     kind: ReportKind,
     report: &RunReport,
     path: &Path,
     secrets: &Secrets,
 ) -> std::io::Result<()> {
-    // mask the data before any format escapes it, then the text as a second net
-    let report = &masked(report, secrets)?;
+    let masker = secrets.clone();
+    let mut sources = Sources::masked_by(move |text| masker.mask(text).into_owned());
     let text = match kind {
         ReportKind::Json => serde_json::to_string_pretty(report).map_err(std::io::Error::other)?,
-        ReportKind::Junit => junit::render(report)?,
+        ReportKind::Junit => junit::render(report, &mut sources)?,
         ReportKind::Tap => tap::render(report),
-        ReportKind::Html => html::render(report),
+        ReportKind::Html => html::render(report, &mut sources),
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, secrets.mask(&text).as_bytes())
-}
-
-/// The report with every known secret masked in every string it holds.
-fn masked(report: &RunReport, secrets: &Secrets) -> std::io::Result<RunReport> {
-    fn walk(value: &mut serde_json::Value, secrets: &Secrets) {
-        match value {
-            serde_json::Value::String(s) => {
-                if let std::borrow::Cow::Owned(m) = secrets.mask(s) {
-                    *s = m;
-                }
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, secrets)),
-            serde_json::Value::Object(map) => map.values_mut().for_each(|v| walk(v, secrets)),
-            _ => {}
-        }
-    }
-    let mut value = serde_json::to_value(report).map_err(std::io::Error::other)?;
-    walk(&mut value, secrets);
-    serde_json::from_value(value).map_err(std::io::Error::other)
+    std::fs::write(path, text.as_bytes())
 }
 
 /// Reads a JSON report written by `write`.

@@ -1,19 +1,16 @@
 //! The report of a run as data: the documented, versioned JSON schema (`runner.report/v1`)
 //! that every file reporter (JSON, JUnit, HTML, TAP) and `runner report merge` work from.
-//! Built from run results; secrets are masked when a report is written.
+//! Built from run results in `build`, where secrets are masked.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
-use crate::run::result::{CollectionResult, Failure, Outcome, RequestResult};
+use crate::check::outcome::AssertOutcome;
+use crate::run::result::Outcome;
 
 /// The schema name and version written into every JSON report.
 pub const SCHEMA: &str = "runner.report/v1";
-
-/// Bodies are kept in reports up to this many bytes.
-const BODY_LIMIT: usize = 64 * 1024;
 
 /// The JSON report of a `runner run` (`--report json=PATH`) or of `runner report merge`:
 /// every unit (a collection file, or one data row or iteration of it) with every request,
@@ -158,7 +155,7 @@ pub struct RequestReport {
     /// Time to the full response in milliseconds; null when there was no response.
     pub duration_ms: Option<u64>,
     /// Every assertion operator, held or not.
-    pub assertions: Vec<AssertionReport>,
+    pub assertions: Vec<AssertOutcome>,
     /// Values captured (secret ones masked).
     pub captures: Vec<CaptureReport>,
     /// Failures other than assertions (transport, template, capture, auth).
@@ -184,28 +181,6 @@ enum OutcomeName {
     Failed,
     /// Not run.
     Skipped,
-}
-
-/// One operator of one assertion (`json: { $.value: { length: { gte: 1 } } }` is one
-/// operator, `length gte`), held or not.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
-pub struct AssertionReport {
-    /// What was checked (`status`, `header etag`, `json $.value`).
-    pub subject: String,
-    /// The operator (`eq`, `length gte`, …).
-    pub op: String,
-    /// The expected value (any JSON value); null where the operator has none.
-    pub expected: Option<Value>,
-    /// The actual value (any JSON value); null where nothing was found.
-    pub actual: Option<Value>,
-    /// Whether it held.
-    pub passed: bool,
-    /// Why not, where the values do not say it (often empty).
-    pub message: String,
-    /// `file:line:col` of the assertion.
-    pub location: String,
-    /// Unified diff (expected → actual) for large values; null otherwise.
-    pub diff: Option<String>,
 }
 
 /// One value captured into a variable.
@@ -275,147 +250,4 @@ pub struct RunInfo {
     pub interrupted: bool,
     /// The shard, if any.
     pub shard: Option<Shard>,
-}
-
-impl RunReport {
-    /// The report of finished (or interrupted) units.
-    pub fn new(results: &[CollectionResult], info: &RunInfo) -> RunReport {
-        let units: Vec<UnitReport> = results.iter().map(unit_report).collect();
-        RunReport {
-            schema: SCHEMA.into(),
-            runner_version: env!("CARGO_PKG_VERSION").into(),
-            started_at: humantime::format_rfc3339_millis(info.started_at).to_string(),
-            duration_ms: millis(info.duration),
-            interrupted: info.interrupted,
-            shard: info.shard,
-            summary: Summary::of(&units),
-            units,
-        }
-    }
-}
-
-fn millis(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn unit_report(result: &CollectionResult) -> UnitReport {
-    UnitReport {
-        collection: result.name.clone(),
-        file: result.path.display().to_string(),
-        iteration: result.iteration,
-        label: result.label.clone(),
-        requests: result.requests.iter().map(request_report).collect(),
-    }
-}
-
-fn request_report(r: &RequestResult) -> RequestReport {
-    RequestReport {
-        name: r.name.clone(),
-        location: r.location.to_string(),
-        method: r.method.clone(),
-        url: r.request.as_ref().map(|q| q.url.clone()),
-        status: r.response.as_ref().map(|s| s.status),
-        outcome: r.outcome,
-        skip_reason: r.skip_reason.clone(),
-        pulled_in_by: r.pulled_in_by.clone(),
-        attempts: r.attempts,
-        retries: r.retries,
-        waits_ms: r.waits.iter().map(|w| millis(*w)).collect(),
-        flaky: r.flaky(),
-        started_ms: millis(r.started),
-        duration_ms: r.duration().map(millis),
-        assertions: r
-            .checks
-            .iter()
-            .map(|c| AssertionReport {
-                subject: c.subject.clone(),
-                op: c.op.clone(),
-                expected: c.expected.clone(),
-                actual: c.actual.clone(),
-                passed: c.passed,
-                message: c.message.clone(),
-                location: c.location.to_string(),
-                diff: c.diff.clone(),
-            })
-            .collect(),
-        captures: r
-            .captured
-            .iter()
-            .map(|c| CaptureReport {
-                name: c.name.clone(),
-                value: if c.secret {
-                    Value::String(crate::secrets::MASK.into())
-                } else {
-                    c.value.clone()
-                },
-                secret: c.secret,
-            })
-            .collect(),
-        errors: r.failures.iter().map(failure_text).collect(),
-        hints: r.hints.iter().map(|h| h.to_string()).collect(),
-        notes: r.notes.clone(),
-        request: r.request.as_ref().map(request_message),
-        response: r
-            .response
-            .as_ref()
-            .map(|response| response_message(response, r.response_size)),
-    }
-}
-
-/// A failure in one line (plus its cause), as reports show it.
-pub fn failure_text(failure: &Failure) -> String {
-    match failure {
-        Failure::Template { message, cause } => match cause {
-            Some(cause) => format!("{message} ({cause})"),
-            None => message.clone(),
-        },
-        Failure::Http(error) => error.to_string(),
-        Failure::Auth(message) | Failure::Polling(message) | Failure::File { message } => {
-            message.clone()
-        }
-        Failure::Capture {
-            name,
-            location,
-            message,
-        } => format!("capture `{name}` ({location}): {message}"),
-    }
-}
-
-fn request_message(request: &HttpRequest) -> MessageReport {
-    let (body, body_bytes) = match &request.body {
-        HttpBody::Empty => (String::new(), 0),
-        HttpBody::Bytes { data, .. } => (body_text(data), data.len()),
-        HttpBody::Multipart(fields) => {
-            let text: Vec<String> = fields
-                .iter()
-                .map(|(name, value)| match value {
-                    MultipartValue::Text(t) => format!("[{name}] {t}"),
-                    MultipartValue::File { file_name, data } => {
-                        format!("[{name}] file {file_name}, {} bytes", data.len())
-                    }
-                })
-                .collect();
-            let text = text.join("\n");
-            let len = text.len();
-            (text, len)
-        }
-    };
-    MessageReport {
-        headers: request.headers.clone(),
-        body,
-        body_bytes,
-    }
-}
-
-fn response_message(response: &HttpResponse, full_size: Option<usize>) -> MessageReport {
-    MessageReport {
-        headers: response.headers.clone(),
-        body: body_text(&response.body),
-        body_bytes: full_size.unwrap_or(response.body.len()),
-    }
-}
-
-fn body_text(body: &[u8]) -> String {
-    let cut = body.len().min(BODY_LIMIT);
-    String::from_utf8_lossy(&body[..cut]).into_owned()
 }

@@ -6,10 +6,10 @@ use std::io::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::check::outcome::AssertOutcome;
+use crate::diagnostic::{Diagnostic, Sources};
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 use crate::run::Observer;
-use crate::run::result::{Failure, Outcome, RequestResult, UnitInfo};
+use crate::run::result::{Outcome, RequestResult, UnitInfo};
 use crate::secrets::Secrets;
 
 const PASS: Paint = Paint(AnsiColor::Green.on_default().bold());
@@ -60,6 +60,8 @@ pub struct TerminalReporter {
     flaky: Vec<String>,
     /// Output held back while a whole unit is shown at once.
     batch: Option<String>,
+    /// Collection files, read when a failure in them is shown.
+    sources: Sources,
 }
 
 impl TerminalReporter {
@@ -75,12 +77,8 @@ impl TerminalReporter {
             skipped: 0,
             flaky: Vec::new(),
             batch: None,
+            sources: Sources::default(),
         }
-    }
-
-    /// Whether every request passed.
-    pub fn all_passed(&self) -> bool {
-        self.failed == 0
     }
 
     /// Prints the final line: `N passed, N failed[, N skipped]`.
@@ -166,7 +164,7 @@ impl Observer for TerminalReporter {
             Outcome::Skipped => self.skipped += 1,
         }
         write_request_line(&mut out, result, self.name_width);
-        write_problems(&mut out, result);
+        write_problems(&mut out, result, &mut self.sources);
         for hint in &result.hints {
             let _ = writeln!(out, "      {BOLD}hint:{BOLD:#} {hint}");
         }
@@ -229,22 +227,19 @@ fn write_request_line(out: &mut String, result: &RequestResult, name_width: usiz
 }
 
 /// Failures and failed assertions, in the order they are written in the file
-/// (captures run before assertions, but read best in file order).
-fn write_problems(out: &mut String, result: &RequestResult) {
+/// (captures run before assertions, but read best in file order), each as its diagnostic.
+fn write_problems(out: &mut String, result: &RequestResult, sources: &mut Sources) {
     let mut problems: Vec<((u32, u32), String)> = Vec::new();
     for failure in &result.failures {
-        let place = match failure {
-            Failure::Capture { location, .. } => (location.line, location.col),
-            _ => (0, 0),
-        };
+        let place = failure.location().map_or((0, 0), |l| (l.line, l.col));
         let mut text = String::new();
-        write_failure(&mut text, failure);
+        write_diagnostic(&mut text, &sources.with_source_line(failure.diagnostic()));
         problems.push((place, text));
     }
     for check in &result.checks {
         let mut text = String::new();
         if !check.passed {
-            write_assert_failure(&mut text, check);
+            write_diagnostic(&mut text, &sources.with_source_line(check.diagnostic()));
         } else if !check.message.is_empty() {
             // a check that held but has something to say: a snapshot written
             let _ = writeln!(text, "    {WARN}✎{WARN:#} {}", check.message);
@@ -259,73 +254,32 @@ fn write_problems(out: &mut String, result: &RequestResult) {
     }
 }
 
-fn write_failure(out: &mut String, failure: &Failure) {
-    let cross = format!("{FAIL}✘{FAIL:#}");
-    match failure {
-        Failure::Template { message, cause } => {
-            let _ = writeln!(out, "    {cross} {message}");
-            if let Some(cause) = cause {
-                let _ = writeln!(out, "      cause: {cause}");
-            }
-        }
-        Failure::Auth(message) | Failure::Polling(message) => {
-            let _ = writeln!(out, "    {cross} {message}");
-        }
-        Failure::Http(error) => {
-            let _ = writeln!(out, "    {cross} {error}");
-        }
-        Failure::Capture {
-            name,
-            location,
-            message,
-        } => {
-            let _ = writeln!(out, "    {cross} capture `{name}`: {message}");
-            let _ = writeln!(out, "      {DIM}--> {location}{DIM:#}");
-        }
-        Failure::File { message } => {
-            let _ = writeln!(out, "    {cross} {message}");
-        }
+/// One diagnostic under its request: the headline after a cross, the source line, the labels
+/// (a diff's lines coloured by kind) and the hint, indented.
+fn write_diagnostic(out: &mut String, diagnostic: &Diagnostic) {
+    let _ = writeln!(out, "    {FAIL}✘{FAIL:#} {}", diagnostic.headline());
+    let source = diagnostic.render_source();
+    let source = if colored() {
+        source
+    } else {
+        anstream::adapter::strip_str(&source).to_string()
+    };
+    for line in source.lines() {
+        let _ = writeln!(out, "      {line}");
     }
-}
-
-fn write_assert_failure(out: &mut String, a: &AssertOutcome) {
-    let _ = write!(out, "    {FAIL}✘{FAIL:#} {}", a.subject);
-    if let Some(expected) = &a.expected {
-        let op = if a.op == "eq" {
-            String::new()
+    for line in &diagnostic.label {
+        let style = if line.starts_with('+') && !line.starts_with("+++") {
+            ADDED
+        } else if line.starts_with('-') && !line.starts_with("---") {
+            REMOVED
         } else {
-            format!("{} ", a.op)
+            DIM
         };
-        let actual = a.actual.as_ref().map_or("nothing".to_string(), compact);
-        if a.diff.is_some() {
-            let _ = write!(out, ": expected {op}and actual differ");
-        } else {
-            let _ = write!(out, ": expected {op}{}, actual {actual}", compact(expected));
-        }
+        let _ = writeln!(out, "      {style}{line}{style:#}");
     }
-    if !a.message.is_empty() {
-        let sep = if a.expected.is_some() { " —" } else { ":" };
-        let _ = write!(out, "{sep} {}", a.message);
+    if let Some(hint) = &diagnostic.hint {
+        let _ = writeln!(out, "      = help: {hint}");
     }
-    out.push('\n');
-    let _ = writeln!(out, "      {DIM}--> {}{DIM:#}", a.location);
-    if let Some(diff) = &a.diff {
-        for line in diff.lines() {
-            let style = if line.starts_with('+') && !line.starts_with("+++") {
-                ADDED
-            } else if line.starts_with('-') && !line.starts_with("---") {
-                REMOVED
-            } else {
-                DIM
-            };
-            let _ = writeln!(out, "      {style}{line}{style:#}");
-        }
-    }
-}
-
-/// A value in one line, shortened when long.
-fn compact(value: &serde_json::Value) -> String {
-    crate::check::excerpt(&value.to_string(), 200)
 }
 
 /// Header values that must never be shown (issue: secrets never leak).

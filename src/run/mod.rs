@@ -385,6 +385,7 @@ fn condition_skip(
         .context_for(collection, request.scope)
         .map_err(|e| Failure::Template {
             message: e.to_string(),
+            location: e.location().clone(),
             cause: None,
         })?;
     for condition in &request.conditions {
@@ -394,6 +395,7 @@ fn condition_skip(
             .eval(condition.id, &ctx)
             .map_err(|e| Failure::Template {
                 message: format!("{key} `{}` could not be evaluated: {e}", condition.source),
+                location: e.location().clone(),
                 cause: None,
             })?
             .is_true();
@@ -733,6 +735,7 @@ fn template_failure(error: TemplateError, missing_captures: &HashMap<String, Str
         });
     Failure::Template {
         message: error.to_string(),
+        location: error.location().clone(),
         cause,
     }
 }

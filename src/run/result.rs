@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::check::outcome::{AssertOutcome, CaptureOutcome};
+use crate::diagnostic::Diagnostic;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::location::Location;
 
@@ -138,6 +139,8 @@ pub enum Failure {
     Template {
         /// The message, naming the variable and field.
         message: String,
+        /// Where the template is written.
+        location: Location,
         /// Why the variable is missing, when an earlier request should have captured it.
         cause: Option<String>,
     },
@@ -161,6 +164,45 @@ pub enum Failure {
         /// What went wrong.
         message: String,
     },
+}
+
+impl Failure {
+    /// The failure as the one diagnostic renderer shows it (without its source line: that is
+    /// read only when a failure is shown).
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            Failure::Template {
+                message,
+                location,
+                cause,
+            } => {
+                let diagnostic = Diagnostic::new(message).at(location.clone(), None);
+                match cause {
+                    Some(cause) => diagnostic.with_label(format!("cause: {cause}")),
+                    None => diagnostic,
+                }
+            }
+            Failure::Http(error) => Diagnostic::new(error.to_string()),
+            Failure::Auth(message) | Failure::Polling(message) | Failure::File { message } => {
+                Diagnostic::new(message)
+            }
+            Failure::Capture {
+                name,
+                location,
+                message,
+            } => Diagnostic::new(format!("capture `{name}`: {message}")).at(location.clone(), None),
+        }
+    }
+
+    /// Where the failure is written, when it is about one place.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Failure::Template { location, .. } | Failure::Capture { location, .. } => {
+                Some(location)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl RequestResult {

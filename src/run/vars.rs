@@ -33,7 +33,7 @@ pub enum VarError {
         /// Its layer.
         origin: String,
         /// Why.
-        error: TemplateError,
+        error: Box<TemplateError>,
     },
     /// Variables that refer to each other.
     #[error("variables refer to each other in a cycle: {}", .0.join(" → "))]
@@ -247,7 +247,7 @@ impl Resolver<'_> {
                     Err(VarError::Render {
                         name: name.to_string(),
                         origin: layer.origin.clone(),
-                        error,
+                        error: Box::new(error),
                     })
                 }
             }

@@ -5,6 +5,7 @@
 //! `functions` are what every template can call.
 
 mod compile;
+mod error;
 pub mod functions;
 mod shortcut;
 
@@ -16,6 +17,7 @@ use crate::location::Location;
 use crate::secrets::Secrets;
 pub use compile::{CompileError, Extension};
 use compile::{Compiled, Entry, Source, SourceKind, Target, describe};
+pub use error::TemplateError;
 use shortcut::{MAX_RENDERED_BYTES, Shortcut, text_of};
 
 /// Index of a compiled template or expression in its `Templates`.
@@ -66,46 +68,6 @@ impl TValue {
                     .map(|(k, v)| (k.clone(), TValue::literal(v)))
                     .collect(),
             ),
-        }
-    }
-}
-
-/// Why a template could not be rendered.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum TemplateError {
-    /// A variable the context does not define.
-    #[error("undefined variable `{name}` in {field}{}", suggestion_text(.suggestion))]
-    Undefined {
-        /// The variable.
-        name: String,
-        /// The field the template stands in (e.g. `headers.Authorization`).
-        field: String,
-        /// A known variable with a close name.
-        suggestion: Option<String>,
-    },
-    /// Any other evaluation failure.
-    #[error("cannot render {field}: {message}")]
-    Eval {
-        /// The field the template stands in.
-        field: String,
-        /// minijinja's description.
-        message: String,
-    },
-}
-
-fn suggestion_text(suggestion: &Option<String>) -> String {
-    suggestion
-        .as_ref()
-        .map(|s| format!(" (did you mean `{s}`?)"))
-        .unwrap_or_default()
-}
-
-impl TemplateError {
-    /// The undefined variable, where that is the cause.
-    pub fn undefined_name(&self) -> Option<&str> {
-        match self {
-            TemplateError::Undefined { name, .. } => Some(name),
-            TemplateError::Eval { .. } => None,
         }
     }
 }
@@ -267,6 +229,7 @@ impl Templates {
                 serde_json::to_value(&value).map_err(|e| TemplateError::Eval {
                     field: self.field(*id).to_string(),
                     message: e.to_string(),
+                    location: self.location(*id).clone(),
                 })?
             }
             TValue::Seq(items) => serde_json::Value::Array(
@@ -334,6 +297,7 @@ impl Templates {
         TemplateError::Eval {
             field: self.field(id).to_string(),
             message: describe(e),
+            location: self.location(id).clone(),
         }
     }
 
@@ -342,6 +306,7 @@ impl Templates {
             .unwrap_or_else(|| TemplateError::Eval {
                 field: self.field(id).to_string(),
                 message: "the expression is undefined".into(),
+                location: self.location(id).clone(),
             })
     }
 
@@ -359,6 +324,7 @@ impl Templates {
             suggestion: crate::suggest::closest(&name, known.iter().map(String::as_str)),
             name,
             field: self.field(id).to_string(),
+            location: self.location(id).clone(),
         })
     }
 }

@@ -98,15 +98,14 @@ pub(super) fn export_curl(args: &ExportCurlArgs, secrets: &Secrets) -> Result<()
     load_dotenv();
     let fail = |message: String| ImportError::Export(message);
     let plan = load_plan(std::slice::from_ref(&args.file), &args.input, None, secrets)
-        .map_err(|errors| fail(errors.iter().map(crate::diagnostic::render).collect()))?;
+        .map_err(|errors| fail(errors.iter().map(crate::load::LoadError::render).collect()))?;
     let cli_layer = plan.cli_layer;
     let Some((collection, mut layers)) = plan.collections.into_iter().next() else {
         return Err(fail(format!("{} holds no collection", args.file.display())));
     };
     layers.push(cli_layer);
     let request = find_request(&collection, &args.request)?;
-    let mut vars =
-        resolve_vars(&collection, &layers).map_err(|e| fail(crate::diagnostic::render(&e)))?;
+    let mut vars = resolve_vars(&collection, &layers).map_err(|e| fail(e.render()))?;
     let given: HashSet<&str> = args
         .input
         .vars

@@ -1,0 +1,201 @@
+//! Run results → the report model, every string masked where it enters the report (with the
+//! run's `Secrets`), so the model holds no secret and report files need no second pass.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::model::{
+    CaptureReport, MessageReport, RequestReport, RunReport, SCHEMA, Shard, Summary, UnitReport,
+};
+use crate::check::outcome::AssertOutcome;
+use crate::diagnostic::Sources;
+use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
+use crate::run::result::{CollectionResult, RequestResult};
+use crate::secrets::{MASK, Secrets};
+
+/// Bodies are kept in reports up to this many bytes.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// What a report needs to know about the run besides its results.
+pub struct RunInfo {
+    /// When the run started.
+    pub started_at: std::time::SystemTime,
+    /// Wall time.
+    pub duration: std::time::Duration,
+    /// Stopped by Ctrl-C.
+    pub interrupted: bool,
+    /// The shard, if any.
+    pub shard: Option<Shard>,
+}
+
+impl RunReport {
+    /// The report of finished (or interrupted) units, secrets masked.
+    pub fn new(results: &[CollectionResult], info: &RunInfo, secrets: &Secrets) -> RunReport {
+        let mut builder = Builder {
+            secrets,
+            sources: Sources::default(),
+        };
+        let units: Vec<UnitReport> = results.iter().map(|r| builder.unit(r)).collect();
+        RunReport {
+            schema: SCHEMA.into(),
+            runner_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: humantime::format_rfc3339_millis(info.started_at).to_string(),
+            duration_ms: millis(info.duration),
+            interrupted: info.interrupted,
+            shard: info.shard,
+            summary: Summary::of(&units),
+            units,
+        }
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Builds the model; masks text as it enters.
+struct Builder<'s> {
+    secrets: &'s Secrets,
+    /// Collection files, read when a failure in them is shown.
+    sources: Sources,
+}
+
+impl Builder<'_> {
+    /// The text with every known secret masked.
+    fn text(&self, text: &str) -> String {
+        self.secrets.mask(text).into_owned()
+    }
+
+    /// The value with every known secret masked in every string it holds.
+    fn value(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => match self.secrets.mask(s) {
+                Cow::Owned(masked) => Value::String(masked),
+                Cow::Borrowed(_) => value.clone(),
+            },
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.value(v)))
+                    .collect(),
+            ),
+            _ => value.clone(),
+        }
+    }
+
+    fn unit(&mut self, result: &CollectionResult) -> UnitReport {
+        UnitReport {
+            collection: self.text(&result.name),
+            file: self.text(&result.path.display().to_string()),
+            iteration: result.iteration,
+            label: result.label.as_deref().map(|l| self.text(l)),
+            requests: result.requests.iter().map(|r| self.request(r)).collect(),
+        }
+    }
+
+    fn request(&mut self, r: &RequestResult) -> RequestReport {
+        let mut errors = Vec::with_capacity(r.failures.len());
+        for failure in &r.failures {
+            let text = self.sources.with_source_line(failure.diagnostic()).text();
+            errors.push(self.text(&text));
+        }
+        RequestReport {
+            name: self.text(&r.name),
+            location: self.text(&r.location.to_string()),
+            method: self.text(&r.method),
+            url: r.request.as_ref().map(|q| self.text(&q.url)),
+            status: r.response.as_ref().map(|s| s.status),
+            outcome: r.outcome,
+            skip_reason: r.skip_reason.as_deref().map(|s| self.text(s)),
+            pulled_in_by: r.pulled_in_by.as_deref().map(|s| self.text(s)),
+            attempts: r.attempts,
+            retries: r.retries,
+            waits_ms: r.waits.iter().map(|w| millis(*w)).collect(),
+            flaky: r.flaky(),
+            started_ms: millis(r.started),
+            duration_ms: r.duration().map(millis),
+            assertions: r.checks.iter().map(|a| self.assertion(a)).collect(),
+            captures: r
+                .captured
+                .iter()
+                .map(|c| CaptureReport {
+                    name: self.text(&c.name),
+                    value: if c.secret {
+                        Value::String(MASK.into())
+                    } else {
+                        self.value(&c.value)
+                    },
+                    secret: c.secret,
+                })
+                .collect(),
+            errors,
+            hints: r.hints.iter().map(|h| self.text(h)).collect(),
+            notes: r.notes.iter().map(|n| self.text(n)).collect(),
+            request: r.request.as_ref().map(|q| self.request_message(q)),
+            response: r
+                .response
+                .as_ref()
+                .map(|response| self.response_message(response, r.response_size)),
+        }
+    }
+
+    fn assertion(&self, a: &AssertOutcome) -> AssertOutcome {
+        AssertOutcome {
+            subject: self.text(&a.subject),
+            op: a.op.clone(),
+            expected: a.expected.as_ref().map(|v| self.value(v)),
+            actual: a.actual.as_ref().map(|v| self.value(v)),
+            passed: a.passed,
+            message: self.text(&a.message),
+            location: a.location.clone(),
+            diff: a.diff.as_deref().map(|d| self.text(d)),
+        }
+    }
+
+    fn headers(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(name, value)| (self.text(name), self.text(value)))
+            .collect()
+    }
+
+    fn request_message(&self, request: &HttpRequest) -> MessageReport {
+        let (body, body_bytes) = match &request.body {
+            HttpBody::Empty => (String::new(), 0),
+            HttpBody::Bytes { data, .. } => (body_text(data), data.len()),
+            HttpBody::Multipart(fields) => {
+                let text: Vec<String> = fields
+                    .iter()
+                    .map(|(name, value)| match value {
+                        MultipartValue::Text(t) => format!("[{name}] {t}"),
+                        MultipartValue::File { file_name, data } => {
+                            format!("[{name}] file {file_name}, {} bytes", data.len())
+                        }
+                    })
+                    .collect();
+                let text = text.join("\n");
+                let len = text.len();
+                (text, len)
+            }
+        };
+        MessageReport {
+            headers: self.headers(&request.headers),
+            body: self.text(&body),
+            body_bytes,
+        }
+    }
+
+    fn response_message(&self, response: &HttpResponse, full_size: Option<usize>) -> MessageReport {
+        MessageReport {
+            headers: self.headers(&response.headers),
+            body: self.text(&body_text(&response.body)),
+            body_bytes: full_size.unwrap_or(response.body.len()),
+        }
+    }
+}
+
+fn body_text(body: &[u8]) -> String {
+    let cut = body.len().min(BODY_LIMIT);
+    String::from_utf8_lossy(&body[..cut]).into_owned()
+}
