@@ -73,6 +73,9 @@ pub enum LoadErrorKind {
         /// The OS's reason.
         message: String,
     },
+    /// A control character other than tab, CR and LF in a text file.
+    #[error("control character U+{0:04X} in the text (only tab, CR and LF are allowed)")]
+    ControlCharacter(u32),
     /// The YAML is malformed.
     #[error("invalid YAML: {0}")]
     Syntax(String),

@@ -1,0 +1,198 @@
+//! Hardening against hostile input (issue 16, the input side), black-box through the binary:
+//! input files (control characters, non-regular files, the size limit, large plain
+//! collections), `.env` files, selections that match nothing, load-time checks of literal
+//! values, `validate` and `init`, `report merge`, cookie attributes and the mock log, and
+//! `export curl`. Every server is on 127.0.0.1.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Outcome, Project, TestServer};
+
+/// A collection of one request to the test server's `/echo`.
+const ECHO: &str = "
+    name: c
+    requests:
+      - name: ping
+        url: <<base_url>>/echo
+        assert: { status: 200 }
+    ";
+
+/// The run ended as unusable input: exit 2, nothing sent, stderr holding every needle.
+fn expect_refused(out: &Outcome, server: Option<&TestServer>, needles: &[&str]) {
+    out.expect_code(2);
+    for needle in needles {
+        assert!(out.stderr.contains(needle), "no `{needle}` in\n{out}");
+    }
+    if let Some(server) = server {
+        assert_eq!(server.total_hits(), 0, "a request was sent\n{out}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input files
+
+#[test]
+fn a_nul_byte_in_a_collection_is_an_error_at_its_place() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        "name: c\nrequests:\n  - name: ping\n    url: <<base_url>>/echo\x00\n",
+    );
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
+    expect_refused(&out, Some(&server), &["c.yaml:4:27", "U+0000", "␀"]);
+    assert!(!out.stderr.contains('\0'), "a raw NUL was printed\n{out}");
+}
+
+#[test]
+fn control_characters_in_environment_and_data_files_are_errors_at_their_place() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project
+        .file("c.yaml", ECHO)
+        .file("environments/dev.yaml", "greeting: hi\nother: a\x1b[2Jb\n")
+        .file("rows.csv", "name\nfine\nbad\x07\n");
+    let out = project
+        .runner(["run", "c.yaml", "-e", "dev"])
+        .server(&server)
+        .run();
+    expect_refused(&out, Some(&server), &["dev.yaml:2:9", "U+001B"]);
+    assert!(
+        !out.stderr.contains('\x1b'),
+        "a raw escape was printed\n{out}"
+    );
+    let out = project
+        .runner(["run", "c.yaml", "--data", "rows.csv"])
+        .server(&server)
+        .run();
+    expect_refused(&out, Some(&server), &["rows.csv:3:4", "U+0007"]);
+}
+
+#[test]
+fn tab_cr_and_lf_are_text() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        &ECHO.replace('\n', "\r\n").replace("name: c", "name: c\t"),
+    );
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
+    out.expect_code(0);
+}
+
+#[test]
+fn an_include_of_a_device_a_fifo_or_a_folder_is_refused_at_once() {
+    let server = TestServer::start();
+    let project = Project::new();
+    let status = std::process::Command::new("mkfifo")
+        .arg(project.path().join("pipe.yaml"))
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success());
+    std::fs::create_dir(project.path().join("folder.yaml")).unwrap();
+    for (target, what) in [
+        ("/dev/zero", "a device"),
+        ("pipe.yaml", "a named pipe (FIFO)"),
+        ("folder.yaml", "a folder"),
+    ] {
+        project.file(
+            "c.yaml",
+            &format!("name: c\nrequests:\n  - include: {target}\n"),
+        );
+        let out = project
+            .runner(["run", "c.yaml"])
+            .server(&server)
+            .timeout(Duration::from_secs(20))
+            .run();
+        expect_refused(
+            &out,
+            Some(&server),
+            &["c.yaml:3:14", what, "only regular files are read"],
+        );
+    }
+    // the same for the files named on the command line
+    let out = project
+        .runner(["run", "/dev/zero"])
+        .timeout(Duration::from_secs(20))
+        .run();
+    expect_refused(&out, None, &["/dev/zero", "a device"]);
+    project.file("c.yaml", ECHO);
+    let out = project
+        .runner(["run", "c.yaml", "--data", "pipe.yaml"])
+        .timeout(Duration::from_secs(20))
+        .run();
+    expect_refused(&out, None, &["pipe.yaml", "a named pipe (FIFO)"]);
+}
+
+#[test]
+fn files_beyond_the_size_limit_are_refused_and_the_limit_can_be_raised() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file("c.yaml", ECHO);
+    // sparse: 65 MiB long without writing them
+    let big = std::fs::File::create(project.path().join("big.yaml")).unwrap();
+    big.set_len(65 << 20).unwrap();
+    let out = project.runner(["run", "big.yaml"]).run();
+    expect_refused(
+        &out,
+        None,
+        &[
+            "big.yaml",
+            "larger than the input limit of 64 MiB",
+            "RUNNER_MAX_INPUT_SIZE",
+        ],
+    );
+    let out = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .env("RUNNER_MAX_INPUT_SIZE", "50")
+        .run();
+    expect_refused(
+        &out,
+        Some(&server),
+        &["c.yaml", "larger than the input limit of 50 bytes"],
+    );
+    let out = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .env("RUNNER_MAX_INPUT_SIZE", "1KiB")
+        .run();
+    out.expect_code(0);
+    let out = project
+        .runner(["run", "c.yaml"])
+        .env("RUNNER_MAX_INPUT_SIZE", "lots")
+        .run();
+    expect_refused(&out, None, &["RUNNER_MAX_INPUT_SIZE=lots"]);
+}
+
+#[test]
+fn a_large_plain_collection_loads_while_alias_bombs_stay_refused() {
+    let project = Project::new();
+    let mut yaml = String::from("name: large\nrequests:\n");
+    for i in 0..20_000 {
+        yaml.push_str(&format!(
+            "  - name: r{i}\n    method: POST\n    url: http://127.0.0.1:9/r/{i}\n    headers: {{ A: a, B: b, C: c }}\n    json: {{ id: {i}, tags: [x, y, z], more: {{ k: v, l: w }} }}\n    assert: {{ status: 200, json: {{ $.id: {i}, $.ok: true }} }}\n"
+        ));
+    }
+    project.file("large.yaml", &yaml);
+    let out = project
+        .runner(["list", "large.yaml"])
+        .timeout(Duration::from_secs(120))
+        .run();
+    out.expect_code(0);
+    assert!(out.stdout.contains("r19999"), "{out}");
+
+    let mut bomb = String::from("name: bomb\nvars:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..8 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    bomb.push_str("requests: []\n");
+    project.file("bomb.yaml", &bomb);
+    let out = project.runner(["list", "bomb.yaml"]).run();
+    expect_refused(&out, None, &["bomb.yaml:", "alias bomb"]);
+}
