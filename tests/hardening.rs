@@ -196,3 +196,89 @@ fn a_large_plain_collection_loads_while_alias_bombs_stay_refused() {
     let out = project.runner(["list", "bomb.yaml"]).run();
     expect_refused(&out, None, &["bomb.yaml:", "alias bomb"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// .env
+
+#[test]
+fn a_malformed_env_line_is_a_warning_and_the_other_lines_still_load() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        r#"
+        name: c
+        requests:
+          - name: send
+            method: POST
+            url: <<base_url>>/echo
+            json:
+              first: <<env("FIRST")>>
+              spaced: <<env("SPACED")>>
+              quoted: <<env("QUOTED")>>
+              exported: <<env("EXPORTED")>>
+              secret: <<secret("BC_CLIENT_SECRET")>>
+            assert: { status: 200 }
+        "#,
+    );
+    let dotenv = "\u{feff}FIRST=one\r\n# a comment\r\nthis line is broken\r\nSPACED=two words here  # why\r\nQUOTED=\"a \\\"quoted\\\" value\"\r\nexport EXPORTED=yes\r\nBC_CLIENT_SECRET=s3cr3t-from-dotenv\r\n";
+    std::fs::write(project.path().join(".env"), dotenv).unwrap();
+    let out = project
+        .runner(["run", "c.yaml", "-v"])
+        .server(&server)
+        .run();
+    out.expect_code(0);
+    assert!(
+        out.stderr
+            .contains("warning: .env:3: expected NAME=VALUE; the line is skipped"),
+        "{out}"
+    );
+    assert_eq!(out.stderr.matches("warning: .env").count(), 1, "{out}");
+    assert!(!out.all().contains("this line is broken"), "{out}");
+    assert!(
+        !out.all().contains("s3cr3t-from-dotenv"),
+        "the secret was printed\n{out}"
+    );
+    let sent = server.last("/echo").json();
+    assert_eq!(sent["first"], "one");
+    assert_eq!(sent["spaced"], "two words here");
+    assert_eq!(sent["quoted"], "a \"quoted\" value");
+    assert_eq!(sent["exported"], "yes");
+    assert_eq!(sent["secret"], "s3cr3t-from-dotenv");
+}
+
+#[test]
+fn the_shell_wins_over_env_and_an_unclosed_quote_skips_only_its_line() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        r#"
+        name: c
+        requests:
+          - name: send
+            method: POST
+            url: <<base_url>>/echo
+            json: { a: <<env("A")>>, b: <<env("B")>> }
+        "#,
+    );
+    std::fs::write(
+        project.path().join(".env"),
+        "A=from-file\nX=\"never closed\nB=after\n",
+    )
+    .unwrap();
+    let out = project
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .env("A", "from-shell")
+        .run();
+    out.expect_code(0);
+    assert!(
+        out.stderr
+            .contains("warning: .env:2: the \"quoted\" value is never closed"),
+        "{out}"
+    );
+    let sent = server.last("/echo").json();
+    assert_eq!(sent["a"], "from-shell");
+    assert_eq!(sent["b"], "after");
+}

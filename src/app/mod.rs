@@ -137,10 +137,34 @@ impl Clients {
     }
 }
 
-/// Variables from `./.env` join the process environment; ones already set win.
+/// Variables from `./.env` join the process environment; ones already set win. A line that
+/// cannot be read is a warning with its number; the other lines still count.
 pub(crate) fn load_dotenv() {
+    let path = Path::new(".env");
     // a missing .env is normal; a malformed one should not stop the run either
-    let _ = dotenvy::from_path(".env");
+    if !path.exists() {
+        return;
+    }
+    let text = match load::read_input(path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("warning: .env is not loaded: {e}");
+            return;
+        }
+    };
+    let dotenv = load::dotenv::parse(&text, &|name| std::env::var(name).ok());
+    for problem in &dotenv.problems {
+        eprintln!(
+            "warning: .env:{}: {}; the line is skipped",
+            problem.line, problem.reason
+        );
+    }
+    // dotenvy sets them (a set_var of our own would need `unsafe`), from text it reads as is
+    let canonical = load::dotenv::canonical(&dotenv.vars);
+    // (its error would quote a line, perhaps a secret: never printed)
+    if dotenvy::from_read(canonical.as_bytes()).is_err() {
+        eprintln!("warning: the variables of .env could not be set");
+    }
 }
 
 /// The run's token cache, kept in the user's cache folder with `--token-cache`.

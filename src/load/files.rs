@@ -16,8 +16,16 @@ pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 /// The environment variable that raises (or lowers) the input file size limit, e.g. `256MiB`.
 pub const MAX_INPUT_SIZE_VAR: &str = "RUNNER_MAX_INPUT_SIZE";
 
-/// Reads an input file (collection, include, environment, data, mock, `.env`) as UTF-8 text.
+/// Reads an input file (collection, include, environment, data, mock) as UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    let text = read_input(path)?;
+    check_control_chars(path, &text)?;
+    Ok(text)
+}
+
+/// Reads a regular file up to the size limit as UTF-8 text, control characters and all
+/// (`.env` reports those per line).
+pub fn read_input(path: &Path) -> Result<String, LoadError> {
     let read_error = |message: String| {
         LoadError::general(LoadErrorKind::Read {
             path: path.to_path_buf(),
@@ -26,14 +34,12 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     };
     let bytes =
         read_regular_file(path, max_input_bytes().map_err(read_error)?).map_err(read_error)?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         read_error(format!(
             "not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
-    })?;
-    check_control_chars(path, &text)?;
-    Ok(text)
+    })
 }
 
 /// The size limit: the default, or `RUNNER_MAX_INPUT_SIZE` when set.
