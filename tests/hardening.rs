@@ -282,3 +282,75 @@ fn the_shell_wins_over_env_and_an_unclosed_quote_skips_only_its_line() {
     assert_eq!(sent["a"], "from-shell");
     assert_eq!(sent["b"], "after");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Selections and folders that match nothing
+
+const WITH_SETUP: &str = "
+    name: c
+    setup:
+      - name: login
+        url: <<base_url>>/echo
+    requests:
+      - name: customers
+        url: <<base_url>>/echo
+        tags: [smoke]
+    teardown:
+      - name: logout
+        url: <<base_url>>/echo
+    ";
+
+#[test]
+fn a_selection_that_matches_nothing_exits_2_before_setup_is_sent() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file("c.yaml", WITH_SETUP);
+    for (flags, named) in [
+        (
+            vec!["--tag", "smok"],
+            "--tag smok matched no request in c.yaml",
+        ),
+        (
+            vec!["--only", "vendors/*"],
+            "--only 'vendors/*' matched no request in c.yaml",
+        ),
+        (
+            vec!["--skip-tag", "smoke"],
+            "--skip-tag smoke matched no request in c.yaml",
+        ),
+        (
+            vec!["--tag", "smoke", "--only", "login"],
+            "--tag smoke --only 'login' matched no request",
+        ),
+    ] {
+        let out = project
+            .runner(["run", "c.yaml"])
+            .args(&flags)
+            .server(&server)
+            .run();
+        expect_refused(&out, Some(&server), &[named, "nothing was sent"]);
+    }
+    let out = project
+        .runner(["run", "c.yaml", "--tag", "smoke"])
+        .server(&server)
+        .run();
+    out.expect_code(0);
+    assert_eq!(server.total_hits(), 3);
+}
+
+#[test]
+fn a_folder_without_collections_exits_2() {
+    let project = Project::new();
+    std::fs::create_dir(project.path().join("empty")).unwrap();
+    project.file("notes/readme.txt", "not a collection");
+    for folder in ["empty", "notes"] {
+        let out = project.runner(["run", folder]).run();
+        expect_refused(
+            &out,
+            None,
+            &[&format!(
+                "the folder {folder} holds no collection files (*.yaml, *.yml)"
+            )],
+        );
+    }
+}

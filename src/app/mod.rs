@@ -343,6 +343,12 @@ pub(crate) fn expand_files(paths: &[PathBuf], errors: &mut Vec<LoadError>) -> Ve
                     .map(|e| e.path())
                     .filter(|p| p.is_file() && is_yaml(p))
                     .collect();
+                if found.is_empty() {
+                    errors.push(general(format!(
+                        "the folder {} holds no collection files (*.yaml, *.yml)",
+                        path.display()
+                    )));
+                }
                 found.sort();
                 files.extend(found);
             }

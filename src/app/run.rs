@@ -12,10 +12,11 @@ use crate::cli::RunArgs;
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
+use crate::model::Phase;
 use crate::report::model::{RunInfo, RunReport};
 use crate::report::terminal::TerminalReporter;
 use crate::run::result::CollectionResult;
-use crate::run::select::{Filter, select};
+use crate::run::select::{Filter, Selection, select};
 use crate::run::vars::VarLayer;
 use crate::run::{Shared, Silent, Stop, Unit, run_unit};
 use crate::secrets::Secrets;
@@ -140,6 +141,9 @@ fn build_units(
         }
     }
     dedup_errors(&mut errors);
+    if errors.is_empty() && filter.is_active() && !units.iter().any(selects_a_request) {
+        errors.push(general(nothing_selected(&filter, &units)));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -153,6 +157,44 @@ fn build_units(
             .collect();
     }
     Ok(units)
+}
+
+/// Whether the selection keeps a request of the unit's own (setup and teardown do not count:
+/// they run for every selection).
+fn selects_a_request(unit: &Unit) -> bool {
+    unit.collection
+        .requests
+        .iter()
+        .zip(unit.selection.iter())
+        .any(|(request, selection)| {
+            request.phase == Phase::Main && *selection == Selection::Selected
+        })
+}
+
+/// `--tag smoke --only 'x/*' matched no request in c.yaml, d.yaml`.
+fn nothing_selected(filter: &Filter, units: &[Unit]) -> String {
+    let flags: Vec<String> = filter
+        .tags
+        .iter()
+        .map(|t| format!("--tag {t}"))
+        .chain(filter.skip_tags.iter().map(|t| format!("--skip-tag {t}")))
+        .chain(
+            filter
+                .only
+                .iter()
+                .map(|g| format!("--only '{}'", g.glob().glob())),
+        )
+        .collect();
+    let mut files: Vec<String> = units
+        .iter()
+        .map(|u| u.collection.path.display().to_string())
+        .collect();
+    files.dedup();
+    format!(
+        "{} matched no request in {}; nothing was sent (`runner list` shows the requests and their tags)",
+        flags.join(" "),
+        files.join(", ")
+    )
 }
 
 /// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).
