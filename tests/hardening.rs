@@ -354,3 +354,105 @@ fn a_folder_without_collections_exits_2() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Secrets: cookie attributes, the mock's log
+
+#[test]
+fn cookie_values_are_masked_and_cookie_attributes_are_not() {
+    let project = Project::new();
+    project
+        .file(
+            "mock.yaml",
+            r#"
+            routes:
+              - match: { path: /affinity }
+                respond:
+                  headers:
+                    Set-Cookie: "ARRAffinity=9f8e7d6c5b4a39281706; Path=/; HttpOnly; Secure; Domain=127.0.0.1; Max-Age=3600; SameSite=None"
+                    X-Max-Age: "3600"
+                    X-Domain: "127.0.0.1"
+                  json: { path: "/", ttl: 3600 }
+            "#,
+        )
+        .file(
+            "c.yaml",
+            r#"
+            name: c
+            requests:
+              - name: affinity
+                url: <<mock_url>>/affinity
+                assert:
+                  headers: { X-Max-Age: "3601", X-Domain: "127.0.0.2" }
+                  json: { $.ttl: 3601, $.path: "/x" }
+            "#,
+        );
+    let out = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml", "-v"])
+        .run();
+    out.expect_code(1);
+    let all = out.all();
+    assert!(
+        !all.contains("9f8e7d6c5b4a39281706"),
+        "the cookie value was printed\n{out}"
+    );
+    for shown in [
+        "actual \"3600\"",
+        "actual \"127.0.0.1\"",
+        "actual 3600",
+        "actual \"/\"",
+    ] {
+        assert!(all.contains(shown), "`{shown}` is masked\n{out}");
+    }
+    assert!(
+        !all.contains("actual ***"),
+        "an attribute was masked\n{out}"
+    );
+}
+
+#[test]
+fn the_mock_log_masks_secrets_sent_in_the_query() {
+    let project = Project::new();
+    project
+        .file(
+            "mock.yaml",
+            "routes:\n  - match: { path: /api/hook }\n    respond: { status: 200 }\n",
+        )
+        .file(
+            "c.yaml",
+            r#"
+            name: c
+            requests:
+              - name: hook
+                url: <<mock_url>>/api/hook
+                query: { code: <<key>>, plain: visible-value }
+              - name: unmatched
+                url: <<mock_url>>/nowhere?code=<<key>>
+            "#,
+        );
+    let out = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml", "-v"])
+        .args(["--secret", "key=Fn+k3y/with space=="])
+        .run();
+    let all = out.all();
+    assert!(
+        all.contains("mock: GET /api/hook?code=***&plain=visible-value"),
+        "{out}"
+    );
+    assert!(
+        all.contains("mock: GET /nowhere?code=*** → 404 (no route matched)"),
+        "{out}"
+    );
+    for form in [
+        "Fn+k3y",
+        "Fn%2Bk3y",
+        "k3y%2Fwith",
+        "with%20space",
+        "with+space",
+    ] {
+        assert!(
+            !all.contains(form),
+            "`{form}` of the secret was printed\n{out}"
+        );
+    }
+}

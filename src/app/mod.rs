@@ -175,11 +175,27 @@ pub(crate) fn token_cache(persist: bool, secrets: &Secrets) -> TokenCache {
     }
 }
 
-/// Unmatched mock requests are always worth a warning; the whole log only with `-v`.
-pub(crate) fn report_mock_log(log: &[LogEntry], verbose: bool) {
+/// Unmatched mock requests are always worth a warning; the whole log only with `-v`. Targets
+/// carry the run's query parameters (`?code=…`, SAS tokens): masked like every output.
+pub(crate) fn report_mock_log(log: &[LogEntry], verbose: bool, secrets: &Secrets) {
     let mut err = anstream::stderr().lock();
     for entry in log.iter().filter(|e| verbose || e.route.is_none()) {
-        let _ = writeln!(err, "mock: {entry}");
+        let _ = writeln!(err, "mock: {}", mask_target(&entry.to_string(), secrets));
+    }
+}
+
+/// A logged request line with its secrets masked, also where the client percent-encoded them
+/// in its own way (a URL written with `?code=<<key>>`): then the line is shown decoded.
+fn mask_target(line: &str, secrets: &Secrets) -> String {
+    let masked = secrets.mask(line);
+    let decoded = percent_encoding::percent_decode_str(&masked)
+        .decode_utf8_lossy()
+        .into_owned();
+    let decoded_masked = secrets.mask(&decoded);
+    if decoded_masked == decoded {
+        masked.into_owned()
+    } else {
+        decoded_masked.into_owned()
     }
 }
 

@@ -59,11 +59,11 @@ pub async fn run_files(args: RunArgs) -> Exit {
         .as_ref()
         .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())], false));
     let exit = match build_units(&args, collections, mock_layer, cli_layer, rows) {
-        Ok(units) => execute(&args, units, secrets).await,
+        Ok(units) => execute(&args, units, secrets.clone()).await,
         Err(errors) => input_errors(&errors, &secrets),
     };
     if let Some(mock) = mock {
-        report_mock_log(&mock.log(), args.verbose);
+        report_mock_log(&mock.log(), args.verbose, &secrets);
         mock.stop().await;
     }
     exit
