@@ -456,3 +456,85 @@ fn the_mock_log_masks_secrets_sent_in_the_query() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// report merge
+
+/// The (file, iteration) of each unit of a JSON report, in order.
+fn unit_order(project: &Project, report: &str) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(&project.read(report)).unwrap();
+    json["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| format!("{} {}", u["file"].as_str().unwrap(), u["iteration"]))
+        .collect()
+}
+
+#[test]
+fn merge_counts_a_file_given_twice_once_and_keeps_the_run_order() {
+    let server = TestServer::start();
+    let project = Project::new();
+    let files = ["a.yaml", "b.yaml", "c.yaml"];
+    for file in files {
+        project.file(file, ECHO);
+    }
+    let run = |extra: &[&str]| {
+        project
+            .runner(["run", "--iterations", "2"])
+            .args(files)
+            .args(extra)
+            .server(&server)
+            .run()
+            .expect_code(0);
+    };
+    run(&["--report", "json=whole.json"]);
+    run(&["--shard", "1/2", "--report", "json=s1.json"]);
+    run(&["--shard", "2/2", "--report", "json=s2.json"]);
+    let out = project
+        .runner([
+            "report",
+            "merge",
+            "merged.json",
+            "--from",
+            "s2.json",
+            "--from",
+            "s1.json",
+        ])
+        .args(["--from", "./s2.json"])
+        .run();
+    out.expect_code(0);
+    assert!(
+        out.stderr
+            .contains("warning: ./s2.json is given more than once; it is merged once"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("merged 2 reports: 6 passed, 0 failed"),
+        "{out}"
+    );
+    assert_eq!(
+        unit_order(&project, "merged.json"),
+        unit_order(&project, "whole.json")
+    );
+
+    // reports of separate runs: in the order given
+    project
+        .runner(["run", "b.yaml", "--report", "json=b.json"])
+        .server(&server)
+        .run();
+    project
+        .runner(["run", "a.yaml", "--report", "json=a.json"])
+        .server(&server)
+        .run();
+    let out = project
+        .runner([
+            "report", "merge", "ba.json", "--from", "b.json", "--from", "a.json",
+        ])
+        .run();
+    out.expect_code(0);
+    assert_eq!(
+        unit_order(&project, "ba.json"),
+        ["b.yaml null", "a.yaml null"]
+    );
+}
