@@ -157,11 +157,11 @@ pub struct InputArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct NetworkArgs {
     /// Timeout for each request, e.g. `30s`, `500ms` or plain seconds (default 30s).
-    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_timeout)]
     pub timeout: Option<Duration>,
 
     /// Timeout for making a connection (default 10s).
-    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_timeout)]
     pub connect_timeout: Option<Duration>,
 
     /// Do not follow redirects.

@@ -32,6 +32,15 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
+/// A duration that must be above zero (a timeout of 0 would fail every request at once).
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!("`{text}`: a timeout must be longer than 0"));
+    }
+    Ok(duration)
+}
+
 /// A size as people read it: `64 MiB`, `1 GiB`, `512 KiB`, or `1000 bytes` when not whole.
 pub fn format_bytes(bytes: u64) -> String {
     for (factor, unit) in [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {

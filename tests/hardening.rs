@@ -538,3 +538,157 @@ fn merge_counts_a_file_given_twice_once_and_keeps_the_run_order() {
         ["b.yaml null", "a.yaml null"]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Load-time checks
+
+/// Runs a one-request collection whose request has `rest` (YAML lines, indented 4) after
+/// its name; expects exit 2 with nothing sent; returns stderr.
+fn refused_request(rest: &str, needles: &[&str]) -> String {
+    let server = TestServer::start();
+    let project = Project::new();
+    let yaml = format!("name: c\nrequests:\n  - name: r\n{rest}");
+    project.file("c.yaml", &yaml);
+    let out = project.runner(["run", "c.yaml"]).server(&server).run();
+    expect_refused(&out, Some(&server), needles);
+    out.stderr
+}
+
+#[test]
+fn literal_values_are_checked_at_load() {
+    refused_request(
+        "    url: 42\n",
+        &["c.yaml:4:10", "`url` must be a string, found a number"],
+    );
+    refused_request(
+        "    url: <<base_url>>/echo\n    assert: { status: \"abc\" }\n",
+        &["c.yaml:5:23", "HTTP status codes", "found `abc`"],
+    );
+    refused_request(
+        "    url: <<base_url>>/echo\n    assert: { status: { gt: 20, lt: 600 }, json: { $.n: { lt: 1e400 } } }\n",
+        &[
+            "c.yaml:5:29",
+            "found `20`",
+            "c.yaml:5:63",
+            "`assert.json.$.n.lt` is not a finite number",
+        ],
+    );
+    let stderr = refused_request(
+        "    url: <<base_url>>/echo\n    assert: { status: [200, 2010] }\n",
+        &["found `2010`"],
+    );
+    assert!(!stderr.contains("found `200`"), "{stderr}");
+    // templates and quoted codes stay allowed
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        "name: c\nvars: { ok: 200 }\nrequests:\n  - name: r\n    url: <<base_url>>/echo\n    assert: { status: { one_of: [\"<<ok>>\", \"201\"] } }\n",
+    );
+    project
+        .runner(["run", "c.yaml"])
+        .server(&server)
+        .run()
+        .expect_code(0);
+}
+
+#[test]
+fn a_timeout_of_zero_is_refused() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file("c.yaml", ECHO);
+    let out = project
+        .runner(["run", "c.yaml", "--timeout", "0"])
+        .server(&server)
+        .run();
+    expect_refused(
+        &out,
+        Some(&server),
+        &["--timeout", "a timeout must be longer than 0"],
+    );
+    project.file(
+        "d.yaml",
+        "name: d\nsettings: { connect_timeout: 0s }\nrequests: []\n",
+    );
+    let out = project.runner(["run", "d.yaml"]).run();
+    expect_refused(
+        &out,
+        None,
+        &["d.yaml:2:30", "a timeout must be longer than 0"],
+    );
+}
+
+#[test]
+fn one_typo_gives_one_error() {
+    let stderr = refused_request(
+        "    urll: <<base_url>>/echo\n",
+        &[
+            "c.yaml:4:5",
+            "unknown field `urll` in a request",
+            "did you mean `url`?",
+        ],
+    );
+    assert!(!stderr.contains("missing field"), "{stderr}");
+    assert!(stderr.contains("1 error in the input"), "{stderr}");
+    // a key that is no misspelling of `url` still leaves `url` missing
+    refused_request("    address: <<base_url>>/echo\n", &["missing field `url`"]);
+}
+
+#[test]
+fn operator_names_of_other_tools_get_a_did_you_mean() {
+    for (written, meant) in [
+        ("greater_than: 1", "gt"),
+        ("equals: 1", "eq"),
+        ("regex: \"^a\"", "matches"),
+        ("less_than_or_equal: 5", "lte"),
+        ("startswith: a", "starts_with"),
+    ] {
+        let name = written.split(':').next().unwrap();
+        refused_request(
+            &format!(
+                "    url: <<base_url>>/echo\n    assert:\n      json:\n        $.n: {{ {written} }}\n"
+            ),
+            &[
+                "c.yaml:7:16",
+                &format!("unknown operator `{name}`"),
+                &format!("did you mean `{meant}`?"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn jsonpath_members_starting_with_at_show_the_bracket_form() {
+    refused_request(
+        "    url: <<base_url>>/echo\n    capture: { etag: $..@odata.etag }\n    assert:\n      json:\n        $.@odata.nextLink: { exists: false }\n",
+        &[
+            "invalid JSONPath `$..@odata.etag`",
+            "a name starting with `@` goes in brackets: `$..['@odata.etag']`",
+            "invalid JSONPath `$.@odata.nextLink`",
+            "`$['@odata.nextLink']`",
+        ],
+    );
+}
+
+#[test]
+fn an_environment_named_with_its_extension_is_found_in_environments() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project
+        .file("collections/c.yaml", ECHO)
+        .file("environments/local.yaml", "greeting: hi\n");
+    let out = project
+        .runner(["run", "collections/c.yaml", "-e", "local.yaml"])
+        .server(&server)
+        .run();
+    out.expect_code(0);
+    let out = project
+        .runner(["run", "collections/c.yaml", "-e", "nowhere.yaml"])
+        .run();
+    expect_refused(
+        &out,
+        None,
+        &["environments/nowhere.yaml", "available: local"],
+    );
+    assert!(!out.stderr.contains("nowhere.yaml.yaml"), "{out}");
+}

@@ -53,6 +53,8 @@ impl LoadError {
             LoadErrorKind::UnknownField { expected, what, .. } => {
                 Some(format!("{what} takes: {expected}"))
             }
+            LoadErrorKind::JsonPath { path, .. } => crate::query::bracketed_at_members(path)
+                .map(|fixed| format!("a name starting with `@` goes in brackets: `{fixed}`")),
             LoadErrorKind::UnknownOperator { .. } => Some(format!(
                 "operators: {}; to compare with a map, write `eq: {{...}}`",
                 crate::model::OPERATORS.join(", ")
