@@ -692,3 +692,73 @@ fn an_environment_named_with_its_extension_is_found_in_environments() {
     );
     assert!(!out.stderr.contains("nowhere.yaml.yaml"), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// export curl
+
+#[test]
+fn export_curl_refuses_a_captured_value_behind_a_filter() {
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        r#"
+        name: c
+        requests:
+          - name: create
+            method: POST
+            url: http://127.0.0.1:9/customers
+            capture: { customer_id: $.id, items: $.items }
+          - name: plain
+            url: http://127.0.0.1:9/customers/<<customer_id>>
+          - name: lowered
+            url: http://127.0.0.1:9/customers/<<customer_id | lower>>
+          - name: counted
+            url: http://127.0.0.1:9/customers?n=<<items | length>>
+          - name: upper
+            method: POST
+            url: http://127.0.0.1:9/customers
+            json: { id: "<<customer_id | upper>>" }
+        "#,
+    );
+    let export = |request: &str| {
+        project
+            .runner(["export", "curl", "c.yaml", "--request", request])
+            .run()
+    };
+    let plain = export("plain");
+    plain.expect_code(0);
+    assert!(plain.stdout.contains("/customers/$CUSTOMER_ID"), "{plain}");
+    for (request, named) in [
+        ("lowered", "`customer_id`"),
+        ("counted", "`items`"),
+        ("upper", "`customer_id`"),
+    ] {
+        let out = export(request);
+        assert_ne!(out.code, Some(0), "{out}");
+        let all = out.all();
+        assert!(
+            !all.to_lowercase().contains("__runner"),
+            "a placeholder was printed\n{out}"
+        );
+        assert!(
+            all.contains("goes through a filter or an expression"),
+            "{out}"
+        );
+        assert!(all.contains(named), "{out}");
+        assert!(all.contains("--var NAME=VALUE"), "{out}");
+    }
+    // with the value given, the filter is applied as in a run
+    let out = project
+        .runner([
+            "export",
+            "curl",
+            "c.yaml",
+            "--request",
+            "lowered",
+            "--var",
+            "customer_id=ABC",
+        ])
+        .run();
+    out.expect_code(0);
+    assert!(out.stdout.contains("/customers/abc"), "{out}");
+}
