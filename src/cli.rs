@@ -216,6 +216,10 @@ pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
+    /// The mock file the run will serve (`run --mock FILE`): checked too, and `mock_url` is set.
+    #[arg(long, value_name = "FILE")]
+    pub mock: Option<PathBuf>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,

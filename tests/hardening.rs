@@ -762,3 +762,82 @@ fn export_curl_refuses_a_captured_value_behind_a_filter() {
     out.expect_code(0);
     assert!(out.stdout.contains("/customers/abc"), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// init and validate
+
+#[test]
+fn the_readme_of_runner_init_runs_as_written_and_validate_agrees() {
+    let project = Project::new();
+    project.runner(["init", "proj"]).run().expect_code(0);
+    let readme = project.read("proj/README.md");
+    let commands: Vec<Vec<&str>> = readme
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("runner "))
+        .map(|l| l.split('#').next().unwrap().split_whitespace().collect())
+        .collect();
+    let offline: Vec<&Vec<&str>> = commands.iter().filter(|c| c.contains(&"--mock")).collect();
+    assert!(offline.iter().any(|c| c[0] == "run"), "{readme}");
+    assert!(offline.iter().any(|c| c[0] == "validate"), "{readme}");
+    for command in offline {
+        let out = project.runner(command).in_dir("proj").run();
+        out.expect_code(0);
+        if command[0] == "validate" {
+            assert!(out.stderr.contains("0 errors, 0 warnings"), "{out}");
+        } else {
+            assert!(out.summary().ends_with("passed, 0 failed"), "{out}");
+        }
+    }
+    // without --mock, validate says what the run would hit
+    let out = project
+        .runner(["validate", "collections/", "-e", "local"])
+        .in_dir("proj")
+        .run();
+    out.expect_code(0);
+    assert!(
+        out.stderr.contains("environments/local.yaml:4:12: warning: `mock_url` is set only by `runner run --mock FILE`"),
+        "{out}"
+    );
+    let out = project
+        .runner(["run", "collections/", "-e", "local"])
+        .in_dir("proj")
+        .run();
+    assert_ne!(out.code, Some(0), "{out}");
+}
+
+#[test]
+fn validate_warns_about_unset_env_and_secret_names_as_a_run_would_see_them() {
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        r#"
+        name: c
+        requests:
+          - name: r
+            url: http://127.0.0.1:9/<<env("RUNNER_TEST_HOST")>>/<<env("RUNNER_TEST_OPTIONAL", "x")>>
+            headers: { X-Key: "<<secret('RUNNER_TEST_KEY')>>" }
+        "#,
+    );
+    let out = project.runner(["validate", "c.yaml"]).run();
+    out.expect_code(0);
+    assert!(out.stderr.contains("c.yaml:4:10: warning: `env(\"RUNNER_TEST_HOST\")`: `RUNNER_TEST_HOST` is not set in the environment or .env"), "{out}");
+    assert!(
+        out.stderr.contains(
+            "c.yaml:5:23: warning: `secret(\"RUNNER_TEST_KEY\")`: `RUNNER_TEST_KEY` is not set"
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.stderr.contains("`RUNNER_TEST_OPTIONAL` is not set"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("0 errors, 2 warnings"), "{out}");
+    // set in the shell and in .env: nothing to say
+    project.file(".env", "RUNNER_TEST_KEY=k3y-from-dotenv\n");
+    let out = project
+        .runner(["validate", "c.yaml"])
+        .env("RUNNER_TEST_HOST", "h")
+        .run();
+    out.expect_code(0);
+    assert!(out.stderr.contains("0 errors, 0 warnings"), "{out}");
+}

@@ -4,12 +4,14 @@
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{Exit, expand_files};
 use crate::cli::{OutputFormat, ValidateArgs};
-use crate::lint::{Finding, Severity, lint};
+use crate::lint::{Finding, Severity, lint, lint_outside};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
 use crate::secrets::Secrets;
+use crate::template::Templates;
 
 /// One diagnostic as printed or serialised.
 #[derive(serde::Serialize)]
@@ -33,6 +35,13 @@ pub fn validate(args: &ValidateArgs) -> Exit {
         .iter()
         .map(|e| from_load_error(e, Severity::Error))
         .collect();
+    if let Some(mock) = &args.mock
+        && let Err(errors) = load::mock::load_mock(mock, &secrets)
+    {
+        diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
+    }
+    // as a run would see them: the process environment after .env
+    let is_set = |name: &str| std::env::var_os(name).is_some();
     let cli_names: HashSet<String> = args
         .input
         .vars
@@ -49,15 +58,26 @@ pub fn validate(args: &ValidateArgs) -> Exit {
             }
         };
         let mut outside = cli_names.clone();
+        let mut templates = vec![collection.templates.clone()];
         match environment_names(&args.input.env, &file, &secrets) {
-            Ok(names) => outside.extend(names),
+            Ok(parts) => {
+                outside.extend(parts.names);
+                templates.extend(parts.templates);
+            }
             Err(errors) => {
                 diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
                 continue;
             }
         }
         diagnostics.extend(lint(&collection, &outside).iter().map(from_finding));
+        for file_templates in &templates {
+            let findings = lint_outside(file_templates, args.mock.is_some(), &is_set);
+            diagnostics.extend(findings.iter().map(from_finding));
+        }
     }
+    // environments shared by several collections (or extended by several) are checked once
+    let mut seen = HashSet::new();
+    diagnostics.retain(|d| seen.insert(d.rendered.clone()));
     let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
@@ -93,23 +113,32 @@ pub fn validate(args: &ValidateArgs) -> Exit {
     }
 }
 
-/// Variables the environment defines: the chosen one, or (without -e) any that exists.
+/// What validate reads from the environments: the variable names they define, and the
+/// templates of their files.
+struct EnvironmentParts {
+    names: HashSet<String>,
+    templates: Vec<Arc<Templates>>,
+}
+
+/// The environment's parts: the chosen one, or (without -e) any that exists.
 fn environment_names(
     env: &Option<String>,
     collection: &Path,
     secrets: &Secrets,
-) -> Result<HashSet<String>, Vec<LoadError>> {
+) -> Result<EnvironmentParts, Vec<LoadError>> {
     let files = match env {
         Some(name) => vec![environment::find(name, collection).map_err(|e| vec![e])?],
         None => environment::all_files(collection),
     };
     let mut names = HashSet::new();
+    let mut templates = Vec::new();
     for file in files {
         for layer in environment::load(&file, secrets)? {
             names.extend(layer.vars.into_iter().map(|(n, _)| n));
+            templates.push(layer.templates);
         }
     }
-    Ok(names)
+    Ok(EnvironmentParts { names, templates })
 }
 
 fn from_load_error(e: &LoadError, severity: Severity) -> Diagnostic {
