@@ -111,23 +111,8 @@ pub fn init(args: &InitArgs) -> Exit {
             &secrets,
         );
     }
-    let readme_snippet = format!(
-        "{README_INTRO}{}",
-        match args.template {
-            InitTemplate::BusinessCentral => BC_COMMANDS,
-            InitTemplate::Blank => BLANK_COMMANDS,
-        }
-    );
-    let readme = dir.join("README.md");
-    if readme.exists() {
-        println!("\nAdd this to your README:\n\n{readme_snippet}");
-    } else if let Err(e) = write(&readme, &readme_snippet.replacen("## ", "# ", 1)) {
-        return input_errors(
-            &[general(format!("cannot write {}: {e}", readme.display()))],
-            &secrets,
-        );
-    } else {
-        println!("created {}", readme.display());
+    if let Err(e) = write_readme(&dir, args.template) {
+        return input_errors(&[general(e)], &secrets);
     }
     let next = match args.template {
         InitTemplate::BusinessCentral => {
@@ -137,6 +122,24 @@ pub fn init(args: &InitArgs) -> Exit {
     };
     println!("\nnext: cd {} && {next}", dir.display());
     Exit::Passed
+}
+
+/// `README.md` with the template's commands, or the snippet printed when a README exists.
+fn write_readme(dir: &Path, template: InitTemplate) -> Result<(), String> {
+    let commands = match template {
+        InitTemplate::BusinessCentral => BC_COMMANDS,
+        InitTemplate::Blank => BLANK_COMMANDS,
+    };
+    let snippet = format!("{README_INTRO}{commands}");
+    let readme = dir.join("README.md");
+    if readme.exists() {
+        println!("\nAdd this to your README:\n\n{snippet}");
+        return Ok(());
+    }
+    write(&readme, &snippet.replacen("## ", "# ", 1))
+        .map_err(|e| format!("cannot write {}: {e}", readme.display()))?;
+    println!("created {}", readme.display());
+    Ok(())
 }
 
 fn write(path: &Path, text: &str) -> std::io::Result<()> {

@@ -141,9 +141,7 @@ fn build_units(
         }
     }
     dedup_errors(&mut errors);
-    if errors.is_empty() && filter.is_active() && !units.iter().any(selects_a_request) {
-        errors.push(general(nothing_selected(&filter, &units)));
-    }
+    errors.extend(nothing_selected(&filter, &units));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -171,8 +169,12 @@ fn selects_a_request(unit: &Unit) -> bool {
         })
 }
 
+/// An error when selection flags keep no request in any unit:
 /// `--tag smoke --only 'x/*' matched no request in c.yaml, d.yaml`.
-fn nothing_selected(filter: &Filter, units: &[Unit]) -> String {
+fn nothing_selected(filter: &Filter, units: &[Unit]) -> Option<LoadError> {
+    if !filter.is_active() || units.is_empty() || units.iter().any(selects_a_request) {
+        return None;
+    }
     let flags: Vec<String> = filter
         .tags
         .iter()
@@ -190,11 +192,11 @@ fn nothing_selected(filter: &Filter, units: &[Unit]) -> String {
         .map(|u| u.collection.path.display().to_string())
         .collect();
     files.dedup();
-    format!(
+    Some(general(format!(
         "{} matched no request in {}; nothing was sent (`runner list` shows the requests and their tags)",
         flags.join(" "),
         files.join(", ")
-    )
+    )))
 }
 
 /// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).

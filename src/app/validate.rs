@@ -40,8 +40,6 @@ pub fn validate(args: &ValidateArgs) -> Exit {
     {
         diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
     }
-    // as a run would see them: the process environment after .env
-    let is_set = |name: &str| std::env::var_os(name).is_some();
     let cli_names: HashSet<String> = args
         .input
         .vars
@@ -50,30 +48,7 @@ pub fn validate(args: &ValidateArgs) -> Exit {
         .map(|(n, _)| n.clone())
         .collect();
     for file in files {
-        let collection = match load::load_collection(&file, &secrets) {
-            Ok(c) => c,
-            Err(errors) => {
-                diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
-                continue;
-            }
-        };
-        let mut outside = cli_names.clone();
-        let mut templates = vec![collection.templates.clone()];
-        match environment_names(&args.input.env, &file, &secrets) {
-            Ok(parts) => {
-                outside.extend(parts.names);
-                templates.extend(parts.templates);
-            }
-            Err(errors) => {
-                diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
-                continue;
-            }
-        }
-        diagnostics.extend(lint(&collection, &outside).iter().map(from_finding));
-        for file_templates in &templates {
-            let findings = lint_outside(file_templates, args.mock.is_some(), &is_set);
-            diagnostics.extend(findings.iter().map(from_finding));
-        }
+        diagnostics.extend(check_file(&file, args, &cli_names, &secrets));
     }
     // environments shared by several collections (or extended by several) are checked once
     let mut seen = HashSet::new();
@@ -111,6 +86,42 @@ pub fn validate(args: &ValidateArgs) -> Exit {
     } else {
         Exit::BadInput
     }
+}
+
+/// Everything validate finds in one collection file with its environment.
+fn check_file(
+    file: &Path,
+    args: &ValidateArgs,
+    cli_names: &HashSet<String>,
+    secrets: &Secrets,
+) -> Vec<Diagnostic> {
+    let as_errors = |errors: Vec<LoadError>| {
+        errors
+            .iter()
+            .map(|e| from_load_error(e, Severity::Error))
+            .collect()
+    };
+    let collection = match load::load_collection(file, secrets) {
+        Ok(c) => c,
+        Err(errors) => return as_errors(errors),
+    };
+    let environment = match environment_names(&args.input.env, file, secrets) {
+        Ok(parts) => parts,
+        Err(errors) => return as_errors(errors),
+    };
+    let mut outside = cli_names.clone();
+    outside.extend(environment.names);
+    let mut diagnostics: Vec<Diagnostic> = lint(&collection, &outside)
+        .iter()
+        .map(from_finding)
+        .collect();
+    // as a run would see them: the process environment after .env
+    let is_set = |name: &str| std::env::var_os(name).is_some();
+    for templates in std::iter::once(&collection.templates).chain(&environment.templates) {
+        let findings = lint_outside(templates, args.mock.is_some(), &is_set);
+        diagnostics.extend(findings.iter().map(from_finding));
+    }
+    diagnostics
 }
 
 /// What validate reads from the environments: the variable names they define, and the
