@@ -181,11 +181,11 @@ pub struct InputArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct NetworkArgs {
     /// Timeout for each request, e.g. `30s`, `500ms` or plain seconds (default 30s).
-    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_timeout)]
     pub timeout: Option<Duration>,
 
     /// Timeout for making a connection (default 10s).
-    #[arg(long, value_name = "DURATION", value_parser = units::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = units::parse_timeout)]
     pub connect_timeout: Option<Duration>,
 
     /// Do not follow redirects.
@@ -239,6 +239,10 @@ pub struct ValidateArgs {
     /// Environment, variables and secrets (without -e, every environment found counts).
     #[command(flatten)]
     pub input: InputArgs,
+
+    /// The mock file the run will serve (`run --mock FILE`): checked too, and `mock_url` is set.
+    #[arg(long, value_name = "FILE")]
+    pub mock: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use crate::location::Location;
 use crate::model::Collection;
 use crate::run::select::request_templates;
+use crate::template::Templates;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -190,4 +191,54 @@ fn scope_names(collection: &Collection, scope: usize) -> Vec<String> {
         current = s.parent;
     }
     names
+}
+
+/// What a run would find outside the files: `env("NAME")`/`secret("NAME")` (without a
+/// default) whose variable is not set, and `mock_url` read without `--mock`. Warnings: the
+/// variables may be set where the run happens (CI secrets).
+pub fn lint_outside(
+    templates: &Templates,
+    mock: bool,
+    is_set: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
+    let calls = regex::Regex::new(r#"\b(env|secret)\(\s*(?:"([^"]*)"|'([^']*)')\s*(,)?"#)
+        .expect("a valid regex");
+    let mut findings: Vec<Finding> = Vec::new();
+    for id in templates.ids() {
+        let mut messages = Vec::new();
+        for found in calls.captures_iter(templates.source(id)) {
+            let name = found
+                .get(2)
+                .or_else(|| found.get(3))
+                .map_or("", |m| m.as_str());
+            let has_default = found.get(4).is_some();
+            if !has_default && !name.is_empty() && !is_set(name) {
+                messages.push(format!(
+                    "`{}(\"{name}\")`: `{name}` is not set in the environment or .env; a run fails here",
+                    &found[1]
+                ));
+            }
+        }
+        if !mock && templates.variables(id).iter().any(|v| v == "mock_url") {
+            messages.push(
+                "`mock_url` is set only by `runner run --mock FILE`; without --mock a run fails here"
+                    .to_string(),
+            );
+        }
+        for message in messages {
+            let location = templates.location(id).clone();
+            if !findings
+                .iter()
+                .any(|f| f.location == location && f.message == message)
+            {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    location,
+                    message,
+                    undefined: None,
+                });
+            }
+        }
+    }
+    findings
 }

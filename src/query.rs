@@ -43,6 +43,35 @@ impl Query {
     }
 }
 
+/// The path with every `.@name` / `..@name` member written in brackets (`$..['@odata.etag']`),
+/// if it has any: names starting with `@` (OData's) cannot follow a dot in RFC 9535.
+pub fn bracketed_at_members(source: &str) -> Option<String> {
+    let mut out = String::with_capacity(source.len() + 8);
+    let mut rest = source;
+    let mut changed = false;
+    while let Some(at) = rest.find(".@") {
+        out.push_str(&rest[..at]);
+        let name_start = at + 1;
+        let name_end = rest[name_start..]
+            .find(['[', ' ', ')', ']'])
+            .map_or(rest.len(), |i| name_start + i);
+        // `@odata.etag` is one name: its dots belong to it, up to the next segment
+        let name = &rest[name_start..name_end];
+        let dots = if out.ends_with('.') {
+            out.pop();
+            ".."
+        } else {
+            ""
+        };
+        out.push_str(dots);
+        out.push_str(&format!("['{name}']"));
+        rest = &rest[name_end..];
+        changed = true;
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
 /// A JSONPath's result: one node as itself, several as an array, none as `None`.
 pub fn select(query: &Query, json: &Value) -> Option<Value> {
     let mut nodes = query.path.query(json).all();
@@ -239,6 +268,26 @@ impl<'de> Visitor<'de> for Item<'_, 'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_members_are_shown_in_brackets() {
+        assert_eq!(
+            bracketed_at_members("$..@odata.etag").as_deref(),
+            Some("$..['@odata.etag']")
+        );
+        assert_eq!(
+            bracketed_at_members("$.@odata.nextLink").as_deref(),
+            Some("$['@odata.nextLink']")
+        );
+        assert_eq!(
+            bracketed_at_members("$.value[0].@odata.etag").as_deref(),
+            Some("$.value[0]['@odata.etag']")
+        );
+        assert_eq!(bracketed_at_members("$.value[0].id"), None);
+        for fixed in ["$..['@odata.etag']", "$['@odata.nextLink']"] {
+            assert!(Query::parse(fixed).is_ok());
+        }
+    }
     use serde_json::json;
 
     #[test]

@@ -152,14 +152,21 @@ impl Secrets {
         }
     }
 
-    /// Registers a secret header's value: whole, and its credential after an auth scheme.
+    /// Registers a secret header's value: whole, its credential after an auth scheme
+    /// (`Bearer x`), and each cookie's value (`a=x; b=y`). Cookie attributes (`Path=/`,
+    /// `Max-Age=3600`, `Domain=…`) are not secret: masking them would hide hosts and numbers
+    /// everywhere they appear.
     pub fn add_header_value(&self, value: &str) {
         self.add(value);
-        if let Some((_, credential)) = value.split_once(' ') {
+        if let Some((scheme, credential)) = value.split_once(' ')
+            && !scheme.contains(['=', ';'])
+        {
             self.add(credential.trim());
         }
-        for cookie in value.split(';') {
-            if let Some((_, v)) = cookie.split_once('=') {
+        for pair in value.split(';') {
+            if let Some((name, v)) = pair.split_once('=')
+                && !is_cookie_attribute(name.trim())
+            {
                 self.add(v.trim());
             }
         }
@@ -190,6 +197,23 @@ const CREDENTIAL_FIELDS: &[&str] = &[
     "access_token",
     "id_token",
 ];
+
+/// The attributes a `Set-Cookie` gives after the cookie itself (RFC 6265bis and common ones).
+fn is_cookie_attribute(name: &str) -> bool {
+    [
+        "path",
+        "domain",
+        "expires",
+        "max-age",
+        "samesite",
+        "secure",
+        "httponly",
+        "partitioned",
+        "priority",
+    ]
+    .iter()
+    .any(|a| name.eq_ignore_ascii_case(a))
+}
 
 /// Header names whose values are always secret.
 pub fn is_secret_header(name: &str) -> bool {
@@ -234,6 +258,22 @@ mod tests {
             secrets.mask("token eyJ0eXAiOiJKV1QiLCJ4 used"),
             "token *** used"
         );
+    }
+
+    #[test]
+    fn cookie_values_are_secret_and_their_attributes_are_not() {
+        let secrets = Secrets::default();
+        secrets.add_header_value(
+            "ARRAffinity=0123abcd; Path=/; HttpOnly; Secure; Domain=app.example.net; Max-Age=3600; SameSite=None",
+        );
+        secrets.add_header_value("session=s3ss10n; theme=dark-mode");
+        assert_eq!(
+            secrets.mask(
+                "cookie 0123abcd for app.example.net, Max-Age 3600, Path=/; HttpOnly; Secure"
+            ),
+            "cookie *** for app.example.net, Max-Age 3600, Path=/; HttpOnly; Secure"
+        );
+        assert_eq!(secrets.mask("s3ss10n dark-mode"), "*** ***");
     }
 
     #[test]

@@ -1239,7 +1239,7 @@ fn validate_json_output_lists_every_diagnostic() {
     "#;
     project.file("c.yaml", collection).file(
         "bad.yaml",
-        "requests:\n  - name: x\n    urll: http://127.0.0.1:9/\n",
+        "requests:\n  - name: x\n    urll: http://127.0.0.1:9/\n  - name: y\n",
     );
     let out = project
         .runner(["validate", "c.yaml", "bad.yaml", "--format", "json"])
@@ -1275,7 +1275,7 @@ fn validate_json_output_lists_every_diagnostic() {
     assert_eq!(unknown["severity"], "error");
     assert_eq!(find("`unused`")["severity"], "warning");
     assert_eq!(find("`spare`")["severity"], "warning");
-    // `url` is missing in bad.yaml as well: the third error
+    // request `y` of bad.yaml has no `url`: the third error (the typo `urll` alone gives one)
     find("missing field `url`");
     // nothing else on stdout
     assert!(out.stdout.trim_start().starts_with('{') && out.stdout.trim_end().ends_with('}'));

@@ -20,14 +20,24 @@ requests:
 
 const BLANK_ENVIRONMENT: &str = "# yaml-language-server: $schema=../schema/environment.schema.json\nbase_url: http://localhost:8080\n";
 
-const README_SNIPPET: &str = r#"## API tests
+const README_INTRO: &str = r#"## API tests
 
 Collections live in `collections/`, environments in `environments/`. Secrets never go into
 them: they come from the process environment or a `.env` file (git-ignored; see `.env.example`).
+"#;
 
+/// The README's commands for the Business Central template: `local` points at the bundled
+/// mock, so its commands name it.
+const BC_COMMANDS: &str = "
+    runner run collections/ -e local --mock mocks/bc.yaml        # run everything against the bundled mock
+    runner validate collections/ -e local --mock mocks/bc.yaml   # check without running
+    runner run collections/ -e sandbox                          # against your sandbox (BC_CLIENT_SECRET in .env)
+";
+
+const BLANK_COMMANDS: &str = "
     runner run collections/ -e local            # run everything
     runner validate collections/ -e local       # check without running
-"#;
+";
 
 /// Runs `runner init`.
 pub fn init(args: &InitArgs) -> Exit {
@@ -101,16 +111,8 @@ pub fn init(args: &InitArgs) -> Exit {
             &secrets,
         );
     }
-    let readme = dir.join("README.md");
-    if readme.exists() {
-        println!("\nAdd this to your README:\n\n{README_SNIPPET}");
-    } else if let Err(e) = write(&readme, &README_SNIPPET.replacen("## ", "# ", 1)) {
-        return input_errors(
-            &[general(format!("cannot write {}: {e}", readme.display()))],
-            &secrets,
-        );
-    } else {
-        println!("created {}", readme.display());
+    if let Err(e) = write_readme(&dir, args.template) {
+        return input_errors(&[general(e)], &secrets);
     }
     let next = match args.template {
         InitTemplate::BusinessCentral => {
@@ -120,6 +122,24 @@ pub fn init(args: &InitArgs) -> Exit {
     };
     println!("\nnext: cd {} && {next}", dir.display());
     Exit::Passed
+}
+
+/// `README.md` with the template's commands, or the snippet printed when a README exists.
+fn write_readme(dir: &Path, template: InitTemplate) -> Result<(), String> {
+    let commands = match template {
+        InitTemplate::BusinessCentral => BC_COMMANDS,
+        InitTemplate::Blank => BLANK_COMMANDS,
+    };
+    let snippet = format!("{README_INTRO}{commands}");
+    let readme = dir.join("README.md");
+    if readme.exists() {
+        println!("\nAdd this to your README:\n\n{snippet}");
+        return Ok(());
+    }
+    write(&readme, &snippet.replacen("## ", "# ", 1))
+        .map_err(|e| format!("cannot write {}: {e}", readme.display()))?;
+    println!("created {}", readme.display());
+    Ok(())
 }
 
 fn write(path: &Path, text: &str) -> std::io::Result<()> {

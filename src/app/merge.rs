@@ -4,7 +4,7 @@
 use super::{Exit, general, input_errors};
 use crate::cli::MergeArgs;
 use crate::report::ReportKind;
-use crate::report::model::{RunReport, Summary};
+use crate::report::model::{RunReport, Summary, UnitReport};
 use crate::secrets::Secrets;
 
 /// Runs `runner report merge`.
@@ -12,7 +12,18 @@ pub fn merge(args: &MergeArgs) -> Exit {
     // the reports read were masked when written; nothing here learns a secret
     let secrets = Secrets::default();
     let mut reports = Vec::new();
+    let mut read: Vec<std::path::PathBuf> = Vec::new();
     for path in &args.from {
+        // the same file twice (a glob and a name, `a.json ./a.json`) would count its units twice
+        let same = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if read.contains(&same) {
+            eprintln!(
+                "warning: {} is given more than once; it is merged once",
+                path.display()
+            );
+            continue;
+        }
+        read.push(same);
         match crate::report::read(path) {
             Ok(report) => reports.push(report),
             Err(message) => return input_errors(&[general(message)], &secrets),
@@ -40,7 +51,7 @@ pub fn merge(args: &MergeArgs) -> Exit {
     let s = merged.summary;
     println!(
         "merged {} reports: {} passed, {} failed{}",
-        args.from.len(),
+        read.len(),
         s.passed,
         s.failed,
         if s.skipped > 0 {
@@ -56,19 +67,54 @@ pub fn merge(args: &MergeArgs) -> Exit {
     }
 }
 
-/// One report holding every unit: earliest start, longest duration, recounted totals.
+/// One report holding every unit: earliest start, longest duration, recounted totals. Units
+/// keep the order of the unsharded run when the reports are the shards of one run (a shard
+/// took every N-th unit), else the order of the files as given.
 fn combine(reports: Vec<RunReport>) -> RunReport {
-    let mut reports = reports.into_iter();
-    let mut merged = reports.next().expect("clap requires at least one --from");
-    for report in reports {
+    let positions = run_positions(&reports);
+    let mut reports = reports.into_iter().enumerate();
+    let (_, mut merged) = reports.next().expect("clap requires at least one --from");
+    let mut units: Vec<(usize, usize, UnitReport)> = Vec::new();
+    let mut add = |file: usize, report_units: Vec<UnitReport>| {
+        for (n, unit) in report_units.into_iter().enumerate() {
+            let (shard, total) = positions.get(file).copied().unwrap_or((0, 1));
+            units.push((shard + n * total, file, unit));
+        }
+    };
+    add(0, std::mem::take(&mut merged.units));
+    for (file, report) in reports {
         if report.started_at < merged.started_at {
             merged.started_at = report.started_at;
         }
         merged.duration_ms = merged.duration_ms.max(report.duration_ms);
         merged.interrupted |= report.interrupted;
-        merged.units.extend(report.units);
+        add(file, report.units);
     }
+    if positions.is_empty() {
+        units.sort_by_key(|(_, file, _)| *file);
+    } else {
+        units.sort_by_key(|(position, _, _)| *position);
+    }
+    merged.units = units.into_iter().map(|(_, _, unit)| unit).collect();
     merged.shard = None;
     merged.summary = Summary::of(&merged.units);
     merged
+}
+
+/// For the shards of one run (every report a different K of the same N): each report's
+/// (K - 1, N), so unit `n` of shard K was unit `K - 1 + n * N` of the whole run. Empty when
+/// the reports are anything else.
+fn run_positions(reports: &[RunReport]) -> Vec<(usize, usize)> {
+    let shards: Option<Vec<_>> = reports.iter().map(|r| r.shard).collect();
+    let Some(shards) = shards else {
+        return Vec::new();
+    };
+    let total = shards.first().map_or(0, |s| s.total);
+    let mut indexes: Vec<usize> = shards.iter().map(|s| s.index).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    if shards.iter().any(|s| s.total != total) || indexes.len() != shards.len() {
+        return Vec::new();
+    }
+    shards.iter().map(|s| (s.index - 1, s.total)).collect()
 }

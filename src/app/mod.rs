@@ -150,10 +150,34 @@ impl Clients {
     }
 }
 
-/// Variables from `./.env` join the process environment; ones already set win.
+/// Variables from `./.env` join the process environment; ones already set win. A line that
+/// cannot be read is a warning with its number; the other lines still count.
 pub(crate) fn load_dotenv() {
+    let path = Path::new(".env");
     // a missing .env is normal; a malformed one should not stop the run either
-    let _ = dotenvy::from_path(".env");
+    if !path.exists() {
+        return;
+    }
+    let text = match load::read_input(path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("warning: .env is not loaded: {e}");
+            return;
+        }
+    };
+    let dotenv = load::dotenv::parse(&text, &|name| std::env::var(name).ok());
+    for problem in &dotenv.problems {
+        eprintln!(
+            "warning: .env:{}: {}; the line is skipped",
+            problem.line, problem.reason
+        );
+    }
+    // dotenvy sets them (a set_var of our own would need `unsafe`), from text it reads as is
+    let canonical = load::dotenv::canonical(&dotenv.vars);
+    // (its error would quote a line, perhaps a secret: never printed)
+    if dotenvy::from_read(canonical.as_bytes()).is_err() {
+        eprintln!("warning: the variables of .env could not be set");
+    }
 }
 
 /// The run's token cache, kept in the user's cache folder with `--token-cache`.
@@ -164,11 +188,27 @@ pub(crate) fn token_cache(persist: bool, secrets: &Secrets) -> TokenCache {
     }
 }
 
-/// Unmatched mock requests are always worth a warning; the whole log only with `-v`.
-pub(crate) fn report_mock_log(log: &[LogEntry], verbose: bool) {
+/// Unmatched mock requests are always worth a warning; the whole log only with `-v`. Targets
+/// carry the run's query parameters (`?code=…`, SAS tokens): masked like every output.
+pub(crate) fn report_mock_log(log: &[LogEntry], verbose: bool, secrets: &Secrets) {
     let mut err = anstream::stderr().lock();
     for entry in log.iter().filter(|e| verbose || e.route.is_none()) {
-        let _ = writeln!(err, "mock: {entry}");
+        let _ = writeln!(err, "mock: {}", mask_target(&entry.to_string(), secrets));
+    }
+}
+
+/// A logged request line with its secrets masked, also where the client percent-encoded them
+/// in its own way (a URL written with `?code=<<key>>`): then the line is shown decoded.
+fn mask_target(line: &str, secrets: &Secrets) -> String {
+    let masked = secrets.mask(line);
+    let decoded = percent_encoding::percent_decode_str(&masked)
+        .decode_utf8_lossy()
+        .into_owned();
+    let decoded_masked = secrets.mask(&decoded);
+    if decoded_masked == decoded {
+        masked.into_owned()
+    } else {
+        decoded_masked.into_owned()
     }
 }
 
@@ -340,6 +380,12 @@ pub(crate) fn expand_files(paths: &[PathBuf], errors: &mut Vec<LoadError>) -> Ve
                     .map(|e| e.path())
                     .filter(|p| p.is_file() && is_yaml(p))
                     .collect();
+                if found.is_empty() {
+                    errors.push(general(format!(
+                        "the folder {} holds no collection files (*.yaml, *.yml)",
+                        path.display()
+                    )));
+                }
                 found.sort();
                 files.extend(found);
             }

@@ -13,11 +13,12 @@ use crate::cli::RunArgs;
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
+use crate::model::Phase;
 use crate::report::RunInfo;
 use crate::report::model::RunReport;
 use crate::report::terminal::TerminalReporter;
 use crate::run::result::{CollectionResult, Outcome};
-use crate::run::select::{Filter, select};
+use crate::run::select::{Filter, Selection, select};
 use crate::run::vars::VarLayer;
 use crate::run::{Shared, Silent, Stop, Unit, run_unit};
 use crate::secrets::Secrets;
@@ -60,11 +61,11 @@ pub async fn run_files(args: RunArgs) -> Exit {
         .as_ref()
         .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())], false));
     let exit = match build_units(&args, collections, mock_layer, cli_layer, rows) {
-        Ok(units) => execute(&args, units, secrets).await,
+        Ok(units) => execute(&args, units, secrets.clone()).await,
         Err(errors) => input_errors(&errors, &secrets),
     };
     if let Some(mock) = mock {
-        report_mock_log(&mock.log(), args.verbose);
+        report_mock_log(&mock.log(), args.verbose, &secrets);
         mock.stop().await;
     }
     exit
@@ -142,6 +143,7 @@ fn build_units(
         }
     }
     dedup_errors(&mut errors);
+    errors.extend(nothing_selected(&filter, &units));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -155,6 +157,48 @@ fn build_units(
             .collect();
     }
     Ok(units)
+}
+
+/// Whether the selection keeps a request of the unit's own (setup and teardown do not count:
+/// they run for every selection).
+fn selects_a_request(unit: &Unit) -> bool {
+    unit.collection
+        .requests
+        .iter()
+        .zip(unit.selection.iter())
+        .any(|(request, selection)| {
+            request.phase == Phase::Main && *selection == Selection::Selected
+        })
+}
+
+/// An error when selection flags keep no request in any unit:
+/// `--tag smoke --only 'x/*' matched no request in c.yaml, d.yaml`.
+fn nothing_selected(filter: &Filter, units: &[Unit]) -> Option<LoadError> {
+    if !filter.is_active() || units.is_empty() || units.iter().any(selects_a_request) {
+        return None;
+    }
+    let flags: Vec<String> = filter
+        .tags
+        .iter()
+        .map(|t| format!("--tag {t}"))
+        .chain(filter.skip_tags.iter().map(|t| format!("--skip-tag {t}")))
+        .chain(
+            filter
+                .only
+                .iter()
+                .map(|g| format!("--only '{}'", g.glob().glob())),
+        )
+        .collect();
+    let mut files: Vec<String> = units
+        .iter()
+        .map(|u| u.collection.path.display().to_string())
+        .collect();
+    files.dedup();
+    Some(general(format!(
+        "{} matched no request in {}; nothing was sent (`runner list` shows the requests and their tags)",
+        flags.join(" "),
+        files.join(", ")
+    )))
 }
 
 /// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).

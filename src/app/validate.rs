@@ -4,12 +4,14 @@
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{Exit, expand_files};
 use crate::cli::{OutputFormat, ValidateArgs};
-use crate::lint::{Finding, Severity, lint};
+use crate::lint::{Finding, Severity, lint, lint_outside};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
 use crate::secrets::Secrets;
+use crate::template::Templates;
 
 /// One diagnostic as printed or serialised.
 #[derive(serde::Serialize)]
@@ -33,6 +35,11 @@ pub fn validate(args: &ValidateArgs) -> Exit {
         .iter()
         .map(|e| from_load_error(e, Severity::Error))
         .collect();
+    if let Some(mock) = &args.mock
+        && let Err(errors) = load::mock::load_mock(mock, &secrets)
+    {
+        diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
+    }
     let cli_names: HashSet<String> = args
         .input
         .vars
@@ -41,23 +48,11 @@ pub fn validate(args: &ValidateArgs) -> Exit {
         .map(|(n, _)| n.clone())
         .collect();
     for file in files {
-        let collection = match load::load_collection(&file, &secrets) {
-            Ok(c) => c,
-            Err(errors) => {
-                diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
-                continue;
-            }
-        };
-        let mut outside = cli_names.clone();
-        match environment_names(&args.input.env, &file, &secrets) {
-            Ok(names) => outside.extend(names),
-            Err(errors) => {
-                diagnostics.extend(errors.iter().map(|e| from_load_error(e, Severity::Error)));
-                continue;
-            }
-        }
-        diagnostics.extend(lint(&collection, &outside).iter().map(from_finding));
+        diagnostics.extend(check_file(&file, args, &cli_names, &secrets));
     }
+    // environments shared by several collections (or extended by several) are checked once
+    let mut seen = HashSet::new();
+    diagnostics.retain(|d| seen.insert(d.rendered.clone()));
     let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
@@ -93,23 +88,68 @@ pub fn validate(args: &ValidateArgs) -> Exit {
     }
 }
 
-/// Variables the environment defines: the chosen one, or (without -e) any that exists.
+/// Everything validate finds in one collection file with its environment.
+fn check_file(
+    file: &Path,
+    args: &ValidateArgs,
+    cli_names: &HashSet<String>,
+    secrets: &Secrets,
+) -> Vec<Diagnostic> {
+    let as_errors = |errors: Vec<LoadError>| {
+        errors
+            .iter()
+            .map(|e| from_load_error(e, Severity::Error))
+            .collect()
+    };
+    let collection = match load::load_collection(file, secrets) {
+        Ok(c) => c,
+        Err(errors) => return as_errors(errors),
+    };
+    let environment = match environment_names(&args.input.env, file, secrets) {
+        Ok(parts) => parts,
+        Err(errors) => return as_errors(errors),
+    };
+    let mut outside = cli_names.clone();
+    outside.extend(environment.names);
+    let mut diagnostics: Vec<Diagnostic> = lint(&collection, &outside)
+        .iter()
+        .map(from_finding)
+        .collect();
+    // as a run would see them: the process environment after .env
+    let is_set = |name: &str| std::env::var_os(name).is_some();
+    for templates in std::iter::once(&collection.templates).chain(&environment.templates) {
+        let findings = lint_outside(templates, args.mock.is_some(), &is_set);
+        diagnostics.extend(findings.iter().map(from_finding));
+    }
+    diagnostics
+}
+
+/// What validate reads from the environments: the variable names they define, and the
+/// templates of their files.
+struct EnvironmentParts {
+    names: HashSet<String>,
+    templates: Vec<Arc<Templates>>,
+}
+
+/// The environment's parts: the chosen one, or (without -e) any that exists.
 fn environment_names(
     env: &Option<String>,
     collection: &Path,
     secrets: &Secrets,
-) -> Result<HashSet<String>, Vec<LoadError>> {
+) -> Result<EnvironmentParts, Vec<LoadError>> {
     let files = match env {
         Some(name) => vec![environment::find(name, collection).map_err(|e| vec![e])?],
         None => environment::all_files(collection),
     };
     let mut names = HashSet::new();
+    let mut templates = Vec::new();
     for file in files {
         for layer in environment::load(&file, secrets)? {
             names.extend(layer.vars.into_iter().map(|(n, _)| n));
+            templates.push(layer.templates);
         }
     }
-    Ok(names)
+    Ok(EnvironmentParts { names, templates })
 }
 
 fn from_load_error(e: &LoadError, severity: Severity) -> Diagnostic {

@@ -61,6 +61,7 @@ fn read_response_assertion(
 
 /// `status:` a code, a matcher, or a list of codes meaning any one of them.
 fn read_status(r: &mut Reader, value: &Node) -> Matcher {
+    check_status_codes(r, value);
     match &value.kind {
         NodeKind::Seq(items) => Matcher {
             ops: vec![Op::OneOf(
@@ -68,6 +69,42 @@ fn read_status(r: &mut Reader, value: &Node) -> Matcher {
             )],
         },
         _ => read_matcher(r, value, "assert.status"),
+    }
+}
+
+/// Literal status codes (`status: 20`, `status: "abc"`, `gt: ok`) are checked now, not when
+/// the first response is compared; templates and operators without a code are left alone.
+fn check_status_codes(r: &mut Reader, node: &Node) {
+    let code = match &node.kind {
+        NodeKind::Int(i) => Some(*i),
+        NodeKind::Str(s) if crate::template::has_template_syntax(s) => return,
+        NodeKind::Str(s) => s.trim().parse().ok(),
+        NodeKind::Seq(items) => {
+            items.iter().for_each(|i| check_status_codes(r, i));
+            return;
+        }
+        NodeKind::Map(entries) => {
+            for (key, value) in entries {
+                let op = key.scalar_text().unwrap_or_default();
+                if matches!(
+                    op.as_str(),
+                    "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "one_of"
+                ) {
+                    check_status_codes(r, value);
+                }
+            }
+            return;
+        }
+        _ => None,
+    };
+    if !code.is_some_and(|c| (100..=999).contains(&c)) {
+        let found = node.scalar_text().unwrap_or_default();
+        r.error(
+            node.pos,
+            LoadErrorKind::Invalid(format!(
+                "`assert.status` compares with HTTP status codes (100 to 999), found `{found}`"
+            )),
+        );
     }
 }
 

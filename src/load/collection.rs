@@ -104,7 +104,7 @@ pub fn read_collection(r: &mut Reader, root: &Node) -> CollectionParts {
         auth: fields.get("auth").and_then(|a| read_auth(r, a)).flatten(),
     };
     if fields.get("requests").is_none() {
-        r.error(root.pos, LoadErrorKind::MissingField("requests"));
+        r.missing(&fields, root, "requests");
     }
     let mut first_seen = HashMap::new();
     for (key, phase) in [
@@ -276,7 +276,7 @@ fn read_included_file(
     };
     match fields.get("requests") {
         Some(list) => read_items(r, list, &inner, parts, first_seen),
-        None => r.error(root.pos, LoadErrorKind::MissingField("requests")),
+        None => r.missing(&fields, root, "requests"),
     }
 }
 
@@ -320,6 +320,6 @@ fn read_group(
     };
     match fields.get("requests") {
         Some(list) => read_items(r, list, &inner, parts, first_seen),
-        None => r.error(node.pos, LoadErrorKind::MissingField("requests")),
+        None => r.missing(&fields, node, "requests"),
     }
 }

@@ -17,10 +17,19 @@ pub fn find(name: &str, collection: &Path) -> Result<PathBuf, LoadError> {
         return Ok(given.to_path_buf());
     }
     let folders = search_folders(collection);
+    // `-e local.yaml` names the file itself, not `local.yaml.yaml`
+    let file_names = if matches!(
+        given.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    ) {
+        vec![name.to_string()]
+    } else {
+        vec![format!("{name}.yaml"), format!("{name}.yml")]
+    };
     let mut looked = Vec::new();
     for folder in &folders {
-        for ext in ["yaml", "yml"] {
-            let candidate = folder.join(format!("{name}.{ext}"));
+        for file_name in &file_names {
+            let candidate = folder.join(file_name);
             if candidate.is_file() {
                 return Ok(candidate);
             }

@@ -67,6 +67,8 @@ impl LoadError {
             LoadErrorKind::UnknownField { expected, what, .. } => {
                 Some(format!("{what} takes: {expected}"))
             }
+            LoadErrorKind::JsonPath { path, .. } => crate::query::bracketed_at_members(path)
+                .map(|fixed| format!("a name starting with `@` goes in brackets: `{fixed}`")),
             LoadErrorKind::UnknownOperator { .. } => Some(format!(
                 "operators: {}; to compare with a map, write `eq: {{...}}`",
                 crate::model::OPERATORS.join(", ")
@@ -87,6 +89,9 @@ pub enum LoadErrorKind {
         /// The OS's reason.
         message: String,
     },
+    /// A control character other than tab, CR and LF in a text file.
+    #[error("control character U+{0:04X} in the text (only tab, CR and LF are allowed)")]
+    ControlCharacter(u32),
     /// The YAML is malformed.
     #[error("invalid YAML: {0}")]
     Syntax(String),

@@ -50,10 +50,8 @@ pub(crate) fn read_matcher(r: &mut Reader, node: &Node, what: &str) -> Matcher {
         };
     };
     let looks_like_operators = entries.iter().any(|(k, _)| {
-        k.scalar_text().is_some_and(|k| {
-            OPERATORS.contains(&k.as_str())
-                || suggest::closest(&k, OPERATORS.iter().copied()).is_some()
-        })
+        k.scalar_text()
+            .is_some_and(|k| OPERATORS.contains(&k.as_str()) || operator_meant(&k).is_some())
     });
     if !looks_like_operators {
         return Matcher {
@@ -86,7 +84,7 @@ pub(crate) fn read_matcher(r: &mut Reader, node: &Node, what: &str) -> Matcher {
                     key.pos,
                     LoadErrorKind::UnknownOperator {
                         name: unknown.to_string(),
-                        suggestion: suggest::closest(unknown, OPERATORS.iter().copied()),
+                        suggestion: operator_meant(unknown).map(str::to_string),
                     },
                 );
                 None
@@ -95,6 +93,41 @@ pub(crate) fn read_matcher(r: &mut Reader, node: &Node, what: &str) -> Matcher {
         ops.extend(parsed);
     }
     Matcher { ops }
+}
+
+/// Operator names of other tools (Postman/chai, Hurl, Karate), and what they are here.
+const OPERATOR_SYNONYMS: &[(&str, &str)] = &[
+    ("equals", "eq"),
+    ("equal", "eq"),
+    ("equal_to", "eq"),
+    ("not_equals", "ne"),
+    ("not_equal", "ne"),
+    ("greater_than", "gt"),
+    ("greater_than_or_equal", "gte"),
+    ("greater_than_or_equals", "gte"),
+    ("greater_or_equal", "gte"),
+    ("less_than", "lt"),
+    ("less_than_or_equal", "lte"),
+    ("less_than_or_equals", "lte"),
+    ("less_or_equal", "lte"),
+    ("regex", "matches"),
+    ("regexp", "matches"),
+    ("match", "matches"),
+    ("includes", "contains"),
+    ("not_includes", "not_contains"),
+    ("startswith", "starts_with"),
+    ("endswith", "ends_with"),
+];
+
+/// The operator an unknown key probably means: another tool's name for it, or a close
+/// spelling. `None` when it does not look like an operator (a literal map's key).
+fn operator_meant(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase().replace('-', "_");
+    if let Some((_, op)) = OPERATOR_SYNONYMS.iter().find(|(alias, _)| *alias == lower) {
+        return Some(op);
+    }
+    let close = suggest::closest(name, OPERATORS.iter().copied())?;
+    OPERATORS.iter().copied().find(|op| *op == close)
 }
 
 /// `type:` one of the JSON type names.

@@ -29,6 +29,8 @@ pub struct Reader<'t> {
 /// The entries of a YAML map whose keys were checked against the allowed names.
 pub struct Fields<'n> {
     entries: Vec<(&'n str, &'n Node, &'n Node)>,
+    /// The known names that unknown keys were taken for (`urll` → `url`).
+    suggested: Vec<String>,
 }
 
 impl<'n> Fields<'n> {
@@ -38,6 +40,11 @@ impl<'n> Fields<'n> {
             .iter()
             .find(|(k, _, _)| *k == name)
             .map(|(_, _, v)| *v)
+    }
+
+    /// Whether an unknown key was a misspelling of `name` (already reported as such).
+    pub fn misspelled(&self, name: &str) -> bool {
+        self.suggested.iter().any(|s| s == name)
     }
 
     /// The key node of a present key (for positions).
@@ -138,6 +145,14 @@ impl<'t> Reader<'t> {
             .push(LoadError::at(self.location(pos), self.text, kind));
     }
 
+    /// Reports a required key as missing, unless a misspelling of it was reported already:
+    /// one typo gives one error.
+    pub fn missing(&mut self, fields: &Fields, node: &Node, name: &'static str) {
+        if !fields.misspelled(name) {
+            self.error(node.pos, LoadErrorKind::MissingField(name));
+        }
+    }
+
     fn wrong_type(&mut self, node: &Node, field: &str, expected: &'static str) {
         self.error(
             node.pos,
@@ -159,12 +174,14 @@ impl<'t> Reader<'t> {
         let entries = self.map_entries(node, what)?;
         let mut fields = Fields {
             entries: Vec::new(),
+            suggested: Vec::new(),
         };
         for (key, key_node, value) in entries {
             if allowed.contains(&key) {
                 fields.entries.push((key, key_node, value));
             } else {
                 let suggestion = suggest::closest(key, allowed.iter().copied());
+                fields.suggested.extend(suggestion.clone());
                 self.error(
                     key_node.pos,
                     LoadErrorKind::UnknownField {
@@ -232,6 +249,15 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// A string (not a number or boolean) that may be a template, e.g. a URL.
+    pub fn tpl_text(&mut self, node: &Node, what: &str) -> Option<Tpl> {
+        if !matches!(node.kind, NodeKind::Str(_)) {
+            self.wrong_type(node, what, "a string");
+            return None;
+        }
+        self.tpl(node, what)
+    }
+
     /// A scalar that may be a template.
     pub fn tpl(&mut self, node: &Node, what: &str) -> Option<Tpl> {
         let text = self.string(node, what)?;
@@ -244,9 +270,19 @@ impl<'t> Reader<'t> {
             NodeKind::Null => TValue::Null,
             NodeKind::Bool(b) => TValue::Bool(*b),
             NodeKind::Int(i) => TValue::Number((*i).into()),
-            NodeKind::Float(f) => serde_json::Number::from_f64(*f)
-                .map(TValue::Number)
-                .unwrap_or(TValue::Null),
+            NodeKind::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => TValue::Number(n),
+                None => {
+                    // `1e400`, `.inf`, `.nan`: JSON has no such numbers
+                    self.error(
+                        node.pos,
+                        LoadErrorKind::Invalid(format!(
+                            "`{what}` is not a finite number ({f}); quote it for a string"
+                        )),
+                    );
+                    TValue::Null
+                }
+            },
             NodeKind::Str(s) => TValue::Str(self.templates.text(s, self.location(node.pos), what)),
             NodeKind::Seq(items) => TValue::Seq(
                 items

@@ -51,14 +51,14 @@ pub(crate) fn read_request(r: &mut Reader, node: &Node, inherited: &Inherited) -
     let name = match fields.get("name") {
         Some(n) => r.string(n, "name"),
         None => {
-            r.error(node.pos, LoadErrorKind::MissingField("name"));
+            r.missing(&fields, node, "name");
             None
         }
     };
     let url = match fields.get("url") {
-        Some(u) => r.tpl(u, "url"),
+        Some(u) => r.tpl_text(u, "url"),
         None => {
-            r.error(node.pos, LoadErrorKind::MissingField("url"));
+            r.missing(&fields, node, "url");
             None
         }
     };

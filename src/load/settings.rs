@@ -15,13 +15,12 @@ pub(crate) fn read_settings(r: &mut Reader, node: &Node) -> Settings {
     let Some(fields) = r.fields(node, "settings", SETTINGS_FIELDS) else {
         return Settings::default();
     };
-    let duration =
-        |r: &mut Reader, key: &str| fields.get(key).and_then(|n| read_duration(r, n, key));
+    let timeout = |r: &mut Reader, key: &str| fields.get(key).and_then(|n| read_timeout(r, n, key));
     let flag = |r: &mut Reader, key: &str| fields.get(key).and_then(|n| r.bool(n, key));
     let text = |r: &mut Reader, key: &str| fields.get(key).and_then(|n| r.string(n, key));
     Settings {
-        timeout: duration(r, "timeout"),
-        connect_timeout: duration(r, "connect_timeout"),
+        timeout: timeout(r, "timeout"),
+        connect_timeout: timeout(r, "connect_timeout"),
         follow_redirects: flag(r, "follow_redirects"),
         cookies: flag(r, "cookies"),
         insecure: flag(r, "insecure"),
@@ -50,6 +49,21 @@ pub(crate) fn read_settings(r: &mut Reader, node: &Node) -> Settings {
 pub(crate) fn read_duration(r: &mut Reader, node: &Node, what: &str) -> Option<Duration> {
     let text = r.string(node, what)?;
     match crate::units::parse_duration(&text) {
+        Ok(d) => Some(d),
+        Err(message) => {
+            r.error(
+                node.pos,
+                LoadErrorKind::Invalid(format!("`{what}`: {message}")),
+            );
+            None
+        }
+    }
+}
+
+/// A duration above zero.
+fn read_timeout(r: &mut Reader, node: &Node, what: &str) -> Option<Duration> {
+    let text = r.string(node, what)?;
+    match crate::units::parse_timeout(&text) {
         Ok(d) => Some(d),
         Err(message) => {
             r.error(

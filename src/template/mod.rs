@@ -156,6 +156,11 @@ impl fmt::Debug for Templates {
 }
 
 impl Templates {
+    /// Every template of the file, in the order they were written.
+    pub fn ids(&self) -> impl Iterator<Item = TemplateId> + '_ {
+        (0..self.entries.len()).filter_map(|i| u32::try_from(i).ok().map(TemplateId))
+    }
+
     fn entry(&self, id: TemplateId) -> &Entry {
         &self.entries[id.0 as usize]
     }

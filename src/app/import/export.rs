@@ -20,10 +20,14 @@ use crate::secrets::Secrets;
 struct ShellVars {
     /// Names, indexed by marker number.
     names: Vec<String>,
+    /// The template variable each stands in for, indexed alike.
+    sources: Vec<String>,
     /// (name, comment) for each.
     why: Vec<(String, String)>,
     /// How often each base name was handed out.
     taken: HashMap<String, usize>,
+    /// Hand out the probe's markers (`alternate_marker`) instead.
+    alternate: bool,
 }
 
 impl ShellVars {
@@ -38,7 +42,16 @@ impl ShellVars {
             format!("{base}_{count}")
         };
         self.names.push(name.clone());
-        (name, marker(self.names.len() - 1))
+        self.sources.push(var.to_string());
+        let n = self.names.len() - 1;
+        (
+            name,
+            if self.alternate {
+                alternate_marker(n)
+            } else {
+                marker(n)
+            },
+        )
     }
 
     /// As `name`, with a comment to print when the command uses it; returns the marker.
@@ -93,6 +106,60 @@ impl ShellVars {
     }
 }
 
+/// A second marker for the same shell variable, different in case and length, so a filter
+/// (`| lower`, `| length`, `| b64encode`) changes the two renderings differently.
+fn alternate_marker(n: usize) -> String {
+    format!("__runner_probe_{n}_of_a_shell_var__")
+}
+
+/// Refuses a request in which a stand-in goes through a filter or an expression: rendered
+/// with other markers, it must differ only by those markers, or the command would print
+/// internal placeholders (or a value computed from one).
+fn check_plain_substitution(
+    collection: &Collection,
+    request: &Request,
+    mut vars: Vars,
+    given: &HashSet<&str>,
+    rendered: &HttpRequest,
+    secrets: &Secrets,
+) -> Result<(), ImportError> {
+    let mut probe = ShellVars {
+        alternate: true,
+        ..ShellVars::default()
+    };
+    probe.stand_in(collection, request, &mut vars, given);
+    let Ok(ctx) = vars.context_for(collection, request.scope) else {
+        return Ok(());
+    };
+    let Ok(other) = render_request(collection, request, &ctx, secrets) else {
+        return Ok(());
+    };
+    let (first, mut second) = (format!("{rendered:?}"), format!("{other:?}"));
+    let read = crate::run::select::request_variables(request, &collection.templates);
+    let mut culprits = Vec::new();
+    for (n, var) in probe.sources.iter().enumerate() {
+        let (primary, alternate) = (marker(n), alternate_marker(n));
+        let kept = first.matches(&primary).count();
+        // changed by a filter, or read and turned into something else (`| length`)
+        if kept != second.matches(&alternate).count() || (kept == 0 && read.contains(var)) {
+            culprits.push(format!("`{var}`"));
+        }
+        second = second.replace(&alternate, &primary);
+    }
+    if first == second {
+        return Ok(());
+    }
+    let which = if culprits.is_empty() {
+        "a value only a run knows (a capture or the for_each variable)".to_string()
+    } else {
+        format!("{} (known only in a run)", culprits.join(", "))
+    };
+    Err(ImportError::Export(format!(
+        "cannot export request `{}` as a curl command: {which} goes through a filter or an expression (`| lower`, `~`, …) that the shell cannot compute; give the value with --var NAME=VALUE",
+        request.path
+    )))
+}
+
 /// `runner export curl COLLECTION --request NAME`.
 pub(super) fn export_curl(args: &ExportCurlArgs, secrets: &Secrets) -> Result<(), ImportError> {
     load_dotenv();
@@ -113,6 +180,7 @@ pub(super) fn export_curl(args: &ExportCurlArgs, secrets: &Secrets) -> Result<()
         .chain(&args.input.secrets)
         .map(|(n, _)| n.as_str())
         .collect();
+    let unset = vars.clone();
     let mut shell_vars = ShellVars::default();
     shell_vars.stand_in(&collection, request, &mut vars, &given);
     let ctx = vars
@@ -124,6 +192,7 @@ pub(super) fn export_curl(args: &ExportCurlArgs, secrets: &Secrets) -> Result<()
             RenderFailure::File(m) => format!("cannot render request `{}`: {m}", request.path),
         })
     })?;
+    check_plain_substitution(&collection, request, unset, &given, &http, secrets)?;
     let mut cmd = command(&collection, request, &http, &ctx)?;
     if !has_header(&cmd, "authorization")
         && let Some(auth) = request.auth.as_deref()
