@@ -353,7 +353,7 @@ fn request_report(r: &RequestResult) -> RequestReport {
             .collect(),
         errors: r.failures.iter().map(failure_text).collect(),
         hints: r.hints.iter().map(|h| h.to_string()).collect(),
-        notes: r.notes.clone(),
+        notes: r.notes.iter().map(ToString::to_string).collect(),
         request: r.request.as_ref().map(request_message),
         response: r
             .response

@@ -6,8 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{Transport, until_interrupted};
-use crate::http::{HttpBody, HttpError, HttpErrorKind, HttpRequest, HttpResponse};
+use super::transport::Transport;
+use crate::http::{HttpBody, HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryPolicy};
 use crate::model::Paginate;
 
 /// The joined response and how many pages made it.
@@ -60,8 +60,8 @@ pub async fn follow(
         };
         let sending = transport
             .client
-            .send_through_throttling(&page_request, max_retries);
-        let (page, page_throttled) = until_interrupted(transport, sending).await?;
+            .send_retrying(&page_request, RetryPolicy::throttling(max_retries));
+        let (page, page_throttled) = transport.until_interrupted(sending).await?;
         throttled += page_throttled;
         pages += 1;
         duration += page.duration;

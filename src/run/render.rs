@@ -1,7 +1,10 @@
 //! Rendering a request: every template of it evaluated into the `HttpRequest` to send.
 
+use std::collections::HashMap;
+
 use bytes::Bytes;
 
+use super::result::Failure;
 use crate::http::{HttpBody, HttpRequest, MultipartValue};
 use crate::model::{Body, Collection, Part, Request};
 use crate::secrets::Secrets;
@@ -19,6 +22,34 @@ pub enum RenderFailure {
 impl From<TemplateError> for RenderFailure {
     fn from(e: TemplateError) -> Self {
         RenderFailure::Template(e)
+    }
+}
+
+impl RenderFailure {
+    /// The failure as a result shows it.
+    pub(super) fn into_failure(self, missing_captures: &HashMap<String, String>) -> Failure {
+        match self {
+            RenderFailure::Template(error) => template_failure(error, missing_captures),
+            RenderFailure::File(message) => Failure::File { message },
+        }
+    }
+}
+
+/// A template failure, explained by the failed request that should have captured the
+/// undefined variable, if one did.
+pub(super) fn template_failure(
+    error: TemplateError,
+    missing_captures: &HashMap<String, String>,
+) -> Failure {
+    let cause = error
+        .undefined_name()
+        .and_then(|name| missing_captures.get(name).map(|request| (name, request)))
+        .map(|(name, request)| {
+            format!("`{name}` is captured by request `{request}`, which failed")
+        });
+    Failure::Template {
+        message: error.to_string(),
+        cause,
     }
 }
 
