@@ -182,4 +182,79 @@ mod tests {
             assert!(wait >= full / 2 && wait <= full, "{retries}: {wait:?}");
         }
     }
+
+    fn answer(status: u16) -> Result<HttpResponse, HttpError> {
+        Ok(HttpResponse {
+            status,
+            headers: Vec::new(),
+            ..response_with("0")
+        })
+    }
+
+    fn reset() -> Result<HttpResponse, HttpError> {
+        Err(HttpError {
+            kind: HttpErrorKind::Reset,
+            cause: "connection reset by peer".into(),
+        })
+    }
+
+    #[test]
+    fn the_policy_waits_as_retry_after_says_within_retries_and_budget() {
+        let policy = RetryPolicy::throttling(2);
+        let throttled = RetryCause::Throttled {
+            status: 429,
+            retry_after: true,
+        };
+        let sent = Ok(response_with("3"));
+        assert_eq!(
+            policy.next_send(&sent, 0, Duration::ZERO),
+            NextSend::After(Duration::from_secs(3), throttled)
+        );
+        assert_eq!(
+            policy.next_send(&sent, 2, Duration::ZERO),
+            NextSend::Exhausted(throttled)
+        );
+        assert_eq!(
+            policy.next_send(&sent, 0, RETRY_BUDGET - Duration::from_secs(2)),
+            NextSend::Exhausted(throttled)
+        );
+        assert_eq!(
+            policy.next_send(&answer(200), 0, Duration::ZERO),
+            NextSend::Final
+        );
+        assert_eq!(
+            policy.next_send(&answer(500), 0, Duration::ZERO),
+            NextSend::Final
+        );
+    }
+
+    #[test]
+    fn the_policy_backs_off_without_retry_after_and_resends_resets_only_when_safe() {
+        let throttling = RetryPolicy::throttling(3);
+        match throttling.next_send(&answer(503), 1, Duration::ZERO) {
+            NextSend::After(wait, cause) => {
+                assert!(wait >= Duration::from_millis(500) && wait <= Duration::from_secs(1));
+                assert_eq!(
+                    cause,
+                    RetryCause::Throttled {
+                        status: 503,
+                        retry_after: false
+                    }
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            throttling.next_send(&reset(), 0, Duration::ZERO),
+            NextSend::Final
+        );
+        let idempotent = RetryPolicy {
+            resend_after_reset: true,
+            ..throttling
+        };
+        assert!(matches!(
+            idempotent.next_send(&reset(), 0, Duration::ZERO),
+            NextSend::After(_, RetryCause::Reset)
+        ));
+    }
 }

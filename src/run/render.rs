@@ -63,6 +63,29 @@ pub fn render_request(
 ) -> Result<HttpRequest, RenderFailure> {
     let t: &Templates = &collection.templates;
     let method = t.render(&request.method, ctx)?.to_ascii_uppercase();
+    let url = render_url(t, request, ctx)?;
+    let mut headers = Vec::with_capacity(request.headers.len());
+    for (name, value) in &request.headers {
+        headers.push((name.clone(), t.render(value, ctx)?));
+    }
+    let body = match &request.body {
+        None => HttpBody::Empty,
+        Some(body) => render_body(collection, body, ctx, secrets)?,
+    };
+    Ok(HttpRequest {
+        method,
+        url,
+        headers,
+        body,
+    })
+}
+
+/// The URL with the `query:` parameters appended, encoded.
+fn render_url(
+    t: &Templates,
+    request: &Request,
+    ctx: &minijinja::Value,
+) -> Result<String, RenderFailure> {
     let mut url = t.render(&request.url, ctx)?;
     if !request.query.is_empty() {
         let mut pairs = Vec::with_capacity(request.query.len());
@@ -76,13 +99,18 @@ pub fn render_request(
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&pairs.join("&"));
     }
-    let mut headers = Vec::with_capacity(request.headers.len());
-    for (name, value) in &request.headers {
-        headers.push((name.clone(), t.render(value, ctx)?));
-    }
-    let body = match &request.body {
-        None => HttpBody::Empty,
-        Some(Body::Json(value)) => {
+    Ok(url)
+}
+
+fn render_body(
+    collection: &Collection,
+    body: &Body,
+    ctx: &minijinja::Value,
+    secrets: &Secrets,
+) -> Result<HttpBody, RenderFailure> {
+    let t = &collection.templates;
+    Ok(match body {
+        Body::Json(value) => {
             let json = t.render_value(value, ctx)?;
             secrets.add_credential_fields(&json);
             HttpBody::Bytes {
@@ -90,7 +118,7 @@ pub fn render_request(
                 content_type: Some("application/json"),
             }
         }
-        Some(Body::Form(fields)) => {
+        Body::Form(fields) => {
             let mut form = form_urlencoded::Serializer::new(String::new());
             for (name, value) in fields {
                 let text = t.render_text(value, ctx)?;
@@ -102,43 +130,50 @@ pub fn render_request(
                 content_type: Some("application/x-www-form-urlencoded"),
             }
         }
-        Some(Body::Multipart(parts)) => {
+        Body::Multipart(parts) => {
             let mut fields = Vec::with_capacity(parts.len());
             for (name, part) in parts {
-                let value = match part {
-                    Part::Text(value) => {
-                        let text = t.render_text(value, ctx)?;
-                        secrets.add_if_credential(name, &text);
-                        MultipartValue::Text(text)
-                    }
-                    Part::File(path) => {
-                        let path = collection.dir.join(t.render(path, ctx)?);
-                        let data = std::fs::read(&path).map_err(|e| {
-                            RenderFailure::File(format!("cannot read {}: {e}", path.display()))
-                        })?;
-                        let file_name = path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        MultipartValue::File {
-                            file_name,
-                            data: Bytes::from(data),
-                        }
-                    }
-                };
-                fields.push((name.clone(), value));
+                fields.push((
+                    name.clone(),
+                    render_part(collection, name, part, ctx, secrets)?,
+                ));
             }
             HttpBody::Multipart(fields)
         }
-        Some(Body::Raw(text)) => HttpBody::Bytes {
+        Body::Raw(text) => HttpBody::Bytes {
             data: Bytes::from(t.render(text, ctx)?),
             content_type: None,
         },
-    };
-    Ok(HttpRequest {
-        method,
-        url,
-        headers,
-        body,
+    })
+}
+
+/// A multipart field: rendered text, or a file read from beside the collection.
+fn render_part(
+    collection: &Collection,
+    name: &str,
+    part: &Part,
+    ctx: &minijinja::Value,
+    secrets: &Secrets,
+) -> Result<MultipartValue, RenderFailure> {
+    let t = &collection.templates;
+    Ok(match part {
+        Part::Text(value) => {
+            let text = t.render_text(value, ctx)?;
+            secrets.add_if_credential(name, &text);
+            MultipartValue::Text(text)
+        }
+        Part::File(path) => {
+            let path = collection.dir.join(t.render(path, ctx)?);
+            let data = std::fs::read(&path)
+                .map_err(|e| RenderFailure::File(format!("cannot read {}: {e}", path.display())))?;
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            MultipartValue::File {
+                file_name,
+                data: Bytes::from(data),
+            }
+        }
     })
 }
