@@ -111,3 +111,89 @@ impl fmt::Display for Wait {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(note: Note) -> String {
+        note.to_string()
+    }
+
+    #[test]
+    fn every_note_reads_as_before_the_notes_were_typed() {
+        let throttled = RetryCause::Throttled {
+            status: 429,
+            retry_after: true,
+        };
+        let cases = [
+            (
+                Note::TokenFetched {
+                    url: "http://127.0.0.1:9/token".into(),
+                    throttled: 0,
+                },
+                "fetched a token from http://127.0.0.1:9/token",
+            ),
+            (
+                Note::TokenFetched {
+                    url: "http://127.0.0.1:9/token".into(),
+                    throttled: 2,
+                },
+                "fetched a token from http://127.0.0.1:9/token (after 2 throttled answers)",
+            ),
+            (
+                Note::TokenRefreshed { throttled: 1 },
+                "the API answered 401: fetched a new token (after 1 throttled answer) and sent \
+                 the request again",
+            ),
+            (
+                Note::Retried {
+                    cause: throttled,
+                    wait: Duration::from_millis(250),
+                    attempt: 2,
+                },
+                "429 Too Many Requests, Retry-After: waited 250 ms before attempt 2",
+            ),
+            (
+                Note::Retried {
+                    cause: RetryCause::Reset,
+                    wait: Duration::from_millis(1500),
+                    attempt: 3,
+                },
+                "connection reset: waited 1.5 s before attempt 3",
+            ),
+            (
+                Note::NotRetried {
+                    cause: RetryCause::Throttled {
+                        status: 503,
+                        retry_after: false,
+                    },
+                    retries: 3,
+                    budget: Duration::from_secs(120),
+                },
+                "503 Service Unavailable: not retried again (3 retries made, budget 2m)",
+            ),
+            (
+                Note::Polled {
+                    condition: "response.json.done".into(),
+                    status: 202,
+                    every: Duration::from_secs(1),
+                },
+                "until `response.json.done` not true yet (status 202): polling again in 1.0 s",
+            ),
+            (Note::PagesFollowed(3), "followed 3 pages"),
+            (
+                Note::PagesResent(1),
+                "1 throttled page request (429/503) was sent again",
+            ),
+            (
+                Note::PagesResent(2),
+                "2 throttled page requests (429/503) were sent again",
+            ),
+        ];
+        for (note, expected) in cases {
+            assert_eq!(words(note), expected);
+        }
+        assert_eq!(AfterThrottled(0).to_string(), "");
+    }
+}
