@@ -10,6 +10,7 @@ use super::{Exit, general, input_errors, load_plan, resolve_vars, token_cache};
 use crate::auth::cache_file::CacheFile;
 use crate::cli::TokenArgs;
 use crate::model::Auth;
+use crate::report::note::AfterThrottled;
 use crate::run::authorize::{self, Credentials};
 use crate::secrets::Secrets;
 
@@ -73,7 +74,7 @@ pub async fn show(args: TokenArgs) -> Exit {
                 token_request.token_url,
                 token_request.client_id,
                 if granted.fetched { "" } else { " (cached)" },
-                granted.throttled_note()
+                AfterThrottled(granted.throttled)
             );
             out.push_str(&describe(&granted.access_token));
             // the token is a secret everywhere else; --raw is the one deliberate exception

@@ -15,7 +15,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::http::{HttpBody, HttpClient, HttpError, HttpRequest, MultipartValue};
+use crate::http::{HttpBody, HttpClient, HttpError, HttpRequest, MultipartValue, RetryPolicy};
 use crate::model::SendAs;
 use crate::secrets::Secrets;
 
@@ -207,17 +207,6 @@ pub struct Granted {
     pub throttled: u32,
 }
 
-impl Granted {
-    /// ` (after N throttled answers)` when the token endpoint made us wait, else nothing.
-    pub fn throttled_note(&self) -> String {
-        match self.throttled {
-            0 => String::new(),
-            1 => " (after 1 throttled answer)".into(),
-            n => format!(" (after {n} throttled answers)"),
-        }
-    }
-}
-
 impl TokenCache {
     /// A cache kept in memory only; client secrets and tokens are registered in `secrets`.
     pub fn new(secrets: Secrets) -> Self {
@@ -321,7 +310,7 @@ impl TokenCache {
         let http = request.http_request(&self.secrets)?;
         self.fetches.fetch_add(1, Ordering::Relaxed);
         let (response, throttled) = client
-            .send_through_throttling(&http, max_retries)
+            .send_retrying(&http, RetryPolicy::throttling(max_retries))
             .await
             .map_err(|error| AuthError::Http {
                 url: request.token_url.clone(),

@@ -131,7 +131,7 @@ impl Builder<'_> {
                 .collect(),
             errors,
             hints: r.hints.iter().map(|h| self.text(h)).collect(),
-            notes: r.notes.iter().map(|n| self.text(n)).collect(),
+            notes: r.notes.iter().map(|n| self.text(&n.to_string())).collect(),
             request: r.request.as_ref().map(|q| self.request_message(q)),
             response: r
                 .response

@@ -6,6 +6,7 @@ mod html;
 mod junit;
 mod kind;
 pub mod model;
+pub mod note;
 mod tap;
 pub mod terminal;
 

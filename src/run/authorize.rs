@@ -1,12 +1,92 @@
-//! Applying `auth:` to a rendered request: a header for bearer and basic, a shared token for
-//! OAuth2. Every credential is registered as a secret before anything can print it.
+//! The authorize stage: `auth:` applied to a rendered request, a header for bearer and basic,
+//! a shared token for OAuth2. Every credential is registered as a secret before anything can
+//! print it.
 
 use base64::Engine as _;
 
-use crate::auth::TokenRequest;
-use crate::model::{Auth, Collection, Grant};
+use super::context::RequestContext;
+use super::note::Note;
+use super::render::template_failure;
+use super::result::{Failure, RequestResult};
+use super::transport::interrupted;
+use crate::auth::{Granted, TokenRequest};
+use crate::http::HttpRequest;
+use crate::model::{Auth, Collection, Grant, OAuth2, Request};
 use crate::secrets::Secrets;
 use crate::template::TemplateError;
+
+/// An OAuth2 token on a request, with what it takes to replace it after a 401.
+pub(super) struct Bearer {
+    /// Where the token came from.
+    pub request: TokenRequest,
+    /// The token sent.
+    pub token: String,
+}
+
+/// Puts the request's credentials on it, unless it sets `Authorization` itself: the OAuth2
+/// token sent, if one was.
+pub(super) async fn authorize(
+    request: &Request,
+    cx: &RequestContext<'_>,
+    ctx: &minijinja::Value,
+    http_request: &mut HttpRequest,
+    result: &mut RequestResult,
+) -> Result<Option<Bearer>, Failure> {
+    let has_authorization = http_request
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+    let Some(auth) = request.auth.as_deref().filter(|_| !has_authorization) else {
+        return Ok(None);
+    };
+    let credentials = prepare(auth, cx.collection, ctx, &cx.transport.secrets)
+        .map_err(|e| template_failure(e, cx.missing_captures))?;
+    match credentials {
+        Credentials::Header(value) => {
+            http_request.headers.push(("Authorization".into(), value));
+            Ok(None)
+        }
+        Credentials::OAuth2(token_request) => {
+            let granted = fetch_token(&token_request, cx, result).await?;
+            http_request.headers.push((
+                "Authorization".into(),
+                format!("Bearer {}", granted.access_token),
+            ));
+            Ok(Some(Bearer {
+                request: token_request,
+                token: granted.access_token,
+            }))
+        }
+    }
+}
+
+/// The run's token for the request (fetched now, or reused), noted when fetched.
+async fn fetch_token(
+    token_request: &TokenRequest,
+    cx: &RequestContext<'_>,
+    result: &mut RequestResult,
+) -> Result<Granted, Failure> {
+    let transport = cx.transport;
+    let fetching = transport
+        .tokens
+        .token(token_request, &transport.client, cx.max_retries);
+    match transport.unless_interrupted(fetching).await {
+        None => Err(Failure::Http(interrupted())),
+        Some(Ok(granted)) => {
+            if granted.fetched {
+                result.notes.push(Note::TokenFetched {
+                    url: token_request.token_url.clone(),
+                    throttled: granted.throttled,
+                });
+            }
+            Ok(granted)
+        }
+        Some(Err(error)) => {
+            result.hints.extend(error.hint());
+            Err(Failure::Auth(error.to_string()))
+        }
+    }
+}
 
 /// Credentials ready to put on a request.
 pub enum Credentials {
@@ -41,53 +121,62 @@ pub fn prepare(
             secrets.add_header_value(&value);
             Credentials::Header(value)
         }
-        Auth::OAuth2(o) => {
-            let client_secret = o
-                .client_secret
-                .as_ref()
-                .map(|s| t.render(s, ctx))
-                .transpose()?;
-            if let Some(secret) = &client_secret {
-                secrets.add(secret);
-            }
-            let grant = match &o.grant {
-                Grant::ClientCredentials => {
-                    vec![("grant_type".into(), "client_credentials".into())]
-                }
-                Grant::Password { username, password } => {
-                    let password = t.render(password, ctx)?;
-                    secrets.add(&password);
-                    vec![
-                        ("grant_type".into(), "password".into()),
-                        ("username".into(), t.render(username, ctx)?),
-                        ("password".into(), password),
-                    ]
-                }
-                Grant::RefreshToken(token) => {
-                    let token = t.render(token, ctx)?;
-                    secrets.add(&token);
-                    vec![
-                        ("grant_type".into(), "refresh_token".into()),
-                        ("refresh_token".into(), token),
-                    ]
-                }
-            };
-            let assertion = match &o.client_assertion {
-                Some(a) => Some((
-                    collection.dir.join(t.render(&a.cert, ctx)?),
-                    collection.dir.join(t.render(&a.key, ctx)?),
-                )),
-                None => None,
-            };
-            Credentials::OAuth2(TokenRequest {
-                token_url: t.render(&o.token_url, ctx)?,
-                client_id: t.render(&o.client_id, ctx)?,
-                client_secret,
-                scope: o.scope.as_ref().map(|s| t.render(s, ctx)).transpose()?,
-                grant,
-                send_as: o.send_as,
-                assertion,
-            })
+        Auth::OAuth2(o) => Credentials::OAuth2(token_request(o, collection, ctx, secrets)?),
+    })
+}
+
+/// An `oauth2:` block rendered into the token request to send; its secrets registered.
+fn token_request(
+    o: &OAuth2,
+    collection: &Collection,
+    ctx: &minijinja::Value,
+    secrets: &Secrets,
+) -> Result<TokenRequest, TemplateError> {
+    let t = &collection.templates;
+    let client_secret = o
+        .client_secret
+        .as_ref()
+        .map(|s| t.render(s, ctx))
+        .transpose()?;
+    if let Some(secret) = &client_secret {
+        secrets.add(secret);
+    }
+    let grant = match &o.grant {
+        Grant::ClientCredentials => {
+            vec![("grant_type".into(), "client_credentials".into())]
         }
+        Grant::Password { username, password } => {
+            let password = t.render(password, ctx)?;
+            secrets.add(&password);
+            vec![
+                ("grant_type".into(), "password".into()),
+                ("username".into(), t.render(username, ctx)?),
+                ("password".into(), password),
+            ]
+        }
+        Grant::RefreshToken(token) => {
+            let token = t.render(token, ctx)?;
+            secrets.add(&token);
+            vec![
+                ("grant_type".into(), "refresh_token".into()),
+                ("refresh_token".into(), token),
+            ]
+        }
+    };
+    let assertion = match &o.client_assertion {
+        Some(a) => Some((
+            collection.dir.join(t.render(&a.cert, ctx)?),
+            collection.dir.join(t.render(&a.key, ctx)?),
+        )),
+        None => None,
+    };
+    Ok(TokenRequest {
+        token_url: t.render(&o.token_url, ctx)?,
+        client_id: t.render(&o.client_id, ctx)?,
+        client_secret,
+        scope: o.scope.as_ref().map(|s| t.render(s, ctx)).transpose()?,
+        grant,
+        send_as: o.send_as,
+        assertion,
     })
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{Transport, until_interrupted};
-use crate::http::{HttpBody, HttpError, HttpErrorKind, HttpRequest, HttpResponse};
+use super::transport::Transport;
+use crate::http::{HttpBody, HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryPolicy};
 use crate::model::Paginate;
 
 /// The joined response and how many pages made it.
@@ -52,16 +52,7 @@ pub async fn follow(
             break;
         }
         url = resolve(&url, &link).map_err(|e| failed(format!("next link `{link}`: {e}")))?;
-        let page_request = HttpRequest {
-            method: "GET".into(),
-            url: url.clone(),
-            headers: request.headers.clone(),
-            body: HttpBody::Empty,
-        };
-        let sending = transport
-            .client
-            .send_through_throttling(&page_request, max_retries);
-        let (page, page_throttled) = until_interrupted(transport, sending).await?;
+        let (page, page_throttled) = fetch_page(&url, request, transport, max_retries).await?;
         throttled += page_throttled;
         pages += 1;
         duration += page.duration;
@@ -83,15 +74,33 @@ pub async fn follow(
     remove_next(&mut joined, paginate);
     Ok(Paged {
         response: HttpResponse {
-            status: last.status,
-            version: last.version,
-            headers: last.headers,
             body: Bytes::from(serde_json::to_vec(&joined).unwrap_or_default()),
             duration,
+            ..last
         },
         pages,
         throttled,
     })
+}
+
+/// One page, with the request's headers, sent again after throttling: the page and how many
+/// throttled answers came first.
+async fn fetch_page(
+    url: &str,
+    request: &HttpRequest,
+    transport: &Transport,
+    max_retries: u32,
+) -> Result<(HttpResponse, u32), HttpError> {
+    let page_request = HttpRequest {
+        method: "GET".into(),
+        url: url.to_string(),
+        headers: request.headers.clone(),
+        body: HttpBody::Empty,
+    };
+    let sending = transport
+        .client
+        .send_retrying(&page_request, RetryPolicy::throttling(max_retries));
+    transport.until_interrupted(sending).await
 }
 
 fn take_items(page: &Value, paginate: &Paginate) -> Vec<Value> {

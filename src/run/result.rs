@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::note::Note;
 use crate::check::outcome::{AssertOutcome, CaptureOutcome};
 use crate::diagnostic::Diagnostic;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
@@ -97,7 +98,7 @@ pub struct RequestResult {
     /// The waits before each retry.
     pub waits: Vec<Duration>,
     /// What happened on the way (token fetched, resent after 401), for `-v`.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// What to check, for failures with a known usual cause.
     pub hints: Vec<&'static str>,
 }

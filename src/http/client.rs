@@ -1,126 +1,14 @@
-//! HTTP: the one place that turns a rendered request into bytes on the wire and the answer
-//! into a `HttpResponse`. Knows reqwest, nothing of YAML or templates.
+//! The client: settings, building requests for reqwest, reading bodies within their limit,
+//! proxies, and polling a loopback answer before parking the thread.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-/// A request with every template rendered.
-#[derive(Debug, Clone)]
-pub struct HttpRequest {
-    /// Upper-case method.
-    pub method: String,
-    /// The full URL, query included.
-    pub url: String,
-    /// Headers in order.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: HttpBody,
-}
-
-/// A rendered body.
-#[derive(Debug, Clone)]
-pub enum HttpBody {
-    /// No body.
-    Empty,
-    /// Bytes with the content type to set unless the user set one.
-    Bytes {
-        /// The payload.
-        data: Bytes,
-        /// Default Content-Type.
-        content_type: Option<&'static str>,
-    },
-    /// multipart/form-data fields.
-    Multipart(Vec<(String, MultipartValue)>),
-}
-
-/// One multipart field.
-#[derive(Debug, Clone)]
-pub enum MultipartValue {
-    /// A text value.
-    Text(String),
-    /// A file's contents.
-    File {
-        /// The file name sent in Content-Disposition.
-        file_name: String,
-        /// The contents.
-        data: Bytes,
-    },
-}
-
-/// A response read completely.
-#[derive(Debug, Clone)]
-pub struct HttpResponse {
-    /// Status code.
-    pub status: u16,
-    /// HTTP version, e.g. `HTTP/1.1`.
-    pub version: String,
-    /// Headers in order; names lower-case.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Bytes,
-    /// From sending to the last body byte.
-    pub duration: Duration,
-}
-
-impl HttpResponse {
-    /// All values of a header (case-insensitive), joined with `, `; `None` if absent.
-    pub fn header(&self, name: &str) -> Option<String> {
-        let values: Vec<&str> = self
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect();
-        (!values.is_empty()).then(|| values.join(", "))
-    }
-}
-
-/// Why no response was had.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{kind}: {cause}")]
-pub struct HttpError {
-    /// What kind of failure.
-    pub kind: HttpErrorKind,
-    /// The innermost cause, in one line.
-    pub cause: String,
-}
-
-/// Classes of transport failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpErrorKind {
-    /// The URL or a header could not be used.
-    InvalidRequest,
-    /// TCP/TLS connection could not be made.
-    Connect,
-    /// No response within the timeout.
-    Timeout,
-    /// Anything else (reset, protocol error, body read).
-    Transport,
-    /// The connection was reset or closed before a response came.
-    Reset,
-    /// The body was larger than allowed.
-    TooLarge,
-    /// Cancelled by Ctrl-C.
-    Cancelled,
-}
-
-impl fmt::Display for HttpErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            HttpErrorKind::InvalidRequest => "invalid request",
-            HttpErrorKind::Connect => "connection failed",
-            HttpErrorKind::Timeout => "timed out",
-            HttpErrorKind::Transport => "transport error",
-            HttpErrorKind::Reset => "connection reset",
-            HttpErrorKind::TooLarge => "response too large",
-            HttpErrorKind::Cancelled => "cancelled",
-        })
-    }
-}
+use super::error::{HttpError, HttpErrorKind, classify, innermost_cause};
+use super::message::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 
 /// Client-wide settings, resolved (collection `settings:` and flags merged).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -228,30 +116,6 @@ impl HttpClient {
     /// Sends a request and reads the whole response.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         poll_before_park(self.exchange(request)).await
-    }
-
-    /// Sends, and again after a throttled answer (429/503) while `max_retries` and
-    /// [`RETRY_BUDGET`] last, waiting as `Retry-After` says or else backing off: the last
-    /// answer, and how many throttled answers came before it.
-    pub async fn send_through_throttling(
-        &self,
-        request: &HttpRequest,
-        max_retries: u32,
-    ) -> Result<(HttpResponse, u32), HttpError> {
-        let started = Instant::now();
-        let mut throttled = 0;
-        loop {
-            let response = self.send(request).await?;
-            if !is_throttled(response.status) || throttled >= max_retries {
-                return Ok((response, throttled));
-            }
-            let wait = retry_after(&response).unwrap_or_else(|| backoff(throttled));
-            if started.elapsed() + wait > RETRY_BUDGET {
-                return Ok((response, throttled));
-            }
-            throttled += 1;
-            tokio::time::sleep(wait).await;
-        }
     }
 
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
@@ -379,41 +243,6 @@ async fn poll_before_park<F: Future>(future: F) -> F::Output {
     future.await
 }
 
-/// Retries of one request (throttling, resets) may take this long in all unless
-/// `retry.budget` says otherwise; a token request's retries too.
-pub const RETRY_BUDGET: Duration = Duration::from_secs(120);
-/// First backoff wait; doubled per retry, at most `MAX_BACKOFF`.
-const BASE_BACKOFF: Duration = Duration::from_millis(500);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// Whether a status asks the client to come back later: 429 Too Many Requests or
-/// 503 Service Unavailable.
-pub fn is_throttled(status: u16) -> bool {
-    status == 429 || status == 503
-}
-
-/// `Retry-After` as seconds or an HTTP date.
-pub fn retry_after(response: &HttpResponse) -> Option<Duration> {
-    let value = response.header("retry-after")?;
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(
-        at.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// Exponential backoff with jitter: 0.5–1× of 500 ms · 2^retries, at most 30 s.
-pub fn backoff(retries: u32) -> Duration {
-    let full = BASE_BACKOFF
-        .saturating_mul(1 << retries.min(16))
-        .min(MAX_BACKOFF);
-    full.mul_f64(0.5 + fastrand::f64() / 2.0)
-}
-
 fn multipart_form(fields: &[(String, MultipartValue)]) -> reqwest::multipart::Form {
     fields.iter().fold(
         reqwest::multipart::Form::new(),
@@ -425,24 +254,6 @@ fn multipart_form(fields: &[(String, MultipartValue)]) -> reqwest::multipart::Fo
             ),
         },
     )
-}
-
-fn classify(e: &reqwest::Error) -> HttpError {
-    let kind = if e.is_timeout() {
-        HttpErrorKind::Timeout
-    } else if e.is_connect() {
-        HttpErrorKind::Connect
-    } else if e.is_builder() {
-        HttpErrorKind::InvalidRequest
-    } else if was_reset(e) {
-        HttpErrorKind::Reset
-    } else {
-        HttpErrorKind::Transport
-    };
-    HttpError {
-        kind,
-        cause: innermost_cause(e),
-    }
 }
 
 /// The proxy of `--proxy`/`settings.proxy`, else those of HTTPS_PROXY/HTTP_PROXY (either
@@ -481,80 +292,4 @@ fn proxies(explicit: Option<&str>) -> Result<Vec<reqwest::Proxy>, String> {
         out.push(make(&url, false, false)?);
     }
     Ok(out)
-}
-
-/// A reset or early close anywhere in the error chain (safe to retry idempotent requests).
-fn was_reset(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(e);
-    while let Some(err) = current {
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::BrokenPipe
-                    | std::io::ErrorKind::UnexpectedEof
-            )
-        {
-            return true;
-        }
-        if let Some(hyper) = err.downcast_ref::<hyper::Error>()
-            && (hyper.is_incomplete_message() || hyper.is_canceled())
-        {
-            return true;
-        }
-        current = err.source();
-    }
-    false
-}
-
-/// The most specific message in an error's source chain ("Connection refused (os error 111)").
-fn innermost_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = e;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    let text = current.to_string();
-    if text.is_empty() { e.to_string() } else { text }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn response_with(retry_after: &str) -> HttpResponse {
-        HttpResponse {
-            status: 429,
-            version: "HTTP/1.1".into(),
-            headers: vec![("retry-after".into(), retry_after.into())],
-            body: bytes::Bytes::new(),
-            duration: Duration::ZERO,
-        }
-    }
-
-    #[test]
-    fn retry_after_in_seconds_and_as_a_date() {
-        assert_eq!(
-            retry_after(&response_with("3")),
-            Some(Duration::from_secs(3))
-        );
-        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
-        let wait = retry_after(&response_with(&later)).unwrap();
-        assert!(
-            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
-            "{wait:?}"
-        );
-        assert_eq!(retry_after(&response_with("soon")), None);
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter_and_a_cap() {
-        for retries in 0..20 {
-            let full = BASE_BACKOFF
-                .saturating_mul(1 << retries.min(16))
-                .min(MAX_BACKOFF);
-            let wait = backoff(retries);
-            assert!(wait >= full / 2 && wait <= full, "{retries}: {wait:?}");
-        }
-    }
 }

@@ -1,0 +1,76 @@
+//! The messages: a rendered request to send and a response read completely.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// A request with every template rendered.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// Upper-case method.
+    pub method: String,
+    /// The full URL, query included.
+    pub url: String,
+    /// Headers in order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: HttpBody,
+}
+
+/// A rendered body.
+#[derive(Debug, Clone)]
+pub enum HttpBody {
+    /// No body.
+    Empty,
+    /// Bytes with the content type to set unless the user set one.
+    Bytes {
+        /// The payload.
+        data: Bytes,
+        /// Default Content-Type.
+        content_type: Option<&'static str>,
+    },
+    /// multipart/form-data fields.
+    Multipart(Vec<(String, MultipartValue)>),
+}
+
+/// One multipart field.
+#[derive(Debug, Clone)]
+pub enum MultipartValue {
+    /// A text value.
+    Text(String),
+    /// A file's contents.
+    File {
+        /// The file name sent in Content-Disposition.
+        file_name: String,
+        /// The contents.
+        data: Bytes,
+    },
+}
+
+/// A response read completely.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// HTTP version, e.g. `HTTP/1.1`.
+    pub version: String,
+    /// Headers in order; names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Bytes,
+    /// From sending to the last body byte.
+    pub duration: Duration,
+}
+
+impl HttpResponse {
+    /// All values of a header (case-insensitive), joined with `, `; `None` if absent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}

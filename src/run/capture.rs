@@ -1,0 +1,64 @@
+//! The capture stage: what the response reveals is registered as secret, then each capture
+//! becomes a variable for the requests after it.
+
+use super::context::RequestContext;
+use super::result::{Failure, RequestResult};
+use crate::check::outcome::CaptureOutcome;
+use crate::check::{self, ResponseView};
+use crate::http::HttpResponse;
+use crate::model::Request;
+use crate::secrets::Secrets;
+
+/// Registers the response's secrets, then evaluates every capture into `cx.vars`.
+pub(super) fn capture(
+    request: &Request,
+    cx: &mut RequestContext<'_>,
+    response: &HttpResponse,
+    view: &ResponseView<'_>,
+    result: &mut RequestResult,
+) {
+    let secrets = &cx.transport.secrets;
+    register_secrets(response, view, secrets);
+    for capture in &request.captures {
+        match check::eval_capture(capture, view) {
+            Ok(value) => {
+                if capture.secret {
+                    secrets.add(&crate::template::json_to_text(&value));
+                }
+                cx.vars.set(&capture.name, &value);
+                result.captured.push(CaptureOutcome {
+                    name: capture.name.clone(),
+                    value,
+                    secret: capture.secret,
+                });
+            }
+            Err(message) => result.failures.push(Failure::Capture {
+                name: capture.name.clone(),
+                location: capture.location.clone(),
+                message,
+            }),
+        }
+    }
+}
+
+/// Secret response headers, and tokens in a response (a token request made by hand).
+fn register_secrets(response: &HttpResponse, view: &ResponseView<'_>, secrets: &Secrets) {
+    for (_, value) in response
+        .headers
+        .iter()
+        .filter(|(n, _)| crate::secrets::is_secret_header(n))
+    {
+        secrets.add_header_value(value);
+    }
+    if response.body.len() < 1 << 20
+        && mentions_token(&response.body)
+        && let Ok(json) = view.json()
+    {
+        secrets.add_credential_fields(json);
+    }
+}
+
+/// A quick look for `_token"` before parsing a body just to find tokens.
+fn mentions_token(body: &[u8]) -> bool {
+    memchr::memmem::find(body, b"_token\"").is_some()
+}
