@@ -171,14 +171,20 @@ fn module_path(root: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
-/// The text before an inline `#[cfg(test)] mod … {`, comments removed: tests may reach anywhere.
+/// The text before an inline test module (`#[cfg(test)]`, `#[cfg(all(test, unix))]` …
+/// followed by `mod … {`), comments removed: tests may reach anywhere.
 fn without_tests(text: &str) -> String {
     let cut = text
-        .match_indices("#[cfg(test)]")
+        .match_indices("#[cfg(")
         .map(|(at, _)| at)
         .find(|&at| {
-            let after = text[at + "#[cfg(test)]".len()..].trim_start();
-            after.starts_with("mod ") && after.find('{') < after.find(';')
+            let Some(end) = text[at..].find(']') else {
+                return false;
+            };
+            let after = text[at + end + 1..].trim_start();
+            text[at..at + end].contains("test")
+                && after.starts_with("mod ")
+                && after.find('{') < after.find(';')
         })
         .unwrap_or(text.len());
     text[..cut]
@@ -188,7 +194,7 @@ fn without_tests(text: &str) -> String {
         .join("\n")
 }
 
-/// Paths named in `use` trees (expanded) and inline `crate::…`/`super::…` paths.
+/// Paths named in `use` trees (expanded) and inline paths (`crate::…`, `super::…`, `child::…`).
 fn referenced_paths(text: &str) -> Vec<String> {
     let mut paths = Vec::new();
     let mut rest = text;
@@ -201,8 +207,9 @@ fn referenced_paths(text: &str) -> Vec<String> {
         }
         rest = &tail[end..];
     }
+    // inline paths too: `crate::x::f()`, `super::X`, and `child::f()` in a module's own file
     for word in text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')) {
-        if word.starts_with("crate::") || word.starts_with("super::") {
+        if word.contains("::") && word.starts_with(|c: char| c.is_ascii_lowercase()) {
             paths.push(word.trim_end_matches(':').to_string());
         }
     }

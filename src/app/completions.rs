@@ -18,7 +18,7 @@ use clap_complete::engine::{
 };
 use clap_complete::env::Shells;
 
-use super::Exit;
+use super::exit::Exit;
 use crate::cli::Cli;
 use crate::load::environment;
 

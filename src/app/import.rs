@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use super::Exit;
+use super::exit::Exit;
 use crate::cli::{ExportCommand, ImportCommand, ImportCurlArgs, ImportPostmanArgs};
 use crate::import::postman::{self, Generated};
 use crate::import::report::{Place, Report, Topic};

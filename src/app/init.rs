@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Exit, general, input_errors};
+use super::exit::{Exit, general, input_errors};
 use crate::cli::{InitArgs, InitTemplate};
 use crate::secrets::Secrets;
 
@@ -45,65 +45,11 @@ pub fn init(args: &InitArgs) -> Exit {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let collection_schema = crate::format::collection_schema();
     let environment_schema = crate::format::environment_schema();
-    let files: Vec<(&str, &str)> = match args.template {
-        InitTemplate::BusinessCentral => vec![
-            (
-                "collections/bc.yaml",
-                include_str!("../../collections/bc.yaml"),
-            ),
-            (
-                "environments/local.yaml",
-                include_str!("../../environments/local.yaml"),
-            ),
-            (
-                "environments/sandbox.yaml",
-                include_str!("../../environments/sandbox.yaml"),
-            ),
-            ("mocks/bc.yaml", include_str!("../../mocks/bc.yaml")),
-            ("schema/collection.schema.json", &collection_schema),
-            ("schema/environment.schema.json", &environment_schema),
-            (
-                ".env.example",
-                "# Copy to .env (git-ignored) and fill in.\nBC_CLIENT_SECRET=\n",
-            ),
-        ],
-        InitTemplate::Blank => vec![
-            ("collections/api.yaml", BLANK_COLLECTION),
-            ("environments/local.yaml", BLANK_ENVIRONMENT),
-            ("schema/collection.schema.json", &collection_schema),
-            ("schema/environment.schema.json", &environment_schema),
-            (
-                ".env.example",
-                "# Copy to .env (git-ignored) and fill in.\n",
-            ),
-        ],
-    };
-    let existing: Vec<String> = files
-        .iter()
-        .map(|(rel, _)| dir.join(rel))
-        .filter(|p| p.exists())
-        .map(|p| p.display().to_string())
-        .collect();
-    if !existing.is_empty() {
-        return input_errors(
-            &[general(format!(
-                "not overwriting existing files: {}",
-                existing.join(", ")
-            ))],
-            &secrets,
-        );
-    }
-    for (rel, text) in &files {
-        if let Err(e) = write(&dir.join(rel), text) {
-            return input_errors(
-                &[general(format!(
-                    "cannot write {}: {e}",
-                    dir.join(rel).display()
-                ))],
-                &secrets,
-            );
-        }
-        println!("created {}", dir.join(rel).display());
+    let mut files = template_files(args.template);
+    files.push(("schema/collection.schema.json", &collection_schema));
+    files.push(("schema/environment.schema.json", &environment_schema));
+    if let Err(message) = write_files(&dir, &files) {
+        return input_errors(&[general(message)], &secrets);
     }
     if let Err(e) = ignore_dotenv(&dir) {
         return input_errors(
@@ -122,6 +68,61 @@ pub fn init(args: &InitArgs) -> Exit {
     };
     println!("\nnext: cd {} && {next}", dir.display());
     Exit::Passed
+}
+
+/// The template's own files (the schemas are added by the caller).
+fn template_files(template: InitTemplate) -> Vec<(&'static str, &'static str)> {
+    match template {
+        InitTemplate::BusinessCentral => vec![
+            (
+                "collections/bc.yaml",
+                include_str!("../../collections/bc.yaml"),
+            ),
+            (
+                "environments/local.yaml",
+                include_str!("../../environments/local.yaml"),
+            ),
+            (
+                "environments/sandbox.yaml",
+                include_str!("../../environments/sandbox.yaml"),
+            ),
+            ("mocks/bc.yaml", include_str!("../../mocks/bc.yaml")),
+            (
+                ".env.example",
+                "# Copy to .env (git-ignored) and fill in.\nBC_CLIENT_SECRET=\n",
+            ),
+        ],
+        InitTemplate::Blank => vec![
+            ("collections/api.yaml", BLANK_COLLECTION),
+            ("environments/local.yaml", BLANK_ENVIRONMENT),
+            (
+                ".env.example",
+                "# Copy to .env (git-ignored) and fill in.\n",
+            ),
+        ],
+    }
+}
+
+/// Writes every file under `dir`, or none when any of them exists already.
+fn write_files(dir: &Path, files: &[(&str, &str)]) -> Result<(), String> {
+    let existing: Vec<String> = files
+        .iter()
+        .map(|(rel, _)| dir.join(rel))
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        return Err(format!(
+            "not overwriting existing files: {}",
+            existing.join(", ")
+        ));
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("created {}", path.display());
+    }
+    Ok(())
 }
 
 /// `README.md` with the template's commands, or the snippet printed when a README exists.

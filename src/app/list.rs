@@ -1,6 +1,7 @@
 //! `runner list`: the requests of collections as a table (path, method, URL, tags).
 
-use super::{Exit, expand_files, input_errors};
+use super::exit::{Exit, input_errors};
+use super::plan::expand_files;
 use crate::cli::ListArgs;
 use crate::load;
 use crate::model::Phase;

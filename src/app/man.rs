@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::CommandFactory as _;
 
-use super::Exit;
+use super::exit::Exit;
 use crate::cli::Cli;
 
 /// Prints `runner.1`, or writes `runner.1` and one page per subcommand (`runner-run.1`, …)

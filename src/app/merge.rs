@@ -1,7 +1,7 @@
 //! `runner report merge`: the JSON reports of shards → one report with the combined totals,
 //! written as JSON, JUnit, HTML or TAP.
 
-use super::{Exit, general, input_errors};
+use super::exit::{Exit, general, input_errors};
 use crate::cli::MergeArgs;
 use crate::report::ReportKind;
 use crate::report::model::{RunReport, Summary, UnitReport};

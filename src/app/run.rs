@@ -4,11 +4,12 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
-use super::signal::{StopRequest, StopSignals};
-use super::{
-    Exit, Plan, dedup_errors, general, input_errors, literal_layer, load_dotenv, load_plan,
-    report_mock_log, resolve_vars, token_cache,
+use super::exit::{Exit, general, input_errors};
+use super::mock::report_mock_log;
+use super::plan::{
+    Clients, Plan, dedup_errors, literal_layer, load_dotenv, load_plan, resolve_vars, token_cache,
 };
+use super::signal::{StopRequest, StopSignals};
 use crate::cli::RunArgs;
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
@@ -111,7 +112,7 @@ fn build_units(
         };
     let mut units = Vec::new();
     let mut errors = Vec::new();
-    let mut clients = super::Clients::default();
+    let mut clients = Clients::default();
     for (collection, layers) in collections {
         let client = match clients.for_collection(&args.network, &collection) {
             Ok(client) => client,

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use super::Exit;
+use super::exit::Exit;
 
 /// Which request to stop came: the exit code of a run it stopped follows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

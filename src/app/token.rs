@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::{Exit, general, input_errors, load_plan, resolve_vars, token_cache};
+use super::exit::{Exit, general, input_errors};
+use super::plan::{Clients, load_dotenv, load_plan, resolve_vars, token_cache};
 use crate::auth::cache_file::CacheFile;
 use crate::cli::TokenArgs;
 use crate::model::Auth;
@@ -17,7 +18,7 @@ use crate::secrets::Secrets;
 /// Runs `runner token`.
 pub async fn show(args: TokenArgs) -> Exit {
     let secrets = Secrets::default();
-    super::load_dotenv();
+    load_dotenv();
     if args.clear {
         return clear_cache();
     }
@@ -61,7 +62,7 @@ pub async fn show(args: TokenArgs) -> Exit {
         Ok(Credentials::Header(_)) => unreachable!("an oauth2 block gives a token request"),
         Err(e) => return input_errors(&[general(e.to_string())], &secrets),
     };
-    let client = match super::Clients::default().for_collection(&args.network, &collection) {
+    let client = match Clients::default().for_collection(&args.network, &collection) {
         Ok(client) => client,
         Err(e) => return input_errors(&[e], &secrets),
     };

@@ -6,7 +6,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Exit, expand_files};
+use super::exit::Exit;
+use super::plan::expand_files;
 use crate::cli::{OutputFormat, ValidateArgs};
 use crate::lint::{Finding, Severity, lint, lint_outside};
 use crate::load::{self, LoadError, LoadErrorKind, environment};
@@ -28,7 +29,7 @@ struct Diagnostic {
 /// Runs `runner validate`.
 pub fn validate(args: &ValidateArgs) -> Exit {
     let secrets = Secrets::default();
-    super::load_dotenv();
+    super::plan::load_dotenv();
     let mut load_errors = Vec::new();
     let files = expand_files(&args.files, &mut load_errors);
     let mut diagnostics: Vec<Diagnostic> = load_errors

@@ -11,7 +11,8 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use super::{Exit, expand_files};
+use super::exit::Exit;
+use super::plan::expand_files;
 use crate::cli::RunArgs;
 use crate::load::{self, environment};
 use crate::secrets::Secrets;

@@ -30,7 +30,7 @@ pub fn sign(
     header.x5t_s256 = Some(b64(&sha2::Sha256::digest(cert.contents())));
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(&key_pem)
         .map_err(|e| format!("{}: not an RSA private key in PEM: {e}", key_path.display()))?;
-    let now = crate::auth::unix_ms() / 1000;
+    let now = super::token::unix_ms() / 1000;
     let claims = serde_json::json!({
         "aud": token_url,
         "iss": client_id,

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use sha2::Digest as _;
 
-use crate::auth::Token;
+use super::token::Token;
 
 /// The cache file of this user.
 #[derive(Debug)]

@@ -4,12 +4,15 @@
 pub mod assertion;
 pub mod cache_file;
 pub mod diagnose;
+mod token;
+
+pub use token::{Token, unix_ms};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -163,28 +166,6 @@ impl AuthError {
             _ => None,
         }
     }
-}
-
-/// A token and when to stop using it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Token {
-    /// The access token.
-    pub access_token: String,
-    /// Milliseconds since the Unix epoch after which the token is fetched anew.
-    pub refresh_after_ms: u64,
-}
-
-impl Token {
-    fn fresh(&self) -> bool {
-        unix_ms() < self.refresh_after_ms
-    }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The tokens of one run, shared by all requests and parallel units.

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::app::{load_dotenv, load_plan, resolve_vars};
+use crate::app::plan::{load_dotenv, load_plan, resolve_vars};
 use crate::cli::ExportCurlArgs;
 use crate::http::{HttpBody, HttpRequest, MultipartValue};
 use crate::import::export::{CurlBody, CurlCommand, CurlPart, has_marker, marker, render};
