@@ -19,6 +19,7 @@ use oxc_parser::{ParseOptions, Parser};
 use self::value::{Scope, Val, dotted};
 use super::checks::{CaptureSpec, Check, Source, Subject};
 use crate::import::placeholder::var_name;
+use crate::import::report::Tally;
 
 /// The 1-based first and last line a translated statement came from.
 pub type Span = (usize, usize);
@@ -34,6 +35,16 @@ pub struct Translation {
     pub kept: Vec<(usize, String)>,
     /// Capture names that differ from the script's variable names: (script name, used name).
     pub renamed: Vec<(String, String)>,
+    /// What the script held and how much of it was translated.
+    pub tally: Tally,
+}
+
+/// What kind of statement an expression statement is, for the tally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Assertion,
+    Set,
+    Other,
 }
 
 /// Translates the lines of a `test` script; a `prerequest` script keeps every statement.
@@ -51,6 +62,7 @@ pub fn translate(lines: &[String], is_test: bool) -> Translation {
         source: &source,
         lines,
         t: Translation::default(),
+        understood: Vec::new(),
     };
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         // not JavaScript the parser reads: every line that is not blank is kept
@@ -66,11 +78,12 @@ pub fn translate(lines: &[String], is_test: bool) -> Translation {
         if is_test {
             walker.statement(statement, &mut scope);
         } else {
-            walker.keep(statement_span(statement));
+            walker.keep_counted(statement);
         }
     }
     walker.t.kept.sort_by_key(|(n, _)| *n);
     walker.t.kept.dedup();
+    walker.t.tally.unaccounted_lines = walker.unaccounted(&parsed.program.comments);
     walker.t
 }
 
@@ -83,9 +96,41 @@ struct Walker<'s> {
     source: &'s str,
     lines: &'s [String],
     t: Translation,
+    /// Lines of statements translated whole.
+    understood: Vec<Span>,
 }
 
 impl Walker<'_> {
+    /// Lines with code outside comments that are neither translated nor kept.
+    fn unaccounted(&self, comments: &[oxc_ast::Comment]) -> usize {
+        let mut code = vec![false; self.lines.len() + 1];
+        let bytes = self.source.as_bytes();
+        let mut line = 1;
+        let mut comment = comments.iter().peekable();
+        for (at, &b) in bytes.iter().enumerate() {
+            while comment.peek().is_some_and(|c| c.span.end as usize <= at) {
+                comment.next();
+            }
+            let in_comment = comment.peek().is_some_and(|c| c.span.start as usize <= at);
+            if b == b'\n' {
+                line += 1;
+            } else if !b.is_ascii_whitespace() && !in_comment {
+                code[line] = true;
+            }
+        }
+        (1..=self.lines.len())
+            .filter(|&n| code[n])
+            .filter(|&n| !self.understood.iter().any(|(a, b)| (*a..=*b).contains(&n)))
+            .filter(|&n| !self.t.kept.iter().any(|(k, _)| *k == n))
+            .count()
+    }
+
+    /// Keeps a statement, counting the assertions and sets inside it as found.
+    fn keep_counted(&mut self, statement: &Statement) {
+        count_nested_statement(statement, &mut self.t.tally);
+        self.keep(statement_span(statement));
+    }
+
     /// The 1-based lines a source span covers.
     fn lines_of(&self, span: oxc_ast::ast::Span) -> Span {
         let line = |offset: u32| {
@@ -125,19 +170,29 @@ impl Walker<'_> {
             Statement::VariableDeclaration(d) => {
                 for declarator in &d.declarations {
                     let BindingPattern::BindingIdentifier(id) = &declarator.id else {
-                        self.keep(span);
+                        self.keep_counted(statement);
                         continue;
                     };
                     let val = declarator.init.as_ref().and_then(|e| scope.eval(e));
-                    if val.is_none() {
-                        self.keep(declarator.span);
+                    match val {
+                        Some(_) => self.understood.push(self.lines_of(declarator.span)),
+                        None => {
+                            if let Some(init) = &declarator.init {
+                                count_nested_expression(init, &mut self.t.tally);
+                            }
+                            self.keep(declarator.span);
+                        }
                     }
                     scope.bind(&id.name, val);
                 }
             }
             Statement::ExpressionStatement(e) => {
-                if !self.expression(&e.expression, span, scope) {
-                    self.keep(span);
+                let kind = kind(&e.expression);
+                if self.expression(&e.expression, span, scope) {
+                    self.understood.push(self.lines_of(span));
+                    kind.count(&mut self.t.tally, true);
+                } else {
+                    self.keep_counted(statement);
                 }
             }
             Statement::BlockStatement(b) => {
@@ -145,7 +200,7 @@ impl Walker<'_> {
                     self.statement(inner, scope);
                 }
             }
-            _ => self.keep(span),
+            _ => self.keep_counted(statement),
         }
     }
 
@@ -263,16 +318,7 @@ fn variable_set(expr: &Expression, scope: &Scope) -> Option<(String, Source)> {
     let Expression::CallExpression(call) = expr else {
         return None;
     };
-    let callee = dotted(&call.callee)?;
-    if !matches!(
-        callee.as_str(),
-        "pm.environment.set"
-            | "pm.collectionVariables.set"
-            | "pm.globals.set"
-            | "pm.variables.set"
-            | "postman.setEnvironmentVariable"
-            | "postman.setGlobalVariable"
-    ) {
+    if !is_set(&dotted(&call.callee)?) {
         return None;
     }
     let [name, value] = call.arguments.as_slice() else {
@@ -289,6 +335,153 @@ fn variable_set(expr: &Expression, scope: &Scope) -> Option<(String, Source)> {
         _ => return None,
     };
     Some((name, source))
+}
+
+impl Kind {
+    fn count(self, tally: &mut Tally, translated: bool) {
+        match self {
+            Kind::Assertion => tally.assertion(translated),
+            Kind::Set => tally.set(translated),
+            Kind::Other => {}
+        }
+    }
+}
+
+/// An assertion statement, a variable set, or something else.
+fn kind(expr: &Expression) -> Kind {
+    let mut e = expr;
+    loop {
+        match e {
+            Expression::AssignmentExpression(a) => {
+                let tests = matches!(&a.left, AssignmentTarget::ComputedMemberExpression(m)
+                    if dotted(&m.object).as_deref() == Some("tests"));
+                return if tests { Kind::Assertion } else { Kind::Other };
+            }
+            Expression::CallExpression(c) => {
+                match dotted(&c.callee).as_deref() {
+                    Some("pm.expect") => return Kind::Assertion,
+                    Some(name) if is_set(name) => return Kind::Set,
+                    _ => {}
+                }
+                e = match &c.callee {
+                    Expression::StaticMemberExpression(m) => &m.object,
+                    _ => return Kind::Other,
+                };
+            }
+            Expression::StaticMemberExpression(m) => {
+                if dotted(&m.object).as_deref() == Some("pm.response") && m.property.name == "to" {
+                    return Kind::Assertion;
+                }
+                e = &m.object;
+            }
+            _ => return Kind::Other,
+        }
+    }
+}
+
+/// Counts, as found and not translated, the assertions and sets anywhere inside a statement.
+fn count_nested_statement(statement: &Statement, tally: &mut Tally) {
+    match statement {
+        Statement::ExpressionStatement(e) => match kind(&e.expression) {
+            Kind::Other => count_nested_expression(&e.expression, tally),
+            k => k.count(tally, false),
+        },
+        Statement::BlockStatement(b) => {
+            b.body.iter().for_each(|s| count_nested_statement(s, tally))
+        }
+        Statement::IfStatement(i) => {
+            count_nested_statement(&i.consequent, tally);
+            if let Some(alternate) = &i.alternate {
+                count_nested_statement(alternate, tally);
+            }
+        }
+        Statement::TryStatement(t) => {
+            t.block
+                .body
+                .iter()
+                .for_each(|s| count_nested_statement(s, tally));
+            if let Some(handler) = &t.handler {
+                handler
+                    .body
+                    .body
+                    .iter()
+                    .for_each(|s| count_nested_statement(s, tally));
+            }
+            if let Some(finalizer) = &t.finalizer {
+                finalizer
+                    .body
+                    .iter()
+                    .for_each(|s| count_nested_statement(s, tally));
+            }
+        }
+        Statement::ForStatement(f) => count_nested_statement(&f.body, tally),
+        Statement::ForInStatement(f) => count_nested_statement(&f.body, tally),
+        Statement::ForOfStatement(f) => count_nested_statement(&f.body, tally),
+        Statement::WhileStatement(w) => count_nested_statement(&w.body, tally),
+        Statement::DoWhileStatement(w) => count_nested_statement(&w.body, tally),
+        Statement::SwitchStatement(sw) => sw
+            .cases
+            .iter()
+            .flat_map(|c| c.consequent.iter())
+            .for_each(|s| count_nested_statement(s, tally)),
+        Statement::FunctionDeclaration(f) => count_function(f, tally),
+        Statement::VariableDeclaration(d) => d
+            .declarations
+            .iter()
+            .filter_map(|d| d.init.as_ref())
+            .for_each(|e| count_nested_expression(e, tally)),
+        _ => {}
+    }
+}
+
+/// Counts inside the callbacks an expression passes (`pm.test(…, fn)`, `forEach(fn)`).
+fn count_nested_expression(expr: &Expression, tally: &mut Tally) {
+    let Expression::CallExpression(call) = expr else {
+        return;
+    };
+    if let Expression::StaticMemberExpression(m) = &call.callee {
+        count_nested_expression(&m.object, tally);
+    }
+    for arg in &call.arguments {
+        match arg {
+            Argument::FunctionExpression(f) => count_function(f, tally),
+            Argument::ArrowFunctionExpression(f) => match &f.body {
+                ArrowFunctionBody::FunctionBody(body) => body
+                    .statements
+                    .iter()
+                    .for_each(|s| count_nested_statement(s, tally)),
+                body => {
+                    if let Some(e) = body.as_expression() {
+                        match kind(e) {
+                            Kind::Other => count_nested_expression(e, tally),
+                            k => k.count(tally, false),
+                        }
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+fn count_function(f: &oxc_ast::ast::Function, tally: &mut Tally) {
+    if let Some(body) = &f.body {
+        body.statements
+            .iter()
+            .for_each(|s| count_nested_statement(s, tally));
+    }
+}
+
+fn is_set(callee: &str) -> bool {
+    matches!(
+        callee,
+        "pm.environment.set"
+            | "pm.collectionVariables.set"
+            | "pm.globals.set"
+            | "pm.variables.set"
+            | "postman.setEnvironmentVariable"
+            | "postman.setGlobalVariable"
+    )
 }
 
 #[cfg(test)]
