@@ -373,7 +373,7 @@ fn grouped<'f>(findings: &[&'f Finding]) -> Vec<(&'f Finding, usize)> {
             None => groups.push((key, f, 1)),
         }
     }
-    groups.sort_by(|a, b| b.2.cmp(&a.2));
+    groups.sort_by_key(|g| std::cmp::Reverse(g.2));
     groups.into_iter().map(|(_, f, n)| (f, n)).collect()
 }
 
