@@ -458,6 +458,12 @@ struct CaptureSpec {
     status: Option<bool>,
     /// Mask the value in every output.
     secret: Option<bool>,
+    /// When nothing is selected, leave the variable as it was instead of failing.
+    optional: Option<bool>,
+    /// The value to set when nothing is selected.
+    default: Option<serde_json::Value>,
+    /// Capture only when this expression (over `response` and the variables) is true.
+    when: Option<String>,
 }
 
 /// The JSON Schema of collection files.

@@ -526,6 +526,12 @@ pub struct Capture {
     pub source: CaptureSource,
     /// Mask the value in every output.
     pub secret: bool,
+    /// Selecting nothing leaves the variable as it was instead of failing the request.
+    pub optional: bool,
+    /// The value set when nothing is selected.
+    pub default: Option<serde_json::Value>,
+    /// Made only when this expression (over `response` and the variables) is true.
+    pub when: Option<TemplateId>,
 }
 
 /// Where a capture reads from.

@@ -76,7 +76,9 @@ const ASSERT_FIELDS: &[&str] = &[
     "schema",
     "snapshot",
 ];
-const CAPTURE_FIELDS: &[&str] = &["json", "header", "regex", "from", "status", "secret"];
+const CAPTURE_FIELDS: &[&str] = &[
+    "json", "header", "regex", "from", "status", "secret", "optional", "default", "when",
+];
 const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
 const BASIC_FIELDS: &[&str] = &["username", "password"];
 const OAUTH2_FIELDS: &[&str] = &[
@@ -1182,15 +1184,50 @@ fn read_captures(r: &mut Reader, node: &Node) -> Vec<Capture> {
             }
         };
         if let Some(source) = source {
+            let (optional, default, when) = capture_conditions(r, value, name);
             out.push(Capture {
                 name: name.to_string(),
                 location: r.location(key.pos),
                 source,
                 secret,
+                optional,
+                default,
+                when,
             });
         }
     }
     out
+}
+
+/// `optional: true`, `default: VALUE` and `when: EXPR` of a capture map.
+fn capture_conditions(
+    r: &mut Reader,
+    node: &Node,
+    name: &str,
+) -> (
+    bool,
+    Option<serde_json::Value>,
+    Option<crate::template::TemplateId>,
+) {
+    let NodeKind::Map(entries) = &node.kind else {
+        return (false, None, None);
+    };
+    let field = |key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| k.scalar_text().as_deref() == Some(key))
+            .map(|(_, v)| v)
+    };
+    let optional = field("optional")
+        .and_then(|v| r.bool(v, &format!("capture.{name}.optional")))
+        .unwrap_or(false);
+    let default = field("default").and_then(Node::to_json);
+    let when = field("when").and_then(|v| {
+        let text = r.string(v, &format!("capture.{name}.when"))?;
+        let location = r.location(v.pos);
+        Some(r.templates.expression(&text, location, "capture.when"))
+    });
+    (optional, default, when)
 }
 
 /// `secret: true` on a capture map.

@@ -636,7 +636,28 @@ async fn run_request(
         crate::secrets::add_credential_fields(json);
     }
     for capture in &request.captures {
-        match check::eval_capture(capture, &view) {
+        if let Some(when) = capture.when {
+            let context = vars.context_with(&[("response", view.template_value())]);
+            match collection.templates.eval(when, &context) {
+                Ok(holds) if holds.is_true() => {}
+                Ok(_) => continue,
+                Err(e) => {
+                    result.failures.push(Failure::Capture {
+                        name: capture.name.clone(),
+                        location: capture.location.clone(),
+                        message: format!("`when`: {e}"),
+                    });
+                    continue;
+                }
+            }
+        }
+        // nothing selected: the default, or for an optional capture no change
+        let evaluated = match check::eval_capture(capture, &view) {
+            Err(_) if capture.default.is_some() => Ok(capture.default.clone().unwrap_or_default()),
+            Err(_) if capture.optional => continue,
+            other => other,
+        };
+        match evaluated {
             Ok(value) => {
                 if capture.secret {
                     crate::secrets::add(&crate::template::json_to_text(&value));

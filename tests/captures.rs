@@ -1,0 +1,117 @@
+//! Captures that may select nothing (`optional`, `default`) and conditional captures
+//! (`when`), through the binary against a mock on loopback.
+
+mod support;
+
+use support::{Project, dedent, run};
+
+const MOCK: &str = "
+    routes:
+      - match: { path: /found }
+        respond:
+          json: { id: 7, ok: true }
+      - match: { path: /missing }
+        respond:
+          status: 404
+          json: { error: nope }
+";
+
+fn project(collection: &str) -> Project {
+    let project = Project::new();
+    project.file("mock.yaml", &dedent(MOCK));
+    project.file("c.yaml", &dedent(collection));
+    project
+}
+
+#[test]
+fn an_optional_capture_that_selects_nothing_keeps_the_earlier_value() {
+    let project = project(
+        "
+        vars:
+          id: earlier
+        requests:
+          - name: missing
+            url: <<mock_url>>/missing
+            capture:
+              id: { json: $.id, optional: true }
+          - name: uses it
+            url: <<mock_url>>/found?id=<<id>>
+            assert:
+              expr: [\"id == 'earlier'\"]
+        ",
+    );
+    let outcome = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
+    outcome.expect_code(0);
+}
+
+#[test]
+fn a_default_is_set_when_nothing_is_selected_and_a_plain_capture_still_fails() {
+    let project = project(
+        "
+        requests:
+          - name: missing
+            url: <<mock_url>>/missing
+            capture:
+              id: { json: $.id, default: 0 }
+          - name: typed default
+            url: <<mock_url>>/found
+            assert:
+              expr: [\"id == 0\"]
+          - name: strict
+            url: <<mock_url>>/missing
+            capture:
+              other: $.id
+        ",
+    );
+    let outcome = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
+    outcome.expect_code(1);
+    outcome.expect_request("✔", "typed default", &[]);
+    outcome.expect_request("✘", "strict", &[]);
+}
+
+#[test]
+fn a_capture_with_when_is_made_only_when_its_condition_holds() {
+    let project = project(
+        "
+        vars:
+          id: unset
+        requests:
+          - name: guarded miss
+            url: <<mock_url>>/missing
+            capture:
+              id: { json: $.id, when: response.status == 200 }
+          - name: still unset
+            url: <<mock_url>>/found
+            assert:
+              expr: [\"id == 'unset'\"]
+          - name: sets it
+            url: <<mock_url>>/found
+            capture:
+              id: { json: $.id, when: \"response.json.ok and response.status == 200\" }
+          - name: now set
+            url: <<mock_url>>/found
+            assert:
+              expr: [\"id == 7\"]
+        ",
+    );
+    let outcome = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
+    outcome.expect_code(0);
+}
+
+#[test]
+fn capture_conditions_are_checked_when_the_file_is_loaded() {
+    let project = project(
+        "
+        requests:
+          - name: bad
+            url: http://127.0.0.1:9/
+            capture:
+              id: { json: $.id, optional: maybe, when: \"response.status ==\" }
+        ",
+    );
+    let outcome = run(&mut project.runner(["validate", "c.yaml"]));
+    outcome.expect_code(2);
+    let all = outcome.all();
+    assert!(all.contains("optional"), "{all}");
+    assert!(all.contains("when"), "{all}");
+}
