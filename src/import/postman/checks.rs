@@ -135,6 +135,10 @@ pub struct CaptureSpec {
     pub name: String,
     /// Where from.
     pub source: Source,
+    /// Made only when this expression holds (the script's `if` around the set).
+    pub when: Option<String>,
+    /// Selecting nothing leaves the variable as it was (a set inside `try`).
+    pub optional: bool,
 }
 
 /// The matchers of one request, subject by subject, merged.
@@ -348,8 +352,9 @@ pub fn captures_yaml(captures: &[CaptureSpec]) -> Yaml {
     let mut out = Yaml::map();
     for c in captures {
         let secret = is_secret_name(&c.name) || is_secret_source(&c.source);
+        let plain = !secret && c.when.is_none() && !c.optional;
         let mut source = match &c.source {
-            Source::Json(path) if !secret => {
+            Source::Json(path) if plain => {
                 out.insert(&c.name, Yaml::str(json_path(path)));
                 continue;
             }
@@ -360,6 +365,12 @@ pub fn captures_yaml(captures: &[CaptureSpec]) -> Yaml {
         };
         if secret {
             source.insert("secret", Yaml::Bool(true));
+        }
+        if c.optional {
+            source.insert("optional", Yaml::Bool(true));
+        }
+        if let Some(when) = &c.when {
+            source.insert("when", Yaml::str(when));
         }
         out.insert(&c.name, source);
     }
@@ -431,6 +442,8 @@ mod tests {
             CaptureSpec {
                 name: "bcToken".into(),
                 source: Source::Json(vec![Seg::Key("access_token".into())]),
+                when: None,
+                optional: false,
             },
             CaptureSpec {
                 name: "companyId".into(),
@@ -439,6 +452,8 @@ mod tests {
                     Seg::Index(0),
                     Seg::Key("id".into()),
                 ]),
+                when: None,
+                optional: false,
             },
         ];
         let mut root = Yaml::map();

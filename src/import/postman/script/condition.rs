@@ -8,7 +8,7 @@ use oxc_ast::ast::{
 use serde_json::Value;
 
 use super::value::{Scope, Val, dotted};
-use crate::import::postman::checks::{Check, Op, Subject};
+use crate::import::postman::checks::{Check, Op, Subject, check_expr};
 use crate::import::postman::expr;
 
 /// The checks that hold exactly when `cond` is truthy (`holds`) or falsy (`!holds`).
@@ -349,4 +349,12 @@ fn val_text(val: &Val) -> Option<String> {
         Val::Lit(_) | Val::Var(_) => expr::literal(&val.operand()?)?,
         Val::Reason | Val::Response => return None,
     })
+}
+
+/// A check as one expression (for a check under an `if`).
+pub(super) fn expr_of(check: &Check) -> Option<String> {
+    match &check.subject {
+        Subject::Expr { expr, .. } => Some(format!("({expr})")),
+        _ => check_expr(check).map(|e| format!("({e})")),
+    }
 }

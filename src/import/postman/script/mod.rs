@@ -17,7 +17,7 @@ use oxc_ast::ast::{
 use oxc_parser::{ParseOptions, Parser};
 
 use self::value::{Scope, Val, dotted};
-use super::checks::{CaptureSpec, Check, Source, Subject};
+use super::checks::{CaptureSpec, Check, Op, Source, Subject};
 use crate::import::placeholder::var_name;
 use crate::import::report::Tally;
 
@@ -63,6 +63,8 @@ pub fn translate(lines: &[String], is_test: bool) -> Translation {
         lines,
         t: Translation::default(),
         understood: Vec::new(),
+        guards: Vec::new(),
+        in_try: false,
     };
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         // not JavaScript the parser reads: every line that is not blank is kept
@@ -98,6 +100,10 @@ struct Walker<'s> {
     t: Translation,
     /// Lines of statements translated whole.
     understood: Vec<Span>,
+    /// The conditions of the `if`s around the statement (minijinja expressions).
+    guards: Vec<String>,
+    /// Inside a `try` block: what throws there does nothing.
+    in_try: bool,
 }
 
 impl Walker<'_> {
@@ -200,8 +206,56 @@ impl Walker<'_> {
                     self.statement(inner, scope);
                 }
             }
+            Statement::IfStatement(i) => match condition::truthy(&i.test, scope) {
+                Some(cond) => {
+                    let kept = self.t.kept.len();
+                    self.guarded(cond.clone(), &i.consequent, scope);
+                    if let Some(alternate) = &i.alternate {
+                        self.guarded(format!("(not {cond})"), alternate, scope);
+                    }
+                    self.keep_frame(span, kept);
+                }
+                None => self.keep_counted(statement),
+            },
+            Statement::TryStatement(t)
+                if is_silent(t.handler.as_deref()) && t.finalizer.is_none() =>
+            {
+                let kept = self.t.kept.len();
+                let outer = std::mem::replace(&mut self.in_try, true);
+                let mut inner = scope.clone();
+                for statement in &t.block.body {
+                    self.statement(statement, &mut inner);
+                }
+                self.in_try = outer;
+                if let Some(handler) = &t.handler {
+                    for statement in &handler.body.body {
+                        self.keep_counted(statement);
+                    }
+                }
+                self.keep_frame(span, kept);
+            }
             _ => self.keep_counted(statement),
         }
+    }
+
+    /// A branch of an `if`, with its condition on the guard stack.
+    fn guarded(&mut self, cond: String, branch: &Statement, scope: &Scope) {
+        self.guards.push(cond);
+        let mut inner = scope.clone();
+        self.statement(branch, &mut inner);
+        self.guards.pop();
+    }
+
+    /// The first and last line of a block statement, kept when anything inside was; the
+    /// block itself counts as understood.
+    fn keep_frame(&mut self, span: oxc_ast::ast::Span, kept_before: usize) {
+        let (first, last) = self.lines_of(span);
+        if self.t.kept.len() > kept_before {
+            for n in [first, last] {
+                self.t.kept.push((n, self.lines[n - 1].trim().to_string()));
+            }
+        }
+        self.understood.push((first, last));
     }
 
     /// Translates an expression statement; `false` if it is not translated.
@@ -215,20 +269,17 @@ impl Walker<'_> {
             return done;
         }
         if let Some(checks) = chai::assertion(expr, scope) {
-            self.add_checks(span, checks);
-            return true;
+            return self.add_checks(span, checks);
         }
         if let Expression::AssignmentExpression(a) = expr
             && let AssignmentTarget::ComputedMemberExpression(m) = &a.left
             && dotted(&m.object).as_deref() == Some("tests")
             && let Some(checks) = condition::checks(&a.right, true, scope)
         {
-            self.add_checks(span, checks);
-            return true;
+            return self.add_checks(span, checks);
         }
         if let Some((name, source)) = variable_set(expr, scope) {
-            self.capture(span, name, source);
-            return true;
+            return self.capture(span, name, source);
         }
         false
     }
@@ -286,10 +337,34 @@ impl Walker<'_> {
         Some(true)
     }
 
-    fn add_checks(&mut self, span: oxc_ast::ast::Span, checks: Vec<Check>) {
-        let lines = self.lines_of(span);
+    /// Adds the checks of a statement; under an `if` each becomes `not COND or CHECK`.
+    /// `false` (nothing added) inside `try`, where a failed assertion is swallowed, or when
+    /// a guarded check has no expression form.
+    fn add_checks(&mut self, span: oxc_ast::ast::Span, checks: Vec<Check>) -> bool {
+        if self.in_try {
+            return false;
+        }
         let original = self.text(span);
-        for mut check in checks {
+        let mut out = Vec::new();
+        for check in checks {
+            let check = if self.guards.is_empty() {
+                check
+            } else {
+                let Some(text) = condition::expr_of(&check) else {
+                    return false;
+                };
+                Check {
+                    subject: Subject::Expr {
+                        expr: format!("not ({}) or {text}", self.guards.join(" and ")),
+                        original: String::new(),
+                    },
+                    op: Op::Holds,
+                }
+            };
+            out.push(check);
+        }
+        let lines = self.lines_of(span);
+        for mut check in out {
             if let Subject::Expr { original: o, .. } = &mut check.subject
                 && o.is_empty()
             {
@@ -297,18 +372,36 @@ impl Walker<'_> {
             }
             self.t.checks.push((lines, check));
         }
+        true
     }
 
-    fn capture(&mut self, span: oxc_ast::ast::Span, name: String, source: Source) {
+    /// Adds a capture; under an `if` it carries the condition, inside `try` it is optional.
+    /// `false` when another capture of the variable is there and either is conditional (one
+    /// variable has one capture in YAML).
+    fn capture(&mut self, span: oxc_ast::ast::Span, name: String, source: Source) -> bool {
         let used = var_name(&name);
+        let when = (!self.guards.is_empty()).then(|| self.guards.join(" and "));
+        let optional = self.in_try;
+        let conditional = |c: &CaptureSpec| c.when.is_some() || c.optional;
+        let clash = self.t.captures.iter().find(|(_, c)| c.name == used);
+        if clash.is_some_and(|(_, c)| conditional(c))
+            || (clash.is_some() && (when.is_some() || optional))
+        {
+            return false;
+        }
         if used != name {
             self.t.renamed.push((name, used.clone()));
         }
         self.t.captures.retain(|(_, c)| c.name != used);
         let lines = self.lines_of(span);
-        self.t
-            .captures
-            .push((lines, CaptureSpec { name: used, source }));
+        let spec = CaptureSpec {
+            name: used,
+            source,
+            when,
+            optional,
+        };
+        self.t.captures.push((lines, spec));
+        true
     }
 }
 
@@ -470,6 +563,21 @@ fn count_function(f: &oxc_ast::ast::Function, tally: &mut Tally) {
             .iter()
             .for_each(|s| count_nested_statement(s, tally));
     }
+}
+
+/// A `catch` that does nothing a run would see: empty, or only logging.
+fn is_silent(handler: Option<&oxc_ast::ast::CatchClause>) -> bool {
+    handler.is_none_or(|h| {
+        h.body.body.iter().all(|s| match s {
+            Statement::ExpressionStatement(e) => match &e.expression {
+                Expression::CallExpression(c) => {
+                    dotted(&c.callee).is_some_and(|d| d.starts_with("console."))
+                }
+                _ => false,
+            },
+            _ => false,
+        })
+    })
 }
 
 fn is_set(callee: &str) -> bool {

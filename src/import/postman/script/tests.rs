@@ -174,7 +174,7 @@ fn untranslatable_lines_are_kept_with_their_numbers() {
          \x20   pm.response.to.have.status(200);\n\
          \x20   pm.expect(jsonData.value.every(c => c.blocked === \" \")).to.be.true;\n\
          });\n\
-         if (pm.response.code === 200) {\n\
+         while (jsonData.more) {\n\
          \x20   pm.environment.set(\"id\", jsonData.id);\n\
          }\n\
          console.log(jsonData);\n\
@@ -188,7 +188,41 @@ fn untranslatable_lines_are_kept_with_their_numbers() {
     );
     assert!(
         t.captures.is_empty(),
-        "a capture inside `if` must not be made"
+        "a capture inside a loop must not be made"
+    );
+    assert_eq!(t.tally.assertions_found, 2);
+    assert_eq!(t.tally.assertions_translated, 1);
+    assert_eq!(t.tally.sets_found, 2);
+    assert_eq!(t.tally.sets_translated, 0);
+    assert_eq!(t.tally.unaccounted_lines, 0);
+}
+
+#[test]
+fn guarded_sets_become_conditional_and_optional_captures() {
+    let t = run("var jsonData = pm.response.json();\n\
+         if (pm.response.code === 200) {\n\
+         \x20   pm.environment.set(\"id\", jsonData.id);\n\
+         } else {\n\
+         \x20   pm.environment.set(\"error\", jsonData.error);\n\
+         }\n\
+         try { pm.collectionVariables.set(\"etag\", jsonData.value[0].etag); } catch (e) {}");
+    assert!(t.kept.is_empty(), "{:?}", t.kept);
+    let got: Vec<(String, Option<String>, bool)> = t
+        .captures
+        .into_iter()
+        .map(|(_, c)| (c.name, c.when, c.optional))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("id".into(), Some("(response.status == 200)".into()), false),
+            (
+                "error".into(),
+                Some("(not (response.status == 200))".into()),
+                false
+            ),
+            ("etag".into(), None, true),
+        ]
     );
 }
 
