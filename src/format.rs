@@ -440,6 +440,8 @@ struct SnapshotOptions {
 enum Capture {
     Path(String),
     Spec(CaptureSpec),
+    /// Captures of one variable, made in order (each under its own `when`).
+    List(Vec<CaptureSpec>),
 }
 
 /// Where a capture reads from: one of json, header, regex, status.

@@ -115,3 +115,25 @@ fn capture_conditions_are_checked_when_the_file_is_loaded() {
     assert!(all.contains("optional"), "{all}");
     assert!(all.contains("when"), "{all}");
 }
+
+#[test]
+fn a_list_of_captures_of_one_variable_is_made_in_order() {
+    let project = project(
+        "
+        requests:
+          - name: found
+            url: <<mock_url>>/found
+            capture:
+              id:
+                - { json: $.id, when: response.json.id is defined }
+                - { json: '$.results[0].id', when: response.json.results is defined }
+                - { json: $.ok, when: response.status == 404 }
+          - name: first alternative
+            url: <<mock_url>>/found
+            assert:
+              expr: [\"id == 7\"]
+        ",
+    );
+    let outcome = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
+    outcome.expect_code(0);
+}

@@ -1166,37 +1166,49 @@ fn read_type(r: &mut Reader, node: &Node, what: &str) -> Option<JsonType> {
 
 fn read_captures(r: &mut Reader, node: &Node) -> Vec<Capture> {
     let mut out = Vec::new();
-    for (name, key, value) in r.map_entries(node, "capture").unwrap_or_default() {
-        let secret = secret_flag(r, value, name);
-        let source = match &value.kind {
-            NodeKind::Str(path) => read_query(r, value, path).map(CaptureSource::Json),
-            NodeKind::Map(_) => read_capture_source(r, value, name),
-            _ => {
-                r.error(
-                    value.pos,
-                    LoadErrorKind::WrongType {
-                        field: format!("capture.{name}"),
-                        expected: "a JSONPath or a map",
-                        found: value.type_name(),
-                    },
-                );
-                None
-            }
+    for (name, key, list) in r.map_entries(node, "capture").unwrap_or_default() {
+        // a list: captures of one variable, made in order (each under its own `when`)
+        let values: Vec<&Node> = match &list.kind {
+            NodeKind::Seq(items) => items.iter().collect(),
+            _ => vec![list],
         };
-        if let Some(source) = source {
-            let (optional, default, when) = capture_conditions(r, value, name);
-            out.push(Capture {
-                name: name.to_string(),
-                location: r.location(key.pos),
-                source,
-                secret,
-                optional,
-                default,
-                when,
-            });
+        for value in values {
+            read_capture(r, &mut out, name, key, value);
         }
     }
     out
+}
+
+/// One capture map (or JSONPath) of `name`.
+fn read_capture(r: &mut Reader, out: &mut Vec<Capture>, name: &str, key: &Node, value: &Node) {
+    let secret = secret_flag(r, value, name);
+    let source = match &value.kind {
+        NodeKind::Str(path) => read_query(r, value, path).map(CaptureSource::Json),
+        NodeKind::Map(_) => read_capture_source(r, value, name),
+        _ => {
+            r.error(
+                value.pos,
+                LoadErrorKind::WrongType {
+                    field: format!("capture.{name}"),
+                    expected: "a JSONPath or a map",
+                    found: value.type_name(),
+                },
+            );
+            None
+        }
+    };
+    if let Some(source) = source {
+        let (optional, default, when) = capture_conditions(r, value, name);
+        out.push(Capture {
+            name: name.to_string(),
+            location: r.location(key.pos),
+            source,
+            secret,
+            optional,
+            default,
+            when,
+        });
+    }
 }
 
 /// `optional: true`, `default: VALUE` and `when: EXPR` of a capture map.
