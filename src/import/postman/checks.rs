@@ -347,17 +347,39 @@ fn is_secret_source(source: &Source) -> bool {
     ))
 }
 
-/// The `capture:` map.
+/// Adds a capture after the others: one made whatever happens replaces the earlier ones of
+/// its variable; a conditional one joins them (a list in YAML, made in order).
+pub fn push_capture(captures: &mut Vec<CaptureSpec>, capture: CaptureSpec) {
+    if capture.when.is_none() && !capture.optional {
+        captures.retain(|c| c.name != capture.name);
+    }
+    captures.push(capture);
+}
+
+/// The `capture:` map; several captures of one variable are a list.
 pub fn captures_yaml(captures: &[CaptureSpec]) -> Yaml {
     let mut out = Yaml::map();
-    for c in captures {
-        let secret = is_secret_name(&c.name) || is_secret_source(&c.source);
-        let plain = !secret && c.when.is_none() && !c.optional;
-        let mut source = match &c.source {
-            Source::Json(path) if plain => {
-                out.insert(&c.name, Yaml::str(json_path(path)));
-                continue;
+    for (i, c) in captures.iter().enumerate() {
+        let siblings: Vec<&CaptureSpec> = captures.iter().filter(|o| o.name == c.name).collect();
+        if siblings.len() > 1 {
+            if captures[..i].iter().all(|o| o.name != c.name) {
+                let list = siblings.into_iter().map(|s| capture_map(s, true));
+                out.insert(&c.name, Yaml::seq(list));
             }
+            continue;
+        }
+        out.insert(&c.name, capture_map(c, false));
+    }
+    out
+}
+
+/// One capture: a bare JSONPath where that says it all, else a map.
+fn capture_map(c: &CaptureSpec, in_list: bool) -> Yaml {
+    {
+        let secret = is_secret_name(&c.name) || is_secret_source(&c.source);
+        let plain = !secret && c.when.is_none() && !c.optional && !in_list;
+        let mut source = match &c.source {
+            Source::Json(path) if plain => return Yaml::str(json_path(path)),
             Source::Json(path) => Yaml::pair("json", Yaml::str(json_path(path))),
             Source::Header(name) => Yaml::pair("header", Yaml::str(name)),
             Source::Status => Yaml::pair("status", Yaml::Bool(true)),
@@ -372,9 +394,8 @@ pub fn captures_yaml(captures: &[CaptureSpec]) -> Yaml {
         if let Some(when) = &c.when {
             source.insert("when", Yaml::str(when));
         }
-        out.insert(&c.name, source);
+        source
     }
-    out
 }
 
 #[cfg(test)]

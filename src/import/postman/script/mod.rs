@@ -376,23 +376,14 @@ impl Walker<'_> {
     }
 
     /// Adds a capture; under an `if` it carries the condition, inside `try` it is optional.
-    /// `false` when another capture of the variable is there and either is conditional (one
-    /// variable has one capture in YAML).
+    /// One made whatever happens replaces the earlier captures of its variable.
     fn capture(&mut self, span: oxc_ast::ast::Span, name: String, source: Source) -> bool {
         let used = var_name(&name);
         let when = (!self.guards.is_empty()).then(|| self.guards.join(" and "));
         let optional = self.in_try;
-        let conditional = |c: &CaptureSpec| c.when.is_some() || c.optional;
-        let clash = self.t.captures.iter().find(|(_, c)| c.name == used);
-        if clash.is_some_and(|(_, c)| conditional(c))
-            || (clash.is_some() && (when.is_some() || optional))
-        {
-            return false;
-        }
         if used != name {
             self.t.renamed.push((name, used.clone()));
         }
-        self.t.captures.retain(|(_, c)| c.name != used);
         let lines = self.lines_of(span);
         let spec = CaptureSpec {
             name: used,
@@ -400,6 +391,9 @@ impl Walker<'_> {
             when,
             optional,
         };
+        if spec.when.is_none() && !spec.optional {
+            self.t.captures.retain(|(_, c)| c.name != spec.name);
+        }
         self.t.captures.push((lines, spec));
         true
     }
