@@ -6,6 +6,9 @@
 
 mod support;
 
+#[path = "import_cases/idioms.rs"]
+mod idioms;
+
 use std::path::Path;
 
 use support::{CRONUS_ID, Outcome, Project, TestServer, files_under, run};
@@ -196,7 +199,9 @@ fn no_secret_value_is_written_anywhere() {
     let project = Project::new();
     let outcome = import_bc(&project);
     project.fixture(LEGACY, "legacy.json");
-    run(&mut project.runner(["import", "postman", "legacy.json", "-o", "out"])).expect_code(0);
+    run(&mut project.runner(["import", "postman", "legacy.json", "-o", "out"])).expect_code(2);
+    run(&mut project.runner(["import", "postman", "legacy.json", "-o", "out", "--force"]))
+        .expect_code(0);
     let out = project.path().join("out");
     let files = files_under(&out);
     assert!(files.len() >= 4, "{files:?}");

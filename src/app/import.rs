@@ -46,9 +46,13 @@ fn finish(result: Result<(), ImportError>) -> Exit {
 }
 
 fn read(path: &Path) -> Result<String, ImportError> {
-    std::fs::read_to_string(path).map_err(|e| ImportError::Read {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
+    })?;
+    crate::import::decode_text(&bytes).map_err(|message| ImportError::Read {
+        path: path.to_path_buf(),
+        message,
     })
 }
 
@@ -89,6 +93,13 @@ fn import_postman(args: &ImportPostmanArgs) -> Result<(), ImportError> {
                 message,
             })?;
         environments.push((path, env));
+    }
+    let occupied = std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_some());
+    if occupied && !args.force {
+        return Err(ImportError::Write {
+            path: args.out.clone(),
+            message: "the folder is not empty, and an import would replace files there (hand edits included); pass --force to write anyway".into(),
+        });
     }
     let mut report = Report {
         source: args.collection.display().to_string(),

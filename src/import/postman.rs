@@ -38,8 +38,8 @@ pub struct Generated {
 /// Parses a collection export. Version 1 exports and other JSON are refused with a reason.
 pub fn parse_collection(text: &str) -> Result<model::Collection, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-    let Some(object) = value.as_object() else {
+    let mut value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Some(object) = value.as_object_mut() else {
         return Err("the file holds JSON but not an object".into());
     };
     if object.contains_key("requests") && object.contains_key("order") {
@@ -48,13 +48,28 @@ pub fn parse_collection(text: &str) -> Result<model::Collection, String> {
                 .into(),
         );
     }
+    // newman also reads `items` for `item`, and a collection without `info`
+    if !object.contains_key("item")
+        && let Some(items) = object.remove("items")
+    {
+        object.insert("item".into(), items);
+    }
     if !object.contains_key("info") {
-        let hint = if object.contains_key("values") {
-            " (it looks like an environment: pass it with --env)"
-        } else {
-            ""
-        };
-        return Err(format!("no `info` key, so not a Postman collection{hint}"));
+        if !object.contains_key("item") {
+            let hint = if object.contains_key("values") {
+                " (it looks like an environment: pass it with --env)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "neither `info` nor `item`, so not a Postman collection{hint}"
+            ));
+        }
+        let mut info = serde_json::Map::new();
+        if let Some(name) = object.remove("name") {
+            info.insert("name".into(), name);
+        }
+        object.insert("info".into(), Value::Object(info));
     }
     serde_json::from_value(value).map_err(|e| format!("unexpected shape: {e}"))
 }

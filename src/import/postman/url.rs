@@ -25,27 +25,11 @@ impl Converter<'_> {
             Some(Url::Text(text)) => (text.clone(), None, Vec::new()),
             Some(Url::Parts(parts)) => {
                 self.ignored(place, &parts.other, &[]);
-                let raw = parts.raw.clone().unwrap_or_else(|| {
-                    let mut built = String::new();
-                    if let Some(p) = &parts.protocol {
-                        built.push_str(p);
-                        built.push_str("://");
-                    }
-                    if let Some(host) = &parts.host {
-                        built.push_str(&host.parts().join("."));
-                    }
-                    if let Some(port) = &parts.port {
-                        built.push(':');
-                        built.push_str(port);
-                    }
-                    if let Some(path) = &parts.path {
-                        for segment in path.parts() {
-                            built.push('/');
-                            built.push_str(&segment);
-                        }
-                    }
-                    built
-                });
+                // a blank `raw` with structured parts: the URL is built from the parts
+                let raw = match parts.raw.as_deref() {
+                    Some(raw) if !raw.trim().is_empty() => raw.to_string(),
+                    _ => from_parts(parts),
+                };
                 let variables: Vec<(String, String)> = parts
                     .variable
                     .iter()
@@ -57,6 +41,7 @@ impl Converter<'_> {
                 (raw, parts.query.clone(), variables)
             }
         };
+        let raw = normalise(raw.trim());
         let (without_hash, hash) = match raw.split_once('#') {
             // `{{#…}}` is not a fragment, but Postman names never start with `#` anyway
             Some((before, after)) if !before.ends_with("{{") => (before.to_string(), Some(after)),
@@ -209,6 +194,43 @@ fn decode(text: &str) -> String {
         .decode_utf8()
         .map(|s| s.into_owned())
         .unwrap_or_else(|_| text.to_string())
+}
+
+/// A URL from its parts: protocol, host, port, path.
+fn from_parts(parts: &super::model::UrlParts) -> String {
+    let mut built = String::new();
+    if let Some(p) = &parts.protocol {
+        built.push_str(p);
+        built.push_str("://");
+    }
+    if let Some(host) = &parts.host {
+        built.push_str(&host.parts().join("."));
+    }
+    if let Some(port) = &parts.port {
+        built.push(':');
+        built.push_str(port);
+    }
+    if let Some(path) = &parts.path {
+        for segment in path.parts() {
+            built.push('/');
+            built.push_str(&segment);
+        }
+    }
+    built
+}
+
+/// The forms Postman normalises: backslashes after the scheme (`https:\\host/get`) are
+/// slashes.
+fn normalise(raw: &str) -> String {
+    if let Some((scheme, rest)) = raw.split_once(':')
+        && !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphabetic())
+        && rest.starts_with('\\')
+    {
+        let rest = rest.trim_start_matches(['\\', '/']);
+        return format!("{scheme}://{rest}");
+    }
+    raw.to_string()
 }
 
 #[cfg(test)]

@@ -82,7 +82,10 @@ fn matcher(cond: &Expression, holds: bool, scope: &Scope) -> Option<Check> {
                 | (BinaryOperator::StrictInequality | BinaryOperator::Inequality, true, _) => {
                     Op::Ne(value)
                 }
-                (op, true, swapped) if numeric(&subject) => order(op, swapped, value)?,
+                // against a number: JSON values are compared as numbers, like `above`/`below`
+                (op, true, swapped) if numeric(&subject) || value.is_number() => {
+                    order(op, swapped, value)?
+                }
                 _ => return None,
             };
             (subject, op)
@@ -231,6 +234,11 @@ fn comparison(b: &oxc_ast::ast::BinaryExpression, scope: &Scope) -> Option<Strin
             Val::Status | Val::Duration | Val::Length(_) | Val::Lit(Value::Number(_))
         )
     };
+    // an order between numbers: one side is one, the other no literal of another kind
+    let ordered = |a: &Val, b: &Val| {
+        let other_literal = |v: &Val| matches!(v, Val::Lit(l) if !l.is_number());
+        (number(a) || number(b)) && !other_literal(a) && !other_literal(b)
+    };
     let sign = match b.operator {
         BinaryOperator::StrictEquality if scalar(&lv) || scalar(&rv) => "==",
         BinaryOperator::StrictInequality if scalar(&lv) || scalar(&rv) => "!=",
@@ -246,10 +254,10 @@ fn comparison(b: &oxc_ast::ast::BinaryExpression, scope: &Scope) -> Option<Strin
                 "!="
             }
         }
-        BinaryOperator::LessThan if number(&lv) && number(&rv) => "<",
-        BinaryOperator::LessEqualThan if number(&lv) && number(&rv) => "<=",
-        BinaryOperator::GreaterThan if number(&lv) && number(&rv) => ">",
-        BinaryOperator::GreaterEqualThan if number(&lv) && number(&rv) => ">=",
+        BinaryOperator::LessThan if ordered(&lv, &rv) => "<",
+        BinaryOperator::LessEqualThan if ordered(&lv, &rv) => "<=",
+        BinaryOperator::GreaterThan if ordered(&lv, &rv) => ">",
+        BinaryOperator::GreaterEqualThan if ordered(&lv, &rv) => ">=",
         _ => return None,
     };
     Some(format!("({left} {sign} {right})"))
