@@ -79,8 +79,8 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
         [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest).map(str::to_string),
         [0xFF, 0xFE, rest @ ..] => return utf16(rest, true),
         [0xFE, 0xFF, rest @ ..] => return utf16(rest, false),
-        [a, 0, ..] if *a != 0 && bytes.len() % 2 == 0 => return utf16(bytes, true),
-        [0, b, ..] if *b != 0 && bytes.len() % 2 == 0 => return utf16(bytes, false),
+        [a, 0, ..] if *a != 0 && bytes.len().is_multiple_of(2) => return utf16(bytes, true),
+        [0, b, ..] if *b != 0 && bytes.len().is_multiple_of(2) => return utf16(bytes, false),
         _ => std::str::from_utf8(bytes).map(str::to_string),
     }
     .map_err(|e| format!("not UTF-8 or UTF-16 text: {e}"))
