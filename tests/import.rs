@@ -8,6 +8,8 @@ mod support;
 
 #[path = "import_cases/idioms.rs"]
 mod idioms;
+#[path = "import_cases/inputs.rs"]
+mod inputs;
 
 use std::path::Path;
 

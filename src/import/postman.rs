@@ -320,10 +320,14 @@ impl<'r> Converter<'r> {
         source: String,
     ) -> Yaml {
         let value = var.value.clone().unwrap_or(Value::Null);
-        let secret = var.kind.as_deref() == Some("secret") || is_secret_var(name);
+        let typed_secret = var.kind.as_deref() == Some("secret");
+        let secret = typed_secret || is_secret_var(name);
         let literal = match &value {
-            Value::Null => false,
-            Value::String(s) => !s.is_empty() && placeholder::find_placeholders(s).is_empty(),
+            Value::Null => typed_secret,
+            // a secret-typed value is a secret even when the export left it empty
+            Value::String(s) => {
+                (typed_secret || !s.is_empty()) && placeholder::find_placeholders(s).is_empty()
+            }
             _ => true,
         };
         if secret && literal {

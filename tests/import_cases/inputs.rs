@@ -1,0 +1,93 @@
+//! Inputs newman accepts, through the binary: UTF-16 and BOM files, a collection without
+//! `info` and with `items`, URLs from parts and with backslashes; and what an import refuses.
+
+use super::support::{Project, run};
+
+#[test]
+fn loose_exports_and_utf16_environments_are_read() {
+    let project = Project::new();
+    project
+        .fixture("postman/loose.postman_collection.json", "loose.json")
+        .fixture("postman/utf16.postman_environment.json", "env.json");
+    run(&mut project.runner([
+        "import",
+        "postman",
+        "loose.json",
+        "--env",
+        "env.json",
+        "-o",
+        "out",
+    ]))
+    .expect_code(0);
+    let yaml = project.read("out/collections/loose-export.yaml");
+    for expected in [
+        "name: Loose export",
+        "url: http://127.0.0.1:9/echo/get",
+        "q: '1'",
+        "url: https://127.0.0.1:9/get",
+    ] {
+        assert!(yaml.contains(expected), "missing {expected:?} in\n{yaml}");
+    }
+    let env = project.read("out/environments/utf16-env.yaml");
+    assert!(env.contains("region: eu"), "{env}");
+    // secret-typed, even when the export left it empty
+    assert!(env.contains("token: <<secret(\"TOKEN\")>>"), "{env}");
+}
+
+#[test]
+fn an_occupied_folder_needs_force_and_bad_input_writes_nothing() {
+    let project = Project::new();
+    project.fixture("postman/loose.postman_collection.json", "loose.json");
+    project.file("out/collections/loose-export.yaml", "# edited by hand\n");
+    let refused = run(&mut project.runner(["import", "postman", "loose.json", "-o", "out"]));
+    refused.expect_code(2);
+    assert!(refused.stderr.contains("--force"), "{refused}");
+    assert_eq!(
+        project.read("out/collections/loose-export.yaml"),
+        "# edited by hand\n"
+    );
+    run(&mut project.runner(["import", "postman", "loose.json", "-o", "out", "--force"]))
+        .expect_code(0);
+    project.file("data.json", "{\"rows\": []}");
+    run(&mut project.runner(["import", "postman", "data.json", "-o", "fresh"])).expect_code(2);
+    assert!(!project.path().join("fresh").exists());
+}
+
+#[test]
+fn the_bc_mock_accepts_client_credentials_in_a_basic_header() {
+    let project = Project::new();
+    let mock = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mocks/bc.yaml"),
+    )
+    .unwrap();
+    project.file("bc.yaml", &mock);
+    project.file(
+        "c.yaml",
+        "requests:
+  - name: token
+    method: POST
+    url: <<mock_url>>/contoso/oauth2/v2.0/token
+    auth: { basic: { username: 6f0d2c1a-app, password: local-secret } }
+    form: { grant_type: client_credentials }
+    assert:
+      status: 200
+    capture:
+      token: { json: $.access_token, secret: true }
+  - name: companies
+    url: <<mock_url>>/v2.0/contoso/Production/api/v2.0/companies
+    auth: { bearer: <<token>> }
+    assert:
+      status: 200
+  - name: wrong secret
+    method: POST
+    url: <<mock_url>>/contoso/oauth2/v2.0/token
+    auth: { basic: { username: 6f0d2c1a-app, password: not-it } }
+    form: { grant_type: client_credentials }
+    assert:
+      status: 401
+      json:
+        $.error: invalid_client
+",
+    );
+    run(&mut project.runner(["run", "c.yaml", "--mock", "bc.yaml"])).expect_code(0);
+}
