@@ -91,3 +91,21 @@ fn the_bc_mock_accepts_client_credentials_in_a_basic_header() {
     );
     run(&mut project.runner(["run", "c.yaml", "--mock", "bc.yaml"])).expect_code(0);
 }
+
+#[test]
+fn a_saved_oauth2_token_is_a_bearer_and_an_empty_form_sends_no_body() {
+    let project = Project::new();
+    project.file(
+        "c.json",
+        r#"{"info": {"name": "saved token"},
+            "auth": {"type": "oauth2", "oauth2": [
+                {"key": "accessToken", "value": "{{access_token}}"},
+                {"key": "tokenType", "value": "Bearer"}]},
+            "item": [{"name": "delete", "request": {"method": "DELETE",
+                "url": "http://127.0.0.1:9/x", "body": {"mode": "formdata", "formdata": []}}}]}"#,
+    );
+    run(&mut project.runner(["import", "postman", "c.json", "-o", "out"])).expect_code(0);
+    let yaml = project.read("out/collections/saved-token.yaml");
+    assert!(yaml.contains("auth:\n  bearer: <<access_token>>"), "{yaml}");
+    assert!(!yaml.contains("multipart"), "{yaml}");
+}

@@ -36,7 +36,8 @@ impl Converter<'_> {
             Some("raw") => self.raw(body, headers, place),
             Some("urlencoded") => {
                 let fields = self.fields(body.urlencoded.as_deref().unwrap_or(&[]), place, "form");
-                Some(("form", fields, Vec::new()))
+                // an empty form sends no body, as in Postman
+                (!fields.is_empty_collection()).then(|| ("form", fields, Vec::new()))
             }
             Some("formdata") => {
                 // the runner writes Content-Type with the boundary; a fixed one would break it
@@ -52,7 +53,7 @@ impl Converter<'_> {
                     );
                 }
                 let parts = self.multipart(body.formdata.as_deref().unwrap_or(&[]), place);
-                Some(("multipart", parts, Vec::new()))
+                (!parts.is_empty_collection()).then(|| ("multipart", parts, Vec::new()))
             }
             Some("graphql") => Some(self.graphql(body, place)),
             Some("file") => {
