@@ -110,8 +110,8 @@ struct Request {
     form: Option<BTreeMap<String, Value>>,
     /// A multipart/form-data body; `{ file: path }` sends a file.
     multipart: Option<BTreeMap<String, MultipartValue>>,
-    /// A raw body; set Content-Type yourself.
-    body: Option<String>,
+    /// A raw body, or `{ file: path }` for a file's bytes; set Content-Type yourself.
+    body: Option<RawBody>,
     /// Authentication for this request; `none` switches it off.
     auth: Option<Auth>,
     /// Tags for `--tag` / `--skip-tag`.
@@ -137,6 +137,14 @@ struct Request {
     /// Values taken from the response into variables: a JSONPath, or a map.
     #[schemars(example = serde_json::json!({"token": "$.access_token", "etag": {"header": "ETag"}}))]
     capture: Option<BTreeMap<String, Capture>>,
+}
+
+/// A raw body: text, or a file.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+enum RawBody {
+    Text(String),
+    File(FilePart),
 }
 
 /// A multipart field: a value, or a file.

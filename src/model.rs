@@ -244,6 +244,8 @@ pub enum Body {
     Multipart(Vec<(String, Part)>),
     /// A raw string; the user sets Content-Type.
     Raw(Tpl),
+    /// A file's bytes, relative to the collection's folder; the user sets Content-Type.
+    File(Tpl),
 }
 
 /// One multipart field.

@@ -137,3 +137,41 @@ fn a_list_of_captures_of_one_variable_is_made_in_order() {
     let outcome = run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"]));
     outcome.expect_code(0);
 }
+
+#[test]
+fn a_file_body_sends_the_file_relative_to_the_collection() {
+    let project = Project::new();
+    project.file(
+        "mock.yaml",
+        &dedent(
+            "
+            routes:
+              - match: { method: PUT, path: /upload, json: { $.qty: 3 } }
+                respond:
+                  status: 201
+            ",
+        ),
+    );
+    project.file("data/payload.json", "{\"qty\": 3}");
+    project.file(
+        "c.yaml",
+        &dedent(
+            "
+            requests:
+              - name: upload
+                method: PUT
+                url: <<mock_url>>/upload
+                headers: { Content-Type: application/json }
+                body: { file: data/payload.json }
+                assert:
+                  status: 201
+            ",
+        ),
+    );
+    run(&mut project.runner(["run", "c.yaml", "--mock", "mock.yaml"])).expect_code(0);
+    project.file(
+        "bad.yaml",
+        "requests:\n  - name: x\n    url: http://127.0.0.1:9/\n    body: { path: a }\n",
+    );
+    run(&mut project.runner(["validate", "bad.yaml"])).expect_code(2);
+}

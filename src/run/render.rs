@@ -99,6 +99,15 @@ pub fn render_request(
             data: Bytes::from(t.render(text, ctx)?),
             content_type: None,
         },
+        Some(Body::File(path)) => {
+            let path = collection.dir.join(t.render(path, ctx)?);
+            let data = std::fs::read(&path)
+                .map_err(|e| RenderFailure::File(format!("cannot read {}: {e}", path.display())))?;
+            HttpBody::Bytes {
+                data: Bytes::from(data),
+                content_type: None,
+            }
+        }
     };
     Ok(HttpRequest {
         method,
