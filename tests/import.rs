@@ -6,6 +6,8 @@
 
 mod support;
 
+#[path = "import_cases/curl.rs"]
+mod curl;
 #[path = "import_cases/idioms.rs"]
 mod idioms;
 #[path = "import_cases/inputs.rs"]
