@@ -175,8 +175,18 @@ fn check(written: &Written, report: &mut Report) -> Result<(), ImportError> {
                 .flat_map(|l| l.vars.into_iter().map(|(n, _)| n)),
         );
     }
+    let mut undefined: Vec<String> = Vec::new();
     for finding in crate::lint::lint(&loaded, &env_names) {
         if finding.severity == crate::lint::Severity::Error {
+            if let Some(name) = finding
+                .message
+                .strip_prefix("undefined variable `")
+                .and_then(|rest| rest.split_once('`'))
+                .map(|(name, _)| name.to_string())
+                && !undefined.contains(&name)
+            {
+                undefined.push(name);
+            }
             report.add(
                 Topic::Note,
                 &Place::collection(),
@@ -187,8 +197,26 @@ fn check(written: &Written, report: &mut Report) -> Result<(), ImportError> {
             );
         }
     }
+    add_todo_entries(&written.environments, &undefined)?;
     let hint = run_hint(path, &written.environments, report);
     report.next.push(hint);
+    Ok(())
+}
+
+/// The variables the collection uses and no file defines, as commented entries at the end of
+/// each environment written, to be filled in.
+fn add_todo_entries(envs: &[(String, PathBuf)], undefined: &[String]) -> Result<(), ImportError> {
+    if undefined.is_empty() {
+        return Ok(());
+    }
+    for (_, path) in envs {
+        let mut text = read(path)?;
+        text.push_str("\n# TODO: the collection uses these variables and nothing defines them;\n# set each one (uncomment it) or pass it with --var:\n");
+        for name in undefined {
+            text.push_str(&format!("# {name}: ''\n"));
+        }
+        write(path, &text)?;
+    }
     Ok(())
 }
 

@@ -109,3 +109,26 @@ fn a_saved_oauth2_token_is_a_bearer_and_an_empty_form_sends_no_body() {
     assert!(yaml.contains("auth:\n  bearer: <<access_token>>"), "{yaml}");
     assert!(!yaml.contains("multipart"), "{yaml}");
 }
+
+#[test]
+fn undefined_variables_are_todo_entries_of_the_environment() {
+    let project = Project::new();
+    project.file(
+        "c.json",
+        r#"{"info": {"name": "todo"},
+            "item": [{"name": "r", "request": {"url": "http://127.0.0.1:9/{{company}}/x"}}]}"#,
+    );
+    project.file(
+        "e.json",
+        r#"{"name": "dev", "values": [{"key": "other", "value": "1"}]}"#,
+    );
+    run(&mut project.runner([
+        "import", "postman", "c.json", "--env", "e.json", "-o", "out",
+    ]))
+    .expect_code(0);
+    let env = project.read("out/environments/dev.yaml");
+    assert!(env.contains("# company: ''"), "{env}");
+    let filled = env.replace("# company: ''", "company: acme");
+    project.file("out/environments/dev.yaml", &filled);
+    run(&mut project.runner(["validate", "out/collections/todo.yaml", "-e", "dev"])).expect_code(0);
+}
