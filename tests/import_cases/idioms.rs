@@ -110,3 +110,11 @@ idiom!(
     what_cannot_be_translated_exactly_is_reported,
     "const j = pm.response.json();\npm.expect(j.value.some(c => c.blocked)).to.be.false;\npm.environment.set(\"later\", Date.now() + 1000);\nfor (const v of j.value) { pm.expect(v.id).to.exist; }\npm.expect(j.id == 1).to.be.true;"
 );
+idiom!(
+    messages_lists_keys_and_variables,
+    "const body = pm.response.json();\npm.expect(body.count, \"Expected items\").to.be.above(0);\npm.expect([401, 403]).to.include(pm.response.code);\ntests[\"has token\"] = \"access_token\" in body;\npm.expect(pm.variables.has(\"client-id\")).to.be.true;\npm.expect(pm.environment.get(\"region\")).to.eql(\"eu\");"
+);
+idiom!(
+    body_is_json_and_not_empty,
+    "pm.test(\"response must be valid and have a body\", function () {\n    pm.response.to.be.ok;\n    pm.response.to.be.withBody;\n    pm.response.to.be.json;\n});"
+);

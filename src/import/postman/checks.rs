@@ -258,7 +258,8 @@ pub fn check_expr(check: &Check) -> Option<String> {
     op_expr(&subject, &check.op)
 }
 
-fn op_expr(subject: &str, op: &Op) -> Option<String> {
+/// An operator applied to a subject expression, as one expression.
+pub fn op_expr(subject: &str, op: &Op) -> Option<String> {
     let compare = |sign: &str, v: &Value| Some(format!("{subject} {sign} {}", expr::literal(v)?));
     match op {
         Op::Eq(v) => compare("==", v),

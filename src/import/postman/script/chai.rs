@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::condition;
 use super::value::{Scope, Val, dotted};
-use crate::import::postman::checks::{Check, Op, Subject};
+use crate::import::postman::checks::{Check, Op, Subject, op_expr};
 use crate::import::postman::path::Seg;
 
 /// One word of a chain with its arguments, if it was called.
@@ -19,7 +19,12 @@ pub(super) fn assertion(expr: &Expression, scope: &Scope) -> Option<Vec<Check>> 
     let subject = match base {
         Base::Response => Val::Response,
         Base::Expect(args) => {
-            let [arg] = args else { return None };
+            // `pm.expect(value, "message")`: the message changes nothing
+            let (Some(arg), None | Some(Argument::StringLiteral(_)), None) =
+                (args.first(), args.get(1), args.get(2))
+            else {
+                return None;
+            };
             let arg = arg.as_expression()?;
             match scope.eval(arg) {
                 Some(val) => val,
@@ -54,6 +59,10 @@ pub(super) fn assertion(expr: &Expression, scope: &Scope) -> Option<Vec<Check>> 
         Val::Body => Subject::Body,
         Val::Duration => Subject::Duration,
         Val::Json(segs) => Subject::Json(segs),
+        Val::Lit(Value::Array(items)) if !length => {
+            return literal_list(&items, &word, negated, args, scope);
+        }
+        other @ Val::Var(_) if !length => return variable(&other, &word, negated, args, scope),
         _ => return None,
     };
     if length && !matches!(subject, Subject::Json(_) | Subject::Body) {
@@ -74,6 +83,57 @@ pub(super) fn assertion(expr: &Expression, scope: &Scope) -> Option<Vec<Check>> 
             })
             .collect(),
     )
+}
+
+/// `pm.expect([200, 201]).to.include(pm.response.code)`: the status is one of them.
+fn literal_list(
+    items: &[Value],
+    word: &str,
+    negated: bool,
+    args: Option<&[Argument]>,
+    scope: &Scope,
+) -> Option<Vec<Check>> {
+    let [arg] = args? else { return None };
+    let included = matches!(word, "include" | "includes" | "contain" | "contains");
+    if !included || negated || scope.eval(arg.as_expression()?)? != Val::Status {
+        return None;
+    }
+    let mut op = Op::OneOf(items.to_vec());
+    status_operand(&mut op)?;
+    Some(vec![Check {
+        subject: Subject::Status,
+        op,
+    }])
+}
+
+/// `pm.expect(pm.environment.get("x")).to.eql(…)`: an expression over the variable.
+fn variable(
+    subject: &Val,
+    word: &str,
+    negated: bool,
+    args: Option<&[Argument]>,
+    scope: &Scope,
+) -> Option<Vec<Check>> {
+    let name = crate::import::postman::expr::literal(&subject.operand()?)?;
+    let ops = ops_for(word, negated, args, scope)?;
+    ops.iter()
+        .map(|op| {
+            let text = match op {
+                // an unset variable reads as `undefined` in the script
+                Op::Exists(true) => format!("{name} is defined"),
+                Op::Exists(false) => format!("{name} is undefined"),
+                Op::Eq(_) | Op::Ne(_) | Op::OneOf(_) => op_expr(&name, op)?,
+                _ => return None,
+            };
+            Some(Check {
+                subject: Subject::Expr {
+                    expr: text,
+                    original: String::new(),
+                },
+                op: Op::Holds,
+            })
+        })
+        .collect()
 }
 
 /// Status operands are codes: reason phrases are turned into them.
@@ -211,9 +271,14 @@ fn response(word: &str, negated: bool, args: &[Val]) -> Option<Vec<Check>> {
             };
             Some(vec![check(Subject::Body, op)])
         }
-        ("jsonBody", _, []) if !negated => {
+        // the body parses as JSON: then its root is there
+        ("jsonBody" | "json", false, []) => {
             Some(vec![check(Subject::Json(vec![]), Op::Exists(true))])
         }
+        ("withBody", false, []) => Some(vec![check(
+            Subject::Body,
+            Op::Length(vec![Op::Gt(json!(0))]),
+        )]),
         ("jsonBody", _, [_, rest @ ..]) if rest.len() <= 1 => {
             json_body(&args[0], rest.first(), negated)
         }

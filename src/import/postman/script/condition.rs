@@ -225,6 +225,17 @@ fn comparison(b: &oxc_ast::ast::BinaryExpression, scope: &Scope) -> Option<Strin
     if let Some(text) = type_test(b, scope) {
         return Some(text);
     }
+    if b.operator == BinaryOperator::In {
+        // `"key" in object`: an own key of a JSON object
+        let (Val::Lit(Value::String(_)), Val::Json(_)) =
+            (scope.eval(&b.left)?, scope.eval(&b.right)?)
+        else {
+            return None;
+        };
+        let (key, _) = value(&b.left, scope)?;
+        let (object, _) = value(&b.right, scope)?;
+        return Some(format!("({object} is mapping and {key} in {object})"));
+    }
     let (left, lv) = value(&b.left, scope)?;
     let (right, rv) = value(&b.right, scope)?;
     let scalar = |v: &Val| matches!(v, Val::Lit(l) if !l.is_object() && !l.is_array());
@@ -306,6 +317,18 @@ fn call(cond: &Expression, scope: &Scope) -> Option<String> {
         match callee.as_deref() {
             Some("Array.isArray") => {
                 return Some(format!("({} is sequence)", value(arg(0)?, scope)?.0));
+            }
+            Some(
+                "pm.variables.has"
+                | "pm.environment.has"
+                | "pm.collectionVariables.has"
+                | "pm.globals.has",
+            ) => {
+                let Val::Lit(Value::String(name)) = scope.eval(arg(0)?)? else {
+                    return None;
+                };
+                let name = expr::literal(&Val::Var(name).operand()?)?;
+                return Some(format!("({name} is defined)"));
             }
             Some("pm.response.headers.has") => {
                 let Val::Lit(Value::String(name)) = scope.eval(arg(0)?)? else {
