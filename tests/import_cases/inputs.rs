@@ -132,3 +132,20 @@ fn undefined_variables_are_todo_entries_of_the_environment() {
     project.file("out/environments/dev.yaml", &filled);
     run(&mut project.runner(["validate", "out/collections/todo.yaml", "-e", "dev"])).expect_code(0);
 }
+
+#[test]
+fn a_query_name_with_a_variable_stays_in_the_url() {
+    let project = Project::new();
+    project.file(
+        "c.json",
+        r#"{"info": {"name": "q"}, "variable": [{"key": "field", "value": "name"}],
+            "item": [{"name": "r", "request": {"url": {"raw": "http://127.0.0.1:9/x?{{field}}=a&b=1",
+              "query": [{"key": "{{field}}", "value": "a"}, {"key": "b", "value": "1"}]}}}]}"#,
+    );
+    run(&mut project.runner(["import", "postman", "c.json", "-o", "out"])).expect_code(0);
+    let yaml = project.read("out/collections/q.yaml");
+    assert!(
+        yaml.contains("url: http://127.0.0.1:9/x?<<field>>=a&b=1"),
+        "{yaml}"
+    );
+}

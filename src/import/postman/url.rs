@@ -82,9 +82,12 @@ impl Converter<'_> {
                 enabled.push(p);
             }
         }
+        // names are literal in `query:`: a name holding `{{x}}` keeps the query in the URL
         let unique = enabled.iter().enumerate().all(|(i, p)| {
+            let key = p.key.as_deref().unwrap_or("");
             enabled[..i].iter().all(|q| q.key != p.key)
-                && !p.key.as_deref().unwrap_or("").is_empty()
+                && !key.is_empty()
+                && placeholder::find_placeholders(key).is_empty()
         });
         if unique {
             let query = enabled
