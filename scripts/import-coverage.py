@@ -76,10 +76,12 @@ def import_one(runner, path, out, envs=()):
     return done.returncode, figures
 
 
-def run_collection(runner, out, port):
+def run_collection(runner, out, port, data=None):
     report = out / "run.json"
     args = [runner, "run", str(out / "collections"), "--report", f"json={report}",
             "--proxy", f"http://127.0.0.1:{port}", "--timeout", "10s", "--no-color"]
+    if data:
+        args += ["--data", str(data)]
     envs = sorted((out / "environments").glob("*.yaml")) if (out / "environments").exists() else []
     if envs:
         args += ["--env", str(envs[0])]
@@ -157,12 +159,18 @@ def measure_newman(opts, newman, scratch):
             copy_dir = scratch / f"n{n}"
             copy_dir.mkdir()
             copy = local_copy(path, port, copy_dir)
-            envs = [local_copy(e, port, copy_dir) for e in sorted(path.parent.glob("*.postman_environment.json"))]
+            # the environment and globals files newman's tests pass with the collection
+            stem = path.name.split(".postman_collection")[0]
+            envs = [local_copy(e, port, copy_dir)
+                    for pattern in ("*.postman_environment.json", "*.postman_globals.json")
+                    for e in sorted(path.parent.glob(pattern))
+                    if e.name.split(".postman_")[0] == stem]
             out = copy_dir / "out"
             code, _ = import_one(opts.runner, copy, out, envs)
             if code != 0:
                 continue
-            t, p, f = run_collection(opts.runner, out, port)
+            data = [d for d in sorted(path.parent.glob(stem + ".postman_data.*"))]
+            t, p, f = run_collection(opts.runner, out, port, data[0] if data else None)
             total += t
             passed += p
             failures += [(path.name, c, r) for c, r in f]
