@@ -106,14 +106,14 @@ fn import_postman(args: &ImportPostmanArgs) -> Result<(), ImportError> {
         ..Report::default()
     };
     let generated = postman::convert_collection(&collection, &mut report);
-    let captured = postman::captured_names(&collection);
+    let known = postman::known_names(&collection);
     let mut env_files: Vec<Generated> = Vec::new();
     for (path, env) in &environments {
         let fallback = path
             .file_name()
             .map(|n| n.to_string_lossy().replace(".postman_environment.json", ""))
             .unwrap_or_else(|| "environment".into());
-        let mut file = postman::convert_environment(env, &fallback, &captured, &mut report);
+        let mut file = postman::convert_environment(env, &fallback, &known, &mut report);
         let base = file.stem.clone();
         let mut n = 2;
         while env_files.iter().any(|f| f.stem == file.stem) {

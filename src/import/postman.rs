@@ -76,7 +76,7 @@ pub fn parse_collection(text: &str) -> Result<model::Collection, String> {
 
 /// Converts a parsed collection into collection YAML, recording what it could not convert.
 pub fn convert_collection(collection: &model::Collection, report: &mut Report) -> Generated {
-    let mut c = Converter::new(report, captured_names(collection));
+    let mut c = Converter::new(report, &known_names(collection));
     let name = collection
         .info
         .name
@@ -125,9 +125,19 @@ pub fn convert_collection(collection: &model::Collection, report: &mut Report) -
     }
 }
 
-/// The variables the requests' test scripts capture (as template names).
-pub fn captured_names(collection: &model::Collection) -> HashSet<String> {
-    fn walk(items: &[model::Item], out: &mut HashSet<String>) {
+/// What the requests do with variables, learnt before anything is converted.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Variables the requests' test scripts capture (template names).
+    pub captured: HashSet<String>,
+    /// Variables raw JSON bodies put where a JSON value goes, without quotes: their values
+    /// are written as numbers and booleans where they read as such, as Postman sends them.
+    pub typed: HashSet<String>,
+}
+
+/// Walks the requests once for `Known`.
+pub fn known_names(collection: &model::Collection) -> Known {
+    fn walk(items: &[model::Item], out: &mut Known) {
         for item in items {
             if let Some(children) = &item.item {
                 walk(children, out);
@@ -140,12 +150,18 @@ pub fn captured_names(collection: &model::Collection) -> HashSet<String> {
             {
                 if let Some(exec) = event.script.as_ref().and_then(|s| s.exec.as_ref()) {
                     let t = script::translate(&exec.lines(), true);
-                    out.extend(t.captures.into_iter().map(|(_, c)| c.name));
+                    out.captured
+                        .extend(t.captures.into_iter().map(|(_, c)| c.name));
                 }
+            }
+            if let Some(model::RequestSpec::Full(request)) = &item.request
+                && let Some(raw) = request.body.as_ref().and_then(|b| b.raw.as_deref())
+            {
+                out.typed.extend(body::bare_json_names(raw));
             }
         }
     }
-    let mut out = HashSet::new();
+    let mut out = Known::default();
     walk(&collection.item, &mut out);
     out
 }
@@ -185,15 +201,18 @@ struct Converter<'r> {
     renamed: HashSet<String>,
     /// Variables the requests' test scripts capture.
     captured: HashSet<String>,
+    /// Variables whose number and boolean values keep their type (`Known::typed`).
+    typed: HashSet<String>,
 }
 
 impl<'r> Converter<'r> {
-    fn new(report: &'r mut Report, captured: HashSet<String>) -> Self {
+    fn new(report: &'r mut Report, known: &Known) -> Self {
         Converter {
             report,
             secret_values: Vec::new(),
             renamed: HashSet::new(),
-            captured,
+            captured: known.captured.clone(),
+            typed: known.typed.clone(),
         }
     }
 
@@ -320,6 +339,13 @@ impl<'r> Converter<'r> {
         source: String,
     ) -> Yaml {
         let value = var.value.clone().unwrap_or(Value::Null);
+        if self.typed.contains(&placeholder::var_name(name))
+            && let Some(Value::String(text)) = &var.value
+            && let Ok(typed @ (Value::Number(_) | Value::Bool(_))) =
+                serde_json::from_str::<Value>(text.trim())
+        {
+            return Yaml::from_json(&typed);
+        }
         let typed_secret = var.kind.as_deref() == Some("secret");
         let secret = typed_secret || is_secret_var(name);
         let literal = match &value {

@@ -149,3 +149,35 @@ fn a_query_name_with_a_variable_stays_in_the_url() {
         "{yaml}"
     );
 }
+
+#[test]
+fn numbers_put_into_json_positions_keep_their_type() {
+    let project = Project::new();
+    project.file(
+        "c.json",
+        r#"{"info": {"name": "typed"},
+            "variable": [{"key": "qty", "value": "3"}, {"key": "label", "value": "7"}],
+            "item": [{"name": "r", "request": {"method": "POST", "url": "http://127.0.0.1:9/x",
+              "body": {"mode": "raw", "raw": "{\"qty\": {{qty}}, \"code\": \"{{qty}}\", \"label\": \"{{label}}\"}"}}}]}"#,
+    );
+    project.file(
+        "e.json",
+        r#"{"name": "dev", "values": [{"key": "qty", "value": "5"}]}"#,
+    );
+    run(&mut project.runner([
+        "import", "postman", "c.json", "--env", "e.json", "-o", "out",
+    ]))
+    .expect_code(0);
+    let yaml = project.read("out/collections/typed.yaml");
+    for expected in [
+        "qty: 3",
+        "label: '7'",
+        "qty: <<qty>>",
+        "code: <<qty | string>>",
+        "label: <<label>>",
+    ] {
+        assert!(yaml.contains(expected), "missing {expected:?} in\n{yaml}");
+    }
+    let env = project.read("out/environments/dev.yaml");
+    assert!(env.contains("qty: 5"), "{env}");
+}
