@@ -7,6 +7,7 @@
 
 mod chai;
 mod condition;
+mod tally;
 mod value;
 
 use oxc_allocator::Allocator;
@@ -16,7 +17,8 @@ use oxc_ast::ast::{
 };
 use oxc_parser::{ParseOptions, Parser};
 
-use self::value::{Scope, Val, dotted};
+use self::tally::{count_nested_expression, count_nested_statement, kind};
+use self::value::{Scope, Val, dotted, is_set};
 use super::checks::{CaptureSpec, Check, Op, Source, Subject};
 use crate::import::placeholder::var_name;
 use crate::import::report::Tally;
@@ -37,14 +39,6 @@ pub struct Translation {
     pub renamed: Vec<(String, String)>,
     /// What the script held and how much of it was translated.
     pub tally: Tally,
-}
-
-/// What kind of statement an expression statement is, for the tally.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Assertion,
-    Set,
-    Other,
 }
 
 /// Translates the lines of a `test` script; a `prerequest` script keeps every statement.
@@ -424,141 +418,6 @@ fn variable_set(expr: &Expression, scope: &Scope) -> Option<(String, Source)> {
     Some((name, source))
 }
 
-impl Kind {
-    fn count(self, tally: &mut Tally, translated: bool) {
-        match self {
-            Kind::Assertion => tally.assertion(translated),
-            Kind::Set => tally.set(translated),
-            Kind::Other => {}
-        }
-    }
-}
-
-/// An assertion statement, a variable set, or something else.
-fn kind(expr: &Expression) -> Kind {
-    let mut e = expr;
-    loop {
-        match e {
-            Expression::AssignmentExpression(a) => {
-                let tests = matches!(&a.left, AssignmentTarget::ComputedMemberExpression(m)
-                    if dotted(&m.object).as_deref() == Some("tests"));
-                return if tests { Kind::Assertion } else { Kind::Other };
-            }
-            Expression::CallExpression(c) => {
-                match dotted(&c.callee).as_deref() {
-                    Some("pm.expect") => return Kind::Assertion,
-                    Some(name) if is_set(name) => return Kind::Set,
-                    _ => {}
-                }
-                e = match &c.callee {
-                    Expression::StaticMemberExpression(m) => &m.object,
-                    _ => return Kind::Other,
-                };
-            }
-            Expression::StaticMemberExpression(m) => {
-                if dotted(&m.object).as_deref() == Some("pm.response") && m.property.name == "to" {
-                    return Kind::Assertion;
-                }
-                e = &m.object;
-            }
-            _ => return Kind::Other,
-        }
-    }
-}
-
-/// Counts, as found and not translated, the assertions and sets anywhere inside a statement.
-fn count_nested_statement(statement: &Statement, tally: &mut Tally) {
-    match statement {
-        Statement::ExpressionStatement(e) => match kind(&e.expression) {
-            Kind::Other => count_nested_expression(&e.expression, tally),
-            k => k.count(tally, false),
-        },
-        Statement::BlockStatement(b) => {
-            b.body.iter().for_each(|s| count_nested_statement(s, tally))
-        }
-        Statement::IfStatement(i) => {
-            count_nested_statement(&i.consequent, tally);
-            if let Some(alternate) = &i.alternate {
-                count_nested_statement(alternate, tally);
-            }
-        }
-        Statement::TryStatement(t) => {
-            t.block
-                .body
-                .iter()
-                .for_each(|s| count_nested_statement(s, tally));
-            if let Some(handler) = &t.handler {
-                handler
-                    .body
-                    .body
-                    .iter()
-                    .for_each(|s| count_nested_statement(s, tally));
-            }
-            if let Some(finalizer) = &t.finalizer {
-                finalizer
-                    .body
-                    .iter()
-                    .for_each(|s| count_nested_statement(s, tally));
-            }
-        }
-        Statement::ForStatement(f) => count_nested_statement(&f.body, tally),
-        Statement::ForInStatement(f) => count_nested_statement(&f.body, tally),
-        Statement::ForOfStatement(f) => count_nested_statement(&f.body, tally),
-        Statement::WhileStatement(w) => count_nested_statement(&w.body, tally),
-        Statement::DoWhileStatement(w) => count_nested_statement(&w.body, tally),
-        Statement::SwitchStatement(sw) => sw
-            .cases
-            .iter()
-            .flat_map(|c| c.consequent.iter())
-            .for_each(|s| count_nested_statement(s, tally)),
-        Statement::FunctionDeclaration(f) => count_function(f, tally),
-        Statement::VariableDeclaration(d) => d
-            .declarations
-            .iter()
-            .filter_map(|d| d.init.as_ref())
-            .for_each(|e| count_nested_expression(e, tally)),
-        _ => {}
-    }
-}
-
-/// Counts inside the callbacks an expression passes (`pm.test(…, fn)`, `forEach(fn)`).
-fn count_nested_expression(expr: &Expression, tally: &mut Tally) {
-    let Expression::CallExpression(call) = expr else {
-        return;
-    };
-    if let Expression::StaticMemberExpression(m) = &call.callee {
-        count_nested_expression(&m.object, tally);
-    }
-    for arg in &call.arguments {
-        match arg {
-            Argument::FunctionExpression(f) => count_function(f, tally),
-            Argument::ArrowFunctionExpression(f) => match &f.body {
-                ArrowFunctionBody::FunctionBody(body) => body
-                    .statements
-                    .iter()
-                    .for_each(|s| count_nested_statement(s, tally)),
-                body => {
-                    if let Some(e) = body.as_expression() {
-                        match kind(e) {
-                            Kind::Other => count_nested_expression(e, tally),
-                            k => k.count(tally, false),
-                        }
-                    }
-                }
-            },
-            _ => {}
-        }
-    }
-}
-
-fn count_function(f: &oxc_ast::ast::Function, tally: &mut Tally) {
-    if let Some(body) = &f.body {
-        body.statements
-            .iter()
-            .for_each(|s| count_nested_statement(s, tally));
-    }
-}
-
 /// A `catch` that does nothing a run would see: empty, or only logging.
 fn is_silent(handler: Option<&oxc_ast::ast::CatchClause>) -> bool {
     handler.is_none_or(|h| {
@@ -572,18 +431,6 @@ fn is_silent(handler: Option<&oxc_ast::ast::CatchClause>) -> bool {
             _ => false,
         })
     })
-}
-
-fn is_set(callee: &str) -> bool {
-    matches!(
-        callee,
-        "pm.environment.set"
-            | "pm.collectionVariables.set"
-            | "pm.globals.set"
-            | "pm.variables.set"
-            | "postman.setEnvironmentVariable"
-            | "postman.setGlobalVariable"
-    )
 }
 
 #[cfg(test)]

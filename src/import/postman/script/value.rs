@@ -150,6 +150,19 @@ fn is_variable_read(callee: &str) -> bool {
     )
 }
 
+/// The ways a script sets a variable.
+pub fn is_set(callee: &str) -> bool {
+    matches!(
+        callee,
+        "pm.environment.set"
+            | "pm.collectionVariables.set"
+            | "pm.globals.set"
+            | "pm.variables.set"
+            | "postman.setEnvironmentVariable"
+            | "postman.setGlobalVariable"
+    )
+}
+
 /// Names the sandbox defines.
 fn global(name: &str) -> Option<Val> {
     match name {
