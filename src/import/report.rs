@@ -314,28 +314,7 @@ impl Report {
             }
             let _ = writeln!(out, "## {} ({})\n", topic.heading(), findings.len());
             if topic == Topic::Script {
-                let _ = writeln!(
-                    out,
-                    "Each line is kept as a `# postman:` comment next to its request or group.\nLines that differ only in their literals are one row, with their count and where the\nfirst one is.\n"
-                );
-                let _ = writeln!(
-                    out,
-                    "| where | script | line | code | count |\n|---|---|---|---|---|"
-                );
-                for (f, count) in grouped(&findings) {
-                    let (event, line) =
-                        f.place.script.clone().unwrap_or_else(|| (String::new(), 0));
-                    let place = Place {
-                        path: f.place.path.clone(),
-                        script: None,
-                    };
-                    let _ = writeln!(
-                        out,
-                        "| {} | {event} | {line} | `{}` | {count} |",
-                        cell(&place.to_string()),
-                        code_cell(&f.message)
-                    );
-                }
+                script_table(&mut out, &findings);
             } else {
                 let _ = writeln!(out, "| where | what |\n|---|---|");
                 for f in findings {
@@ -359,6 +338,31 @@ impl Report {
             }
         }
         out
+    }
+}
+
+/// The script lines kept, grouped by pattern.
+fn script_table(out: &mut String, findings: &[&Finding]) {
+    let _ = writeln!(
+        out,
+        "Each line is kept as a `# postman:` comment next to its request or group.\nLines that differ only in their literals are one row, with their count and where the\nfirst one is.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| where | script | line | code | count |\n|---|---|---|---|---|"
+    );
+    for (f, count) in grouped(findings) {
+        let (event, line) = f.place.script.clone().unwrap_or_else(|| (String::new(), 0));
+        let place = Place {
+            path: f.place.path.clone(),
+            script: None,
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {event} | {line} | `{}` | {count} |",
+            cell(&place.to_string()),
+            code_cell(&f.message)
+        );
     }
 }
 

@@ -75,36 +75,8 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
                 i = end + 1;
             }
             '"' => {
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => return Err("a double quote (\") is not closed".into()),
-                        Some('"') => break,
-                        Some('\\') => {
-                            match chars.get(i + 1) {
-                                Some('\n') => {}
-                                Some(&e @ ('$' | '`' | '"' | '\\')) => word.push(e),
-                                Some(&other) => {
-                                    word.push('\\');
-                                    word.push(other);
-                                }
-                                None => return Err("a double quote (\") is not closed".into()),
-                            }
-                            i += 2;
-                        }
-                        Some('$') if variable(&chars, i).is_some() => {
-                            let (marked, next) = variable(&chars, i).unwrap_or_default();
-                            word.push_str(&marked);
-                            i = next;
-                        }
-                        Some(&other) => {
-                            word.push(other);
-                            i += 1;
-                        }
-                    }
-                }
+                i = double_quoted(&chars, i + 1, &mut word)?;
                 in_word = true;
-                i += 1;
             }
             '$' if chars.get(i + 1) == Some(&'\'') => {
                 i = ansi_c(&chars, i + 2, &mut word)?;
@@ -127,6 +99,38 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
         words.push(word);
     }
     Ok(words)
+}
+
+/// `"…"` from after the opening quote; returns the index after the closing quote.
+fn double_quoted(chars: &[char], mut i: usize, word: &mut String) -> Result<usize, String> {
+    let unclosed = || "a double quote (\") is not closed".to_string();
+    loop {
+        match chars.get(i) {
+            None => return Err(unclosed()),
+            Some('"') => return Ok(i + 1),
+            Some('\\') => {
+                match chars.get(i + 1) {
+                    Some('\n') => {}
+                    Some(&e @ ('$' | '`' | '"' | '\\')) => word.push(e),
+                    Some(&other) => {
+                        word.push('\\');
+                        word.push(other);
+                    }
+                    None => return Err(unclosed()),
+                }
+                i += 2;
+            }
+            Some('$') if variable(chars, i).is_some() => {
+                let (marked, next) = variable(chars, i).unwrap_or_default();
+                word.push_str(&marked);
+                i = next;
+            }
+            Some(&other) => {
+                word.push(other);
+                i += 1;
+            }
+        }
+    }
 }
 
 fn find(chars: &[char], from: usize, target: char) -> Option<usize> {

@@ -104,18 +104,7 @@ impl Converter<'_> {
             }
             // a saved (or variable) token and no grant the runner can run: sent as it is
             "oauth2" if !grant_runs(&params) && !text("accessToken").trim().is_empty() => {
-                let token = self.credential(
-                    &text("accessToken"),
-                    "oauth2 access token",
-                    place,
-                    "oauth2 access token",
-                );
-                self.report.add(
-                    Topic::Note,
-                    place,
-                    "oauth2 with a saved access token and no grant the runner can run: sent as `auth: { bearer: … }`",
-                );
-                Level::Set(Yaml::block_pair("bearer", Yaml::str(token)))
+                self.saved_token(&text("accessToken"), place)
             }
             "oauth2" => match self.oauth2(&params, place) {
                 Some(block) => Level::Set(Yaml::block_pair("oauth2", block)),
@@ -162,6 +151,17 @@ impl Converter<'_> {
             }
         };
         (level, Vec::new())
+    }
+
+    /// `auth: { bearer: … }` from an oauth2 block's saved (or variable) access token.
+    fn saved_token(&mut self, token: &str, place: &Place) -> Level {
+        let token = self.credential(token, "oauth2 access token", place, "oauth2 access token");
+        self.report.add(
+            Topic::Note,
+            place,
+            "oauth2 with a saved access token and no grant the runner can run: sent as `auth: { bearer: … }`",
+        );
+        Level::Set(Yaml::block_pair("bearer", Yaml::str(token)))
     }
 
     /// An `oauth2` block for client credentials or password grants; `None` (reported) else.

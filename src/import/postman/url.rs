@@ -69,6 +69,17 @@ impl Converter<'_> {
             url.insert_str(0, "http://");
         }
         let params = params.unwrap_or_else(|| parse_query(raw_query.as_deref().unwrap_or("")));
+        self.query(url, params, place)
+    }
+
+    /// The enabled query parameters as `query:`, or appended to the URL when they cannot be a
+    /// map.
+    fn query(
+        &mut self,
+        mut url: String,
+        params: Vec<KeyValue>,
+        place: &Place,
+    ) -> (String, Vec<(String, Yaml)>) {
         let mut enabled = Vec::new();
         for p in params {
             let key = p.key.clone().unwrap_or_default();
