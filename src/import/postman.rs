@@ -5,6 +5,7 @@
 
 mod auth;
 mod body;
+mod captures;
 pub mod checks;
 mod environment;
 mod events;

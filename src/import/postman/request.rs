@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::checks::{CaptureSpec, captures_yaml, push_capture};
+use super::captures::{CaptureSpec, captures_yaml, push_capture};
 use super::model::{self, KeyValue};
 use super::{Converter, METADATA, Scope, auth, description_lines};
 use crate::import::placeholder;

@@ -19,7 +19,8 @@ use oxc_parser::{ParseOptions, Parser};
 
 use self::tally::{count_nested_expression, count_nested_statement, kind};
 use self::value::{Scope, Val, dotted, is_set};
-use super::checks::{CaptureSpec, Check, Op, Source, Subject};
+use super::captures::{CaptureSpec, Source};
+use super::checks::{Check, Op, Subject};
 use crate::import::placeholder::var_name;
 use crate::import::report::Tally;
 
