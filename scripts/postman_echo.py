@@ -192,12 +192,14 @@ class Echo(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
-    do_PROPFIND = do_COPY = do_LINK = do_UNLINK = do_PURGE = do_LOCK = do_UNLOCK = _handle
-    do_VIEW = do_SEARCH = _handle
-
     def do_CONNECT(self):
         self._send(405, {"error": "tunnels are refused: loopback only"})
+
+    def __getattr__(self, name):
+        # any other method (GET, POST, PROPFIND, a custom one) is echoed
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 def serve(port):

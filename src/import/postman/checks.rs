@@ -1,6 +1,7 @@
 //! Assertions translated from scripts, and how they become a request's `assert:` map. Two
-//! checks of the same subject merge into one matcher; a check that cannot share its subject's matcher (a second `contains`, a different `eq`) is written as an
-//! `expr:` with the same meaning instead.
+//! checks of the same subject merge into one matcher; a check that cannot share its subject's
+//! matcher (a second `contains`, a different `eq`) is written as an `expr:` with the same
+//! meaning instead.
 
 use serde_json::Value;
 
