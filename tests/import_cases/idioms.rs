@@ -118,3 +118,52 @@ idiom!(
     body_is_json_and_not_empty,
     "pm.test(\"response must be valid and have a body\", function () {\n    pm.response.to.be.ok;\n    pm.response.to.be.withBody;\n    pm.response.to.be.json;\n});"
 );
+
+/// The expression forms the translation writes hold exactly where JavaScript's conditions
+/// do: truthiness (`[]` and `{}` are true, `0`, `""`, `null`, a missing key are not), type
+/// tests, keys and inclusion.
+#[test]
+fn the_expressions_written_mean_what_javascript_means() {
+    let project = super::support::Project::new();
+    project.file(
+        "m.yaml",
+        "routes:\n  - match: { path: /j }\n    respond:\n      json: { a: true, b: 0, c: \"\", d: [], e: {}, f: x, n: null, s: str, num: 5 }\n",
+    );
+    let truthy = |key: &str| {
+        format!(
+            "(response.json[\"{key}\"] is defined and response.json[\"{key}\"] not in [none, false, 0, \"\"])"
+        )
+    };
+    let mut exprs: Vec<String> = ["a", "d", "e", "f"].iter().map(|k| truthy(k)).collect();
+    exprs.extend(
+        ["b", "c", "n", "missing"]
+            .iter()
+            .map(|k| format!("(not {})", truthy(k))),
+    );
+    exprs.extend(
+        [
+            "(response.json[\"s\"] is string)",
+            "(not (response.json[\"d\"] is string))",
+            "(response.json[\"d\"] is sequence)",
+            "(not (response.json[\"s\"] is sequence))",
+            "(response.json[\"a\"] is boolean)",
+            "(response.json[\"num\"] is number)",
+            "(response.json is mapping and \"a\" in response.json)",
+            "(\"t\" in response.json[\"s\"])",
+            "(response.json[\"num\"] >= 1)",
+        ]
+        .map(String::from),
+    );
+    let list: Vec<String> = exprs
+        .iter()
+        .map(|e| format!("        - '{}'", e.replace('\'', "''")))
+        .collect();
+    project.file(
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: forms\n    url: <<mock_url>>/j\n    assert:\n      json:\n        $: {{ exists: true }}\n      expr:\n{}\n",
+            list.join("\n")
+        ),
+    );
+    super::support::run(&mut project.runner(["run", "c.yaml", "--mock", "m.yaml"])).expect_code(0);
+}
