@@ -60,6 +60,7 @@ pub fn translate(lines: &[String], is_test: bool) -> Translation {
         understood: Vec::new(),
         guards: Vec::new(),
         in_try: false,
+        escaped: false,
     };
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         // not JavaScript the parser reads: every line that is not blank is kept
@@ -99,6 +100,9 @@ struct Walker<'s> {
     guards: Vec<String>,
     /// Inside a `try` block: what throws there does nothing.
     in_try: bool,
+    /// A kept statement may have left the function here (`return`, `throw`): what follows
+    /// runs only sometimes, so it is kept too.
+    escaped: bool,
 }
 
 impl Walker<'_> {
@@ -165,6 +169,18 @@ impl Walker<'_> {
     }
 
     fn statement(&mut self, statement: &Statement, scope: &mut Scope) {
+        if self.escaped {
+            self.keep_counted(statement);
+            return;
+        }
+        let kept_before = self.t.kept.len();
+        self.statement_inner(statement, scope);
+        if self.t.kept.len() > kept_before && may_escape(statement, false) {
+            self.escaped = true;
+        }
+    }
+
+    fn statement_inner(&mut self, statement: &Statement, scope: &mut Scope) {
         let span = statement_span(statement);
         match statement {
             Statement::EmptyStatement(_) => {}
@@ -302,32 +318,49 @@ impl Walker<'_> {
         };
         let kept_before = self.t.kept.len();
         let mut inner = scope.clone();
-        match &call.arguments[1] {
-            Argument::FunctionExpression(f) if f.params.items.is_empty() => {
-                for statement in &f.body.as_ref()?.statements {
-                    self.statement(statement, &mut inner);
-                }
-            }
-            Argument::ArrowFunctionExpression(f) if f.params.items.is_empty() => match &f.body {
-                ArrowFunctionBody::FunctionBody(body) => {
-                    for statement in &body.statements {
-                        self.statement(statement, &mut inner);
-                    }
-                }
-                body => {
-                    let body = body.as_expression()?;
-                    if !self.expression(body, span, &mut inner) {
-                        return Some(false);
-                    }
-                }
-            },
-            _ => return Some(false),
+        // a `return` in the callback leaves the callback only
+        let outer_escaped = std::mem::take(&mut self.escaped);
+        let walked = self.test_body(&call.arguments[1], span, &mut inner);
+        self.escaped = outer_escaped;
+        if !walked? {
+            return Some(false);
         }
         if self.t.kept.len() > kept_before {
             let (first, last) = self.lines_of(span);
             for n in [first, last] {
                 self.t.kept.push((n, self.lines[n - 1].trim().to_string()));
             }
+        }
+        Some(true)
+    }
+
+    /// The statements of a `pm.test` callback; `Some(false)` when it is not translated.
+    fn test_body(
+        &mut self,
+        callback: &Argument,
+        span: oxc_ast::ast::Span,
+        inner: &mut Scope,
+    ) -> Option<bool> {
+        match callback {
+            Argument::FunctionExpression(f) if f.params.items.is_empty() => {
+                for statement in &f.body.as_ref()?.statements {
+                    self.statement(statement, inner);
+                }
+            }
+            Argument::ArrowFunctionExpression(f) if f.params.items.is_empty() => match &f.body {
+                ArrowFunctionBody::FunctionBody(body) => {
+                    for statement in &body.statements {
+                        self.statement(statement, inner);
+                    }
+                }
+                body => {
+                    let body = body.as_expression()?;
+                    if !self.expression(body, span, inner) {
+                        return Some(false);
+                    }
+                }
+            },
+            _ => return Some(false),
         }
         Some(true)
     }
@@ -417,6 +450,36 @@ fn variable_set(expr: &Expression, scope: &Scope) -> Option<(String, Source)> {
         _ => return None,
     };
     Some((name, source))
+}
+
+/// Whether a statement may leave the function it is in (`return`, `throw`, or `break` /
+/// `continue` outside a loop of its own), not counting functions inside it.
+fn may_escape(statement: &Statement, in_loop: bool) -> bool {
+    let any = |body: &[Statement], in_loop: bool| body.iter().any(|s| may_escape(s, in_loop));
+    match statement {
+        Statement::ReturnStatement(_) | Statement::ThrowStatement(_) => true,
+        Statement::BreakStatement(_) | Statement::ContinueStatement(_) => !in_loop,
+        Statement::BlockStatement(b) => any(&b.body, in_loop),
+        Statement::IfStatement(i) => {
+            may_escape(&i.consequent, in_loop)
+                || i.alternate.as_ref().is_some_and(|a| may_escape(a, in_loop))
+        }
+        Statement::TryStatement(t) => {
+            any(&t.block.body, in_loop)
+                || t.handler
+                    .as_ref()
+                    .is_some_and(|h| any(&h.body.body, in_loop))
+                || t.finalizer.as_ref().is_some_and(|f| any(&f.body, in_loop))
+        }
+        Statement::ForStatement(f) => may_escape(&f.body, true),
+        Statement::ForInStatement(f) => may_escape(&f.body, true),
+        Statement::ForOfStatement(f) => may_escape(&f.body, true),
+        Statement::WhileStatement(w) => may_escape(&w.body, true),
+        Statement::DoWhileStatement(w) => may_escape(&w.body, true),
+        Statement::SwitchStatement(sw) => sw.cases.iter().any(|c| any(&c.consequent, true)),
+        Statement::LabeledStatement(l) => may_escape(&l.body, in_loop),
+        _ => false,
+    }
 }
 
 /// A `catch` that does nothing a run would see: empty, or only logging.

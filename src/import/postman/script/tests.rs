@@ -242,3 +242,18 @@ fn literals_are_escaped_for_templates() {
     let escaped = crate::import::placeholder::escape_literal("<<x>>");
     assert_eq!(got, vec![(Subject::Body, Op::Contains(json!(escaped)))]);
 }
+
+#[test]
+fn what_follows_a_kept_return_runs_only_sometimes_and_is_kept() {
+    let t = run("const data = pm.response.json();\n\
+         pm.test(\"x\", function () {\n\
+         \x20   if (!data.items) { return; }\n\
+         \x20   pm.expect(data.items.length).to.be.above(0);\n\
+         });\n\
+         for (const i of data.list) { if (i.done) break; }\n\
+         pm.response.to.have.status(200);");
+    let kept: Vec<usize> = t.kept.iter().map(|(n, _)| *n).collect();
+    assert_eq!(kept, vec![2, 3, 4, 5, 6], "{:?}", t.kept);
+    assert_eq!(t.checks.len(), 1, "the status after the loop is translated");
+    assert_eq!(t.tally.unaccounted_lines, 0);
+}
