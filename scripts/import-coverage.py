@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -143,8 +144,11 @@ def main():
         print(f"\nimports that did not exit 0: {len(failed_imports)}")
         for name, code in failed_imports:
             print(f"- {name}: exit {code}")
-    if newman.exists():
-        measure_newman(opts, newman, scratch)
+    try:
+        if newman.exists():
+            measure_newman(opts, newman, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def measure_newman(opts, newman, scratch):

@@ -7,6 +7,7 @@
 
 mod chai;
 mod condition;
+mod flow;
 mod tally;
 mod value;
 
@@ -17,6 +18,7 @@ use oxc_ast::ast::{
 };
 use oxc_parser::{ParseOptions, Parser};
 
+use self::flow::{assignments, is_silent, may_escape};
 use self::tally::{count_nested_expression, count_nested_statement, kind};
 use self::value::{Scope, Val, dotted, is_set};
 use super::captures::{CaptureSpec, Source};
@@ -61,7 +63,11 @@ pub fn translate(lines: &[String], is_test: bool) -> Translation {
         guards: Vec::new(),
         in_try: false,
         escaped: false,
+        in_callback: false,
+        assigned: std::collections::HashMap::new(),
+        declared: std::collections::HashSet::new(),
     };
+    (walker.assigned, walker.declared) = assignments(&source);
     if parsed.panicked || !parsed.diagnostics.is_empty() {
         // not JavaScript the parser reads: every line that is not blank is kept
         for (i, line) in lines.iter().enumerate() {
@@ -103,6 +109,13 @@ struct Walker<'s> {
     /// A kept statement may have left the function here (`return`, `throw`): what follows
     /// runs only sometimes, so it is kept too.
     escaped: bool,
+    /// Inside a `pm.test` callback.
+    in_callback: bool,
+    /// Names assigned somewhere after they are declared (`x = …`, `x += …`, `x++`), with how
+    /// often: such a name is not a fixed alias.
+    assigned: std::collections::HashMap<String, usize>,
+    /// Names declared with `var`, `let` or `const`.
+    declared: std::collections::HashSet<String>,
 }
 
 impl Walker<'_> {
@@ -190,7 +203,12 @@ impl Walker<'_> {
                         self.keep_counted(statement);
                         continue;
                     };
-                    let val = declarator.init.as_ref().and_then(|e| scope.eval(e));
+                    // a name assigned again later is no fixed alias
+                    let val = declarator
+                        .init
+                        .as_ref()
+                        .filter(|_| !self.assigned.contains_key(id.name.as_str()))
+                        .and_then(|e| scope.eval(e));
                     match val {
                         Some(_) => self.understood.push(self.lines_of(declarator.span)),
                         None => {
@@ -292,6 +310,22 @@ impl Walker<'_> {
         if let Some((name, source)) = variable_set(expr, scope) {
             return self.capture(span, name, source);
         }
+        // `data = JSON.parse(responseBody)` without a declaration: an alias when it is the
+        // name's only assignment and it is made whatever happens
+        if let Expression::AssignmentExpression(a) = expr
+            && a.operator == oxc_ast::ast::AssignmentOperator::Assign
+            && let AssignmentTarget::AssignmentTargetIdentifier(id) = &a.left
+            && self.guards.is_empty()
+            && !self.in_try
+            && !self.in_callback
+            && !self.escaped
+            && self.assigned.get(id.name.as_str()) == Some(&1)
+            && !self.declared.contains(id.name.as_str())
+            && let Some(val) = scope.eval(&a.right)
+        {
+            scope.bind(&id.name, Some(val));
+            return true;
+        }
         false
     }
 
@@ -320,8 +354,10 @@ impl Walker<'_> {
         let mut inner = scope.clone();
         // a `return` in the callback leaves the callback only
         let outer_escaped = std::mem::take(&mut self.escaped);
+        let outer_callback = std::mem::replace(&mut self.in_callback, true);
         let walked = self.test_body(&call.arguments[1], span, &mut inner);
         self.escaped = outer_escaped;
+        self.in_callback = outer_callback;
         if !walked? {
             return Some(false);
         }
@@ -450,51 +486,6 @@ fn variable_set(expr: &Expression, scope: &Scope) -> Option<(String, Source)> {
         _ => return None,
     };
     Some((name, source))
-}
-
-/// Whether a statement may leave the function it is in (`return`, `throw`, or `break` /
-/// `continue` outside a loop of its own), not counting functions inside it.
-fn may_escape(statement: &Statement, in_loop: bool) -> bool {
-    let any = |body: &[Statement], in_loop: bool| body.iter().any(|s| may_escape(s, in_loop));
-    match statement {
-        Statement::ReturnStatement(_) | Statement::ThrowStatement(_) => true,
-        Statement::BreakStatement(_) | Statement::ContinueStatement(_) => !in_loop,
-        Statement::BlockStatement(b) => any(&b.body, in_loop),
-        Statement::IfStatement(i) => {
-            may_escape(&i.consequent, in_loop)
-                || i.alternate.as_ref().is_some_and(|a| may_escape(a, in_loop))
-        }
-        Statement::TryStatement(t) => {
-            any(&t.block.body, in_loop)
-                || t.handler
-                    .as_ref()
-                    .is_some_and(|h| any(&h.body.body, in_loop))
-                || t.finalizer.as_ref().is_some_and(|f| any(&f.body, in_loop))
-        }
-        Statement::ForStatement(f) => may_escape(&f.body, true),
-        Statement::ForInStatement(f) => may_escape(&f.body, true),
-        Statement::ForOfStatement(f) => may_escape(&f.body, true),
-        Statement::WhileStatement(w) => may_escape(&w.body, true),
-        Statement::DoWhileStatement(w) => may_escape(&w.body, true),
-        Statement::SwitchStatement(sw) => sw.cases.iter().any(|c| any(&c.consequent, true)),
-        Statement::LabeledStatement(l) => may_escape(&l.body, in_loop),
-        _ => false,
-    }
-}
-
-/// A `catch` that does nothing a run would see: empty, or only logging.
-fn is_silent(handler: Option<&oxc_ast::ast::CatchClause>) -> bool {
-    handler.is_none_or(|h| {
-        h.body.body.iter().all(|s| match s {
-            Statement::ExpressionStatement(e) => match &e.expression {
-                Expression::CallExpression(c) => {
-                    dotted(&c.callee).is_some_and(|d| d.starts_with("console."))
-                }
-                _ => false,
-            },
-            _ => false,
-        })
-    })
 }
 
 #[cfg(test)]

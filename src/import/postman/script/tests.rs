@@ -257,3 +257,16 @@ fn what_follows_a_kept_return_runs_only_sometimes_and_is_kept() {
     assert_eq!(t.checks.len(), 1, "the status after the loop is translated");
     assert_eq!(t.tally.unaccounted_lines, 0);
 }
+
+#[test]
+fn an_alias_assigned_again_is_not_followed_and_an_undeclared_one_is() {
+    let t = run("var data = pm.response.json();\n\
+         if (data.wrapped) { data = data.inner; }\n\
+         pm.expect(data.id).to.eql(1);");
+    assert!(t.checks.is_empty(), "{:?}", t.checks);
+    assert_eq!(t.tally.unaccounted_lines, 0);
+    let t = run("responseData = JSON.parse(responseBody);\n\
+         pm.collectionVariables.set(\"order_id\", responseData.id);");
+    assert!(t.kept.is_empty(), "{:?}", t.kept);
+    assert_eq!(t.captures.len(), 1);
+}
