@@ -6,6 +6,19 @@ use oxc_ast::ast::{Expression, Statement};
 
 use super::value::dotted;
 
+/// Assignments (`x = `, `x += `), updates (`x++`, `--x`) and declarations, compiled once.
+static PATTERNS: std::sync::LazyLock<(regex::Regex, regex::Regex, regex::Regex)> =
+    std::sync::LazyLock::new(|| {
+        let pattern = |p: &str| regex::Regex::new(p).expect("a valid pattern");
+        (
+            pattern(
+                r"(?:^|[^\w$.])([A-Za-z_$][\w$]*)\s*(?:\*\*|<<|>>>|>>|&&|\|\||\?\?|[-+*/%&|^])?=(?:[^=>]|$)",
+            ),
+            pattern(r"(?:\+\+|--)\s*([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*(?:\+\+|--)"),
+            pattern(r"\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)"),
+        )
+    });
+
 /// The names a script assigns after declaring them (with how often), and the names it
 /// declares. Read from the text, so a name is counted even where it is written inside a
 /// string: that only keeps more statements, never translates one wrongly.
@@ -15,15 +28,7 @@ pub(super) fn assignments(
     std::collections::HashMap<String, usize>,
     std::collections::HashSet<String>,
 ) {
-    let assign = regex::Regex::new(
-        r"(?:^|[^\w$.])([A-Za-z_$][\w$]*)\s*(?:\*\*|<<|>>>|>>|&&|\|\||\?\?|[-+*/%&|^])?=(?:[^=>]|$)",
-    )
-    .expect("a valid pattern");
-    let update =
-        regex::Regex::new(r"(?:\+\+|--)\s*([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*(?:\+\+|--)")
-            .expect("a valid pattern");
-    let declare =
-        regex::Regex::new(r"\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)").expect("a valid pattern");
+    let (assign, update, declare) = &*PATTERNS;
     let mut counts = std::collections::HashMap::new();
     for c in assign.captures_iter(source) {
         *counts.entry(c[1].to_string()).or_insert(0usize) += 1;
