@@ -120,6 +120,10 @@ pub struct ImportPostmanArgs {
     /// Output folder: collections/, environments/ and IMPORT-REPORT.md are written there.
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Write into DIR even when it is not empty (files of the same name are replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `runner import curl`.

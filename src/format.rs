@@ -110,8 +110,8 @@ struct Request {
     form: Option<BTreeMap<String, Value>>,
     /// A multipart/form-data body; `{ file: path }` sends a file.
     multipart: Option<BTreeMap<String, MultipartValue>>,
-    /// A raw body; set Content-Type yourself.
-    body: Option<String>,
+    /// A raw body, or `{ file: path }` for a file's bytes; set Content-Type yourself.
+    body: Option<RawBody>,
     /// Authentication for this request; `none` switches it off.
     auth: Option<Auth>,
     /// Tags for `--tag` / `--skip-tag`.
@@ -137,6 +137,14 @@ struct Request {
     /// Values taken from the response into variables: a JSONPath, or a map.
     #[schemars(example = serde_json::json!({"token": "$.access_token", "etag": {"header": "ETag"}}))]
     capture: Option<BTreeMap<String, Capture>>,
+}
+
+/// A raw body: text, or a file.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+enum RawBody {
+    Text(String),
+    File(FilePart),
 }
 
 /// A multipart field: a value, or a file.
@@ -440,6 +448,8 @@ struct SnapshotOptions {
 enum Capture {
     Path(String),
     Spec(CaptureSpec),
+    /// Captures of one variable, made in order (each under its own `when`).
+    List(Vec<CaptureSpec>),
 }
 
 /// Where a capture reads from: one of json, header, regex, status.
@@ -458,6 +468,12 @@ struct CaptureSpec {
     status: Option<bool>,
     /// Mask the value in every output.
     secret: Option<bool>,
+    /// When nothing is selected, leave the variable as it was instead of failing.
+    optional: Option<bool>,
+    /// The value to set when nothing is selected.
+    default: Option<serde_json::Value>,
+    /// Capture only when this expression (over `response` and the variables) is true.
+    when: Option<String>,
 }
 
 /// The JSON Schema of collection files.

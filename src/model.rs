@@ -227,6 +227,8 @@ pub enum Body {
     Multipart(Vec<(String, Part)>),
     /// A raw string; the user sets Content-Type.
     Raw(Tpl),
+    /// A file's bytes, relative to the collection's folder; the user sets Content-Type.
+    File(Tpl),
 }
 
 /// One multipart field.
@@ -478,6 +480,12 @@ pub struct Capture {
     pub source: CaptureSource,
     /// Mask the value in every output.
     pub secret: bool,
+    /// Selecting nothing leaves the variable as it was instead of failing the request.
+    pub optional: bool,
+    /// The value set when nothing is selected.
+    pub default: Option<serde_json::Value>,
+    /// Made only when this expression (over `response` and the variables) is true.
+    pub when: Option<TemplateId>,
 }
 
 /// Where a capture reads from.

@@ -6,6 +6,13 @@
 
 mod support;
 
+#[path = "import_cases/curl.rs"]
+mod curl;
+#[path = "import_cases/idioms.rs"]
+mod idioms;
+#[path = "import_cases/inputs.rs"]
+mod inputs;
+
 use std::path::Path;
 
 use support::{CRONUS_ID, Outcome, Project, TestServer, files_under};
@@ -202,6 +209,10 @@ fn no_secret_value_is_written_anywhere() {
     project.fixture(LEGACY, "legacy.json");
     project
         .runner(["import", "postman", "legacy.json", "-o", "out"])
+        .run()
+        .expect_code(2);
+    project
+        .runner(["import", "postman", "legacy.json", "-o", "out", "--force"])
         .run()
         .expect_code(0);
     let out = project.path().join("out");

@@ -50,9 +50,13 @@ fn finish(result: Result<(), ImportError>, secrets: &Secrets) -> Exit {
 }
 
 fn read(path: &Path) -> Result<String, ImportError> {
-    std::fs::read_to_string(path).map_err(|e| ImportError::Read {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Read {
         path: path.to_path_buf(),
         message: e.to_string(),
+    })?;
+    crate::import::decode_text(&bytes).map_err(|message| ImportError::Read {
+        path: path.to_path_buf(),
+        message,
     })
 }
 
@@ -94,19 +98,26 @@ fn import_postman(args: &ImportPostmanArgs) -> Result<(), ImportError> {
             })?;
         environments.push((path, env));
     }
+    let occupied = std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_some());
+    if occupied && !args.force {
+        return Err(ImportError::Write {
+            path: args.out.clone(),
+            message: "the folder is not empty, and an import would replace files there (hand edits included); pass --force to write anyway".into(),
+        });
+    }
     let mut report = Report {
         source: args.collection.display().to_string(),
         ..Report::default()
     };
     let generated = postman::convert_collection(&collection, &mut report);
-    let captured = postman::captured_names(&collection);
+    let known = postman::known_names(&collection);
     let mut env_files: Vec<Generated> = Vec::new();
     for (path, env) in &environments {
         let fallback = path
             .file_name()
             .map(|n| n.to_string_lossy().replace(".postman_environment.json", ""))
             .unwrap_or_else(|| "environment".into());
-        let mut file = postman::convert_environment(env, &fallback, &captured, &mut report);
+        let mut file = postman::convert_environment(env, &fallback, &known, &mut report);
         let base = file.stem.clone();
         let mut n = 2;
         while env_files.iter().any(|f| f.stem == file.stem) {
@@ -170,8 +181,18 @@ fn check(written: &Written, report: &mut Report) -> Result<(), ImportError> {
                 .flat_map(|l| l.vars.into_iter().map(|(n, _)| n)),
         );
     }
+    let mut undefined: Vec<String> = Vec::new();
     for finding in crate::lint::lint(&loaded, &env_names) {
         if finding.severity == crate::lint::Severity::Error {
+            if let Some(name) = finding
+                .message
+                .strip_prefix("undefined variable `")
+                .and_then(|rest| rest.split_once('`'))
+                .map(|(name, _)| name.to_string())
+                && !undefined.contains(&name)
+            {
+                undefined.push(name);
+            }
             report.add(
                 Topic::Note,
                 &Place::collection(),
@@ -182,8 +203,26 @@ fn check(written: &Written, report: &mut Report) -> Result<(), ImportError> {
             );
         }
     }
+    add_todo_entries(&written.environments, &undefined)?;
     let hint = run_hint(path, &written.environments, report);
     report.next.push(hint);
+    Ok(())
+}
+
+/// The variables the collection uses and no file defines, as commented entries at the end of
+/// each environment written, to be filled in.
+fn add_todo_entries(envs: &[(String, PathBuf)], undefined: &[String]) -> Result<(), ImportError> {
+    if undefined.is_empty() {
+        return Ok(());
+    }
+    for (_, path) in envs {
+        let mut text = read(path)?;
+        text.push_str("\n# TODO: the collection uses these variables and nothing defines them;\n# set each one (uncomment it) or pass it with --var:\n");
+        for name in undefined {
+            text.push_str(&format!("# {name}: ''\n"));
+        }
+        write(path, &text)?;
+    }
     Ok(())
 }
 

@@ -38,11 +38,58 @@ pub fn convert(words: &[String]) -> Result<Converted, String> {
             value: request,
         }]),
     );
+    expand_variables(&mut root, &mut notes);
     let header = ["Converted from a curl command by `runner import curl`.".to_string()];
     Ok(Converted {
         text: yaml::document(&header, &root),
         notes,
     })
+}
+
+/// Shell variables (`$TOKEN`, `${BASE}`) become `<<env("NAME")>>`, or `<<secret("NAME")>>`
+/// for names that look secret, in every string of the file.
+fn expand_variables(value: &mut Yaml, notes: &mut Vec<String>) {
+    match value {
+        Yaml::Str(text) if text.contains(shell::VAR_START) => {
+            let mut out = String::new();
+            let mut rest = text.as_str();
+            while let Some((before, after)) = rest.split_once(shell::VAR_START) {
+                let (name, tail) = after.split_once(shell::VAR_END).unwrap_or((after, ""));
+                let reader = if looks_secret(name) { "secret" } else { "env" };
+                let note = format!("shell variable `${name}` read with `{reader}(\"{name}\")`");
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+                out.push_str(before);
+                out.push_str(&format!("<<{reader}(\"{name}\")>>"));
+                rest = tail;
+            }
+            out.push_str(rest);
+            *text = out;
+        }
+        Yaml::Seq(items) => items
+            .iter_mut()
+            .for_each(|i| expand_variables(&mut i.value, notes)),
+        Yaml::Map { entries, .. } => entries
+            .iter_mut()
+            .for_each(|e| expand_variables(&mut e.value, notes)),
+        _ => {}
+    }
+}
+
+fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "PWD",
+        "KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|w| upper.contains(w))
 }
 
 /// Splits a pasted command line and converts it.
@@ -66,7 +113,7 @@ fn request_yaml(curl: &options::Curl, notes: &mut Vec<String>) -> Result<Yaml, S
         notes.push("the URL has no scheme; `http://` added, as curl does".into());
         url.insert_str(0, "http://");
     }
-    let has_body = !curl.data.is_empty() || !curl.form.is_empty();
+    let has_body = !curl.data.is_empty() || !curl.form.is_empty() || curl.file_body.is_some();
     let method = match (&curl.method, curl.head, curl.get, has_body) {
         (Some(m), ..) => m.clone(),
         (None, true, ..) => "HEAD".into(),
@@ -93,6 +140,22 @@ fn request_yaml(curl: &options::Curl, notes: &mut Vec<String>) -> Result<Yaml, S
     };
     if curl.json && !has_header(&headers, "accept") {
         headers.push(("Accept".into(), "application/json".into()));
+    }
+    for (name, value) in &headers {
+        let credential = [
+            "authorization",
+            "cookie",
+            "x-api-key",
+            "api-key",
+            "apikey",
+            "x-auth-token",
+        ]
+        .contains(&name.to_ascii_lowercase().as_str());
+        if credential && !value.contains(shell::VAR_START) {
+            notes.push(format!(
+                "header `{name}` holds a credential, written as given; move it to an environment (secret(\"NAME\")) before sharing the file"
+            ));
+        }
     }
     if !headers.is_empty() {
         let mut map = Yaml::map();
@@ -149,9 +212,9 @@ fn auth(curl: &options::Curl, notes: &mut Vec<String>) -> Option<Yaml> {
                 (user.clone(), String::new())
             }
         };
-        if !password.is_empty() {
+        if !user.contains(shell::VAR_START) {
             notes.push(
-                "the basic auth password is written as given; move it to an environment (secret(\"NAME\")) before sharing the file".into(),
+                "the -u user and password is written as given; move them to an environment (secret(\"NAME\")) before sharing the file".into(),
             );
         }
         let mut basic = Yaml::flow_map();

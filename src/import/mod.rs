@@ -58,6 +58,34 @@ pub enum ImportError {
     Export(String),
 }
 
+/// The text of an input file as Postman and newman read it: UTF-8 with or without a byte
+/// order mark, or UTF-16 (little or big endian, with a mark, or without one when every
+/// other byte of the start is zero).
+pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
+    let utf16 = |body: &[u8], little: bool| {
+        let units: Vec<u16> = body
+            .chunks_exact(2)
+            .map(|p| {
+                if little {
+                    u16::from_le_bytes([p[0], p[1]])
+                } else {
+                    u16::from_be_bytes([p[0], p[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units).map_err(|_| "invalid UTF-16 text".to_string())
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest).map(str::to_string),
+        [0xFF, 0xFE, rest @ ..] => return utf16(rest, true),
+        [0xFE, 0xFF, rest @ ..] => return utf16(rest, false),
+        [a, 0, ..] if *a != 0 && bytes.len().is_multiple_of(2) => return utf16(bytes, true),
+        [0, b, ..] if *b != 0 && bytes.len().is_multiple_of(2) => return utf16(bytes, false),
+        _ => std::str::from_utf8(bytes).map(str::to_string),
+    }
+    .map_err(|e| format!("not UTF-8 or UTF-16 text: {e}"))
+}
+
 /// A file name made from a display name: `Business Central API` → `business-central-api`.
 pub fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -78,7 +106,23 @@ pub fn slug(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::slug;
+    use super::{decode_text, slug};
+
+    #[test]
+    fn text_in_any_encoding_newman_reads() {
+        let text = "{\"é\": 1}";
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        let bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend(text.as_bytes());
+        for bytes in [le, be, bare, bom, text.as_bytes().to_vec()] {
+            assert_eq!(decode_text(&bytes).unwrap(), text);
+        }
+        assert!(decode_text(&[0xC3]).is_err());
+    }
 
     #[test]
     fn slugs() {

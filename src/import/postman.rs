@@ -5,11 +5,13 @@
 
 mod auth;
 mod body;
+mod captures;
 pub mod checks;
 mod environment;
 mod events;
-mod js;
+mod expr;
 pub mod model;
+mod path;
 mod request;
 mod script;
 mod url;
@@ -37,8 +39,8 @@ pub struct Generated {
 /// Parses a collection export. Version 1 exports and other JSON are refused with a reason.
 pub fn parse_collection(text: &str) -> Result<model::Collection, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-    let Some(object) = value.as_object() else {
+    let mut value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Some(object) = value.as_object_mut() else {
         return Err("the file holds JSON but not an object".into());
     };
     if object.contains_key("requests") && object.contains_key("order") {
@@ -47,20 +49,35 @@ pub fn parse_collection(text: &str) -> Result<model::Collection, String> {
                 .into(),
         );
     }
+    // newman also reads `items` for `item`, and a collection without `info`
+    if !object.contains_key("item")
+        && let Some(items) = object.remove("items")
+    {
+        object.insert("item".into(), items);
+    }
     if !object.contains_key("info") {
-        let hint = if object.contains_key("values") {
-            " (it looks like an environment: pass it with --env)"
-        } else {
-            ""
-        };
-        return Err(format!("no `info` key, so not a Postman collection{hint}"));
+        if !object.contains_key("item") {
+            let hint = if object.contains_key("values") {
+                " (it looks like an environment: pass it with --env)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "neither `info` nor `item`, so not a Postman collection{hint}"
+            ));
+        }
+        let mut info = serde_json::Map::new();
+        if let Some(name) = object.remove("name") {
+            info.insert("name".into(), name);
+        }
+        object.insert("info".into(), Value::Object(info));
     }
     serde_json::from_value(value).map_err(|e| format!("unexpected shape: {e}"))
 }
 
 /// Converts a parsed collection into collection YAML, recording what it could not convert.
 pub fn convert_collection(collection: &model::Collection, report: &mut Report) -> Generated {
-    let mut c = Converter::new(report, captured_names(collection));
+    let mut c = Converter::new(report, &known_names(collection));
     let name = collection
         .info
         .name
@@ -109,9 +126,19 @@ pub fn convert_collection(collection: &model::Collection, report: &mut Report) -
     }
 }
 
-/// The variables the requests' test scripts capture (as template names).
-pub fn captured_names(collection: &model::Collection) -> HashSet<String> {
-    fn walk(items: &[model::Item], out: &mut HashSet<String>) {
+/// What the requests do with variables, learnt before anything is converted.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Variables the requests' test scripts capture (template names).
+    pub captured: HashSet<String>,
+    /// Variables raw JSON bodies put where a JSON value goes, without quotes: their values
+    /// are written as numbers and booleans where they read as such, as Postman sends them.
+    pub typed: HashSet<String>,
+}
+
+/// Walks the requests once for `Known`.
+pub fn known_names(collection: &model::Collection) -> Known {
+    fn walk(items: &[model::Item], out: &mut Known) {
         for item in items {
             if let Some(children) = &item.item {
                 walk(children, out);
@@ -124,12 +151,18 @@ pub fn captured_names(collection: &model::Collection) -> HashSet<String> {
             {
                 if let Some(exec) = event.script.as_ref().and_then(|s| s.exec.as_ref()) {
                     let t = script::translate(&exec.lines(), true);
-                    out.extend(t.captures.into_iter().map(|(_, c)| c.name));
+                    out.captured
+                        .extend(t.captures.into_iter().map(|(_, c)| c.name));
                 }
+            }
+            if let Some(model::RequestSpec::Full(request)) = &item.request
+                && let Some(raw) = request.body.as_ref().and_then(|b| b.raw.as_deref())
+            {
+                out.typed.extend(body::bare_json_names(raw));
             }
         }
     }
-    let mut out = HashSet::new();
+    let mut out = Known::default();
     walk(&collection.item, &mut out);
     out
 }
@@ -169,15 +202,18 @@ struct Converter<'r> {
     renamed: HashSet<String>,
     /// Variables the requests' test scripts capture.
     captured: HashSet<String>,
+    /// Variables whose number and boolean values keep their type (`Known::typed`).
+    typed: HashSet<String>,
 }
 
 impl<'r> Converter<'r> {
-    fn new(report: &'r mut Report, captured: HashSet<String>) -> Self {
+    fn new(report: &'r mut Report, known: &Known) -> Self {
         Converter {
             report,
             secret_values: Vec::new(),
             renamed: HashSet::new(),
-            captured,
+            captured: known.captured.clone(),
+            typed: known.typed.clone(),
         }
     }
 
@@ -304,10 +340,21 @@ impl<'r> Converter<'r> {
         source: String,
     ) -> Yaml {
         let value = var.value.clone().unwrap_or(Value::Null);
-        let secret = var.kind.as_deref() == Some("secret") || is_secret_var(name);
+        if self.typed.contains(&placeholder::var_name(name))
+            && let Some(Value::String(text)) = &var.value
+            && let Ok(typed @ (Value::Number(_) | Value::Bool(_))) =
+                serde_json::from_str::<Value>(text.trim())
+        {
+            return Yaml::from_json(&typed);
+        }
+        let typed_secret = var.kind.as_deref() == Some("secret");
+        let secret = typed_secret || is_secret_var(name);
         let literal = match &value {
-            Value::Null => false,
-            Value::String(s) => !s.is_empty() && placeholder::find_placeholders(s).is_empty(),
+            Value::Null => typed_secret,
+            // a secret-typed value is a secret even when the export left it empty
+            Value::String(s) => {
+                (typed_secret || !s.is_empty()) && placeholder::find_placeholders(s).is_empty()
+            }
             _ => true,
         };
         if secret && literal {

@@ -116,6 +116,45 @@ pub struct Report {
     pub next: Vec<String>,
 }
 
+/// Statements of the kinds that matter, found and translated.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// `pm.expect`, `pm.response.to`, `tests[…] =` statements.
+    pub assertions_found: usize,
+    /// … of which translated into assertions.
+    pub assertions_translated: usize,
+    /// `pm.environment.set(…)` and the other variable sets.
+    pub sets_found: usize,
+    /// … of which translated into captures.
+    pub sets_translated: usize,
+    /// Lines of code neither translated nor kept (a bug if ever above 0).
+    pub unaccounted_lines: usize,
+}
+
+impl Tally {
+    /// One assertion statement found.
+    pub fn assertion(&mut self, translated: bool) {
+        self.assertions_found += 1;
+        self.assertions_translated += usize::from(translated);
+    }
+
+    /// One variable set found.
+    pub fn set(&mut self, translated: bool) {
+        self.sets_found += 1;
+        self.sets_translated += usize::from(translated);
+    }
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, other: Tally) {
+        self.assertions_found += other.assertions_found;
+        self.assertions_translated += other.assertions_translated;
+        self.sets_found += other.sets_found;
+        self.sets_translated += other.sets_translated;
+        self.unaccounted_lines += other.unaccounted_lines;
+    }
+}
+
 /// Sizes of what was converted.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Counts {
@@ -127,6 +166,8 @@ pub struct Counts {
     pub assertions: usize,
     /// Captures made from script lines.
     pub captures: usize,
+    /// Script statements found and translated.
+    pub scripts: Tally,
 }
 
 impl Report {
@@ -191,7 +232,15 @@ impl Report {
             .collect();
         if !open.is_empty() {
             let _ = writeln!(out, "not converted ({}):", open.len());
-            for f in open {
+            let scripts: Vec<&Finding> = self.of(Topic::Script).collect();
+            for (f, count) in grouped(&scripts) {
+                let more = match count {
+                    1 => String::new(),
+                    n => format!(" (and {} more like it)", n - 1),
+                };
+                let _ = writeln!(out, "  {}: {}{more}", f.place, f.message);
+            }
+            for f in open.iter().filter(|f| f.topic != Topic::Script) {
                 let _ = writeln!(out, "  {}: {}", f.place, f.message);
             }
         }
@@ -221,6 +270,18 @@ impl Report {
         let _ = writeln!(out, "# Import report\n");
         let _ = writeln!(out, "Source: `{}`\n", self.source);
         let _ = writeln!(out, "Converted: {}.\n", self.summary());
+        let t = self.counts.scripts;
+        if t.assertions_found + t.sets_found > 0 {
+            let _ = writeln!(
+                out,
+                "Scripts: {} of {} assertion statements and {} of {} variable sets translated; {} lines neither translated nor listed here.\n",
+                t.assertions_translated,
+                t.assertions_found,
+                t.sets_translated,
+                t.sets_found,
+                t.unaccounted_lines
+            );
+        }
         if !self.written.is_empty() {
             let _ = writeln!(out, "Files written:\n");
             for file in &self.written {
@@ -253,25 +314,7 @@ impl Report {
             }
             let _ = writeln!(out, "## {} ({})\n", topic.heading(), findings.len());
             if topic == Topic::Script {
-                let _ = writeln!(
-                    out,
-                    "Each line is kept as a `# postman:` comment next to its request or group.\n"
-                );
-                let _ = writeln!(out, "| where | script | line | code |\n|---|---|---|---|");
-                for f in findings {
-                    let (event, line) =
-                        f.place.script.clone().unwrap_or_else(|| (String::new(), 0));
-                    let place = Place {
-                        path: f.place.path.clone(),
-                        script: None,
-                    };
-                    let _ = writeln!(
-                        out,
-                        "| {} | {event} | {line} | `{}` |",
-                        cell(&place.to_string()),
-                        code_cell(&f.message)
-                    );
-                }
+                script_table(&mut out, &findings);
             } else {
                 let _ = writeln!(out, "| where | what |\n|---|---|");
                 for f in findings {
@@ -296,6 +339,78 @@ impl Report {
         }
         out
     }
+}
+
+/// The script lines kept, grouped by pattern.
+fn script_table(out: &mut String, findings: &[&Finding]) {
+    let _ = writeln!(
+        out,
+        "Each line is kept as a `# postman:` comment next to its request or group.\nLines that differ only in their literals are one row, with their count and where the\nfirst one is.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| where | script | line | code | count |\n|---|---|---|---|---|"
+    );
+    for (f, count) in grouped(findings) {
+        let (event, line) = f.place.script.clone().unwrap_or_else(|| (String::new(), 0));
+        let place = Place {
+            path: f.place.path.clone(),
+            script: None,
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {event} | {line} | `{}` | {count} |",
+            cell(&place.to_string()),
+            code_cell(&f.message)
+        );
+    }
+}
+
+/// Script findings grouped by pattern (the code with its literals blanked), most frequent
+/// first: the first finding of each pattern and how many there are.
+fn grouped<'f>(findings: &[&'f Finding]) -> Vec<(&'f Finding, usize)> {
+    let mut groups: Vec<(String, &Finding, usize)> = Vec::new();
+    for f in findings {
+        let key = pattern(&f.message);
+        match groups.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, count)) => *count += 1,
+            None => groups.push((key, f, 1)),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.2));
+    groups.into_iter().map(|(_, f, n)| (f, n)).collect()
+}
+
+/// A script line with the contents of its strings and its numbers blanked.
+fn pattern(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in code.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                    out.push(c);
+                }
+            }
+            None if matches!(c, '"' | '\'' | '`') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c.is_ascii_digit() => {
+                if !out.ends_with('0') {
+                    out.push('0');
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 fn plural(n: usize, noun: &str) -> String {
@@ -340,7 +455,7 @@ mod tests {
         assert_eq!(report.findings.len(), 1);
         let md = report.markdown();
         assert!(
-            md.contains("| A | test | 2 | `console.log(x \\| y);` |"),
+            md.contains("| A | test | 2 | `console.log(x \\| y);` | 1 |"),
             "{md}"
         );
         assert!(

@@ -1,6 +1,35 @@
 //! Shell words: splitting a pasted command line the way `sh` would (quotes, backslashes,
 //! `$'…'`, line continuations with `\` or cmd's `^`), and quoting words so `sh` reads them
-//! back unchanged. No expansion: `$VAR` stays text.
+//! back unchanged. No expansion: `$VAR` and `${VAR}` outside single quotes are marked
+//! (`VAR_START NAME VAR_END`) for the caller to turn into what it reads variables with.
+
+/// Starts the name of a shell variable in a split word.
+pub const VAR_START: char = '\u{E000}';
+/// Ends the name of a shell variable in a split word.
+pub const VAR_END: char = '\u{E001}';
+
+/// `$NAME` or `${NAME}` at `i` (a `$`): the marked name and the index after it.
+fn variable(chars: &[char], i: usize) -> Option<(String, usize)> {
+    let braced = chars.get(i + 1) == Some(&'{');
+    let start = if braced { i + 2 } else { i + 1 };
+    let first = *chars.get(start)?;
+    if !(first.is_ascii_alphabetic() || first == '_') {
+        return None;
+    }
+    let mut end = start;
+    while chars
+        .get(end)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+    {
+        end += 1;
+    }
+    if braced && chars.get(end) != Some(&'}') {
+        return None;
+    }
+    let name: String = chars[start..end].iter().collect();
+    let next = if braced { end + 1 } else { end };
+    Some((format!("{VAR_START}{name}{VAR_END}"), next))
+}
 
 /// Splits a command line into words.
 pub fn split(line: &str) -> Result<Vec<String>, String> {
@@ -46,35 +75,18 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
                 i = end + 1;
             }
             '"' => {
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => return Err("a double quote (\") is not closed".into()),
-                        Some('"') => break,
-                        Some('\\') => {
-                            match chars.get(i + 1) {
-                                Some('\n') => {}
-                                Some(&e @ ('$' | '`' | '"' | '\\')) => word.push(e),
-                                Some(&other) => {
-                                    word.push('\\');
-                                    word.push(other);
-                                }
-                                None => return Err("a double quote (\") is not closed".into()),
-                            }
-                            i += 2;
-                        }
-                        Some(&other) => {
-                            word.push(other);
-                            i += 1;
-                        }
-                    }
-                }
+                i = double_quoted(&chars, i + 1, &mut word)?;
                 in_word = true;
-                i += 1;
             }
             '$' if chars.get(i + 1) == Some(&'\'') => {
                 i = ansi_c(&chars, i + 2, &mut word)?;
                 in_word = true;
+            }
+            '$' if variable(&chars, i).is_some() => {
+                let (marked, next) = variable(&chars, i).unwrap_or_default();
+                word.push_str(&marked);
+                in_word = true;
+                i = next;
             }
             other => {
                 word.push(other);
@@ -87,6 +99,38 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
         words.push(word);
     }
     Ok(words)
+}
+
+/// `"…"` from after the opening quote; returns the index after the closing quote.
+fn double_quoted(chars: &[char], mut i: usize, word: &mut String) -> Result<usize, String> {
+    let unclosed = || "a double quote (\") is not closed".to_string();
+    loop {
+        match chars.get(i) {
+            None => return Err(unclosed()),
+            Some('"') => return Ok(i + 1),
+            Some('\\') => {
+                match chars.get(i + 1) {
+                    Some('\n') => {}
+                    Some(&e @ ('$' | '`' | '"' | '\\')) => word.push(e),
+                    Some(&other) => {
+                        word.push('\\');
+                        word.push(other);
+                    }
+                    None => return Err(unclosed()),
+                }
+                i += 2;
+            }
+            Some('$') if variable(chars, i).is_some() => {
+                let (marked, next) = variable(chars, i).unwrap_or_default();
+                word.push_str(&marked);
+                i = next;
+            }
+            Some(&other) => {
+                word.push(other);
+                i += 1;
+            }
+        }
+    }
 }
 
 fn find(chars: &[char], from: usize, target: char) -> Option<usize> {

@@ -1,16 +1,14 @@
-//! `assert:` and `capture:` of a request: what to check in the response and what to keep from it.
+//! `assert:` of a request: what to check in the response.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::load::error::LoadErrorKind;
-use crate::load::keys::{ASSERT_FIELDS, CAPTURE_FIELDS, SNAPSHOT_FIELDS};
-use crate::load::matcher::{read_matcher, read_query, read_regex};
+use crate::load::keys::{ASSERT_FIELDS, SNAPSHOT_FIELDS};
+use crate::load::matcher::{read_matcher, read_query};
 use crate::load::reader::Reader;
 use crate::load::yaml::{Node, NodeKind};
-use crate::model::{
-    Assertion, Capture, CaptureSource, Check, Matcher, Op, Schema, Snapshot, Subject,
-};
+use crate::model::{Assertion, Check, Matcher, Op, Schema, Snapshot, Subject};
 
 /// `assert:`: one assertion per key, or per entry for `headers`, `json` and a list of `expr`.
 pub(crate) fn read_assertions(r: &mut Reader, node: &Node) -> Vec<Assertion> {
@@ -265,119 +263,4 @@ fn read_snapshot(r: &mut Reader, node: &Node) -> Option<Snapshot> {
         }
     }
     Some(snapshot)
-}
-
-/// `capture:` name → a JSONPath, or a map with one source (`json`, `header`, `regex`, `status`).
-pub(crate) fn read_captures(r: &mut Reader, node: &Node) -> Vec<Capture> {
-    let mut out = Vec::new();
-    for (name, key, value) in r.map_entries(node, "capture").unwrap_or_default() {
-        let secret = secret_flag(r, value, name);
-        let source = match &value.kind {
-            NodeKind::Str(path) => read_query(r, value, path).map(CaptureSource::Json),
-            NodeKind::Map(_) => read_capture_source(r, value, name),
-            _ => {
-                r.error(
-                    value.pos,
-                    LoadErrorKind::WrongType {
-                        field: format!("capture.{name}"),
-                        expected: "a JSONPath or a map",
-                        found: value.type_name(),
-                    },
-                );
-                None
-            }
-        };
-        if let Some(source) = source {
-            out.push(Capture {
-                name: name.to_string(),
-                location: r.location(key.pos),
-                source,
-                secret,
-            });
-        }
-    }
-    out
-}
-
-/// `secret: true` on a capture map.
-fn secret_flag(r: &mut Reader, node: &Node, name: &str) -> bool {
-    let NodeKind::Map(entries) = &node.kind else {
-        return false;
-    };
-    entries
-        .iter()
-        .find(|(k, _)| k.scalar_text().as_deref() == Some("secret"))
-        .and_then(|(_, v)| r.bool(v, &format!("capture.{name}.secret")))
-        .unwrap_or(false)
-}
-
-/// The map form of a capture: exactly one source, `from` only with `regex`.
-fn read_capture_source(r: &mut Reader, node: &Node, name: &str) -> Option<CaptureSource> {
-    let what = format!("capture.{name}");
-    let fields = r.fields(node, &what, CAPTURE_FIELDS)?;
-    let kinds: Vec<&str> = ["json", "header", "regex", "status"]
-        .into_iter()
-        .filter(|k| fields.get(k).is_some())
-        .collect();
-    if kinds.len() != 1 {
-        r.error(
-            node.pos,
-            LoadErrorKind::Invalid(format!(
-                "{what} needs exactly one of `json`, `header`, `regex`, `status`"
-            )),
-        );
-        return None;
-    }
-    if fields.get("from").is_some() && kinds[0] != "regex" {
-        let key = fields.key("from").expect("present");
-        r.error(
-            key.pos,
-            LoadErrorKind::Invalid("`from` goes with `regex`".into()),
-        );
-    }
-    let value = fields.get(kinds[0])?;
-    match kinds[0] {
-        "json" => {
-            let path = r.string(value, &format!("{what}.json"))?;
-            read_query(r, value, &path).map(CaptureSource::Json)
-        }
-        "header" => r
-            .string(value, &format!("{what}.header"))
-            .map(CaptureSource::Header),
-        "regex" => {
-            let regex = read_regex(r, value, &format!("{what}.regex"))?;
-            let header = match fields.get("from") {
-                Some(from) => read_from(r, from, &what)?,
-                None => None,
-            };
-            Some(CaptureSource::Regex { regex, header })
-        }
-        _ => match r.bool(value, &format!("{what}.status"))? {
-            true => Some(CaptureSource::Status),
-            false => {
-                r.error(
-                    value.pos,
-                    LoadErrorKind::Invalid("`status: false` captures nothing".into()),
-                );
-                None
-            }
-        },
-    }
-}
-
-/// `from: body` or `from: header NAME`.
-fn read_from(r: &mut Reader, node: &Node, what: &str) -> Option<Option<String>> {
-    let text = r.string(node, &format!("{what}.from"))?;
-    let mut words = text.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (Some("body"), None, None) => Some(None),
-        (Some("header"), Some(name), None) => Some(Some(name.to_string())),
-        _ => {
-            r.error(
-                node.pos,
-                LoadErrorKind::Invalid(format!("`from: {text}`: expected `body` or `header NAME`")),
-            );
-            None
-        }
-    }
 }

@@ -59,7 +59,9 @@ pub(crate) const ASSERT_FIELDS: &[&str] = &[
     "schema",
     "snapshot",
 ];
-pub(crate) const CAPTURE_FIELDS: &[&str] = &["json", "header", "regex", "from", "status", "secret"];
+pub(crate) const CAPTURE_FIELDS: &[&str] = &[
+    "json", "header", "regex", "from", "status", "secret", "optional", "default", "when",
+];
 pub(crate) const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
 pub(crate) const BASIC_FIELDS: &[&str] = &["username", "password"];
 pub(crate) const OAUTH2_FIELDS: &[&str] = &[

@@ -2,13 +2,14 @@
 //! Nothing here sends a request; a file either loads completely or not at all.
 //!
 //! One file per thing read: `collection` (the file, groups, includes) → `request` (method, URL,
-//! body, selection, retry, paging) → `auth`, `checks` (assertions, captures) → `matcher`, and
+//! body, selection, retry, paging) → `auth`, `checks` (assertions), `captures` → `matcher`, and
 //! `settings`; `environment`, `data`, `mock` and `dotenv` read the other input files. Under them all:
 //! `reader` (typed values with positions), `files` (text and YAML), `yaml`, `keys` (the accepted
 //! keys, also read by the schema test) and `error`. This file only names the parts: children
 //! import each other directly, never through here, so the files form a DAG.
 
 mod auth;
+mod captures;
 mod checks;
 mod collection;
 pub mod data;

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use crate::load::auth::read_auth;
-use crate::load::checks::{read_assertions, read_captures};
+use crate::load::captures::read_captures;
+use crate::load::checks::read_assertions;
 use crate::load::error::LoadErrorKind;
 use crate::load::keys::{
     BODY_FIELDS, MULTIPART_FILE_FIELDS, PAGINATE_FIELDS, REQUEST_FIELDS, RETRY_FIELDS,
@@ -268,6 +269,16 @@ fn read_body(r: &mut Reader, fields: &Fields) -> Option<Body> {
         "json" => Body::Json(r.tvalue(node, "json")),
         "form" => Body::Form(r.tvalue_map(node, "form")),
         "multipart" => Body::Multipart(read_multipart(r, node)),
+        _ if matches!(node.kind, NodeKind::Map(_)) => {
+            let fields = r.fields(node, "body", &["file"])?;
+            match fields.get("file") {
+                Some(path) => Body::File(r.file_tpl(path, "body.file")?),
+                None => {
+                    r.error(node.pos, LoadErrorKind::MissingField("file"));
+                    return None;
+                }
+            }
+        }
         _ => Body::Raw(r.tpl(node, "body")?),
     })
 }

@@ -6,10 +6,12 @@ use super::result::{Failure, RequestResult};
 use crate::check::outcome::CaptureOutcome;
 use crate::check::{self, ResponseView};
 use crate::http::HttpResponse;
-use crate::model::Request;
+use crate::model::{Capture, Request};
 use crate::secrets::Secrets;
 
-/// Registers the response's secrets, then evaluates every capture into `cx.vars`.
+/// Registers the response's secrets, then evaluates every capture into `cx.vars`: one whose
+/// `when` is false is not made; one that selects nothing takes its `default`, or leaves the
+/// variable as it was when `optional`.
 pub(super) fn capture(
     request: &Request,
     cx: &mut RequestContext<'_>,
@@ -20,25 +22,55 @@ pub(super) fn capture(
     let secrets = &cx.transport.secrets;
     register_secrets(response, view, secrets);
     for capture in &request.captures {
-        match check::eval_capture(capture, view) {
-            Ok(value) => {
-                if capture.secret {
-                    secrets.add(&crate::template::json_to_text(&value));
-                }
-                cx.vars.set(&capture.name, &value);
-                result.captured.push(CaptureOutcome {
-                    name: capture.name.clone(),
-                    value,
-                    secret: capture.secret,
-                });
+        let failed = |message: String| Failure::Capture {
+            name: capture.name.clone(),
+            location: capture.location.clone(),
+            message,
+        };
+        match applies(capture, cx, view) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(message) => {
+                result.failures.push(failed(message));
+                continue;
             }
-            Err(message) => result.failures.push(Failure::Capture {
-                name: capture.name.clone(),
-                location: capture.location.clone(),
-                message,
-            }),
         }
+        let value = match check::eval_capture(capture, view) {
+            Err(_) if capture.default.is_some() => capture.default.clone().unwrap_or_default(),
+            Err(_) if capture.optional => continue,
+            Err(message) => {
+                result.failures.push(failed(message));
+                continue;
+            }
+            Ok(value) => value,
+        };
+        if capture.secret {
+            secrets.add(&crate::template::json_to_text(&value));
+        }
+        cx.vars.set(&capture.name, &value);
+        result.captured.push(CaptureOutcome {
+            name: capture.name.clone(),
+            value,
+            secret: capture.secret,
+        });
     }
+}
+
+/// Whether the capture's `when` holds (no `when`: always), over `response` and the variables.
+fn applies(
+    capture: &Capture,
+    cx: &RequestContext<'_>,
+    view: &ResponseView<'_>,
+) -> Result<bool, String> {
+    let Some(when) = capture.when else {
+        return Ok(true);
+    };
+    let context = cx.vars.context_with(&[("response", view.template_value())]);
+    cx.collection
+        .templates
+        .eval(when, &context)
+        .map(|holds| holds.is_true())
+        .map_err(|e| format!("`when`: {e}"))
 }
 
 /// Secret response headers, and tokens in a response (a token request made by hand).

@@ -1,6 +1,7 @@
 //! Rendering a request: every template of it evaluated into the `HttpRequest` to send.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use bytes::Bytes;
 
@@ -8,7 +9,7 @@ use super::result::Failure;
 use crate::http::{HttpBody, HttpRequest, MultipartValue};
 use crate::model::{Body, Collection, Part, Request};
 use crate::secrets::Secrets;
-use crate::template::{TemplateError, Templates};
+use crate::template::{TemplateError, Templates, Tpl};
 use crate::urlencode::encode_query;
 
 /// Why a request could not be rendered.
@@ -145,6 +146,10 @@ fn render_body(
             data: Bytes::from(t.render(text, ctx)?),
             content_type: None,
         },
+        Body::File(path) => HttpBody::Bytes {
+            data: Bytes::from(read_file(collection, path, ctx)?.1),
+            content_type: None,
+        },
     })
 }
 
@@ -164,9 +169,7 @@ fn render_part(
             MultipartValue::Text(text)
         }
         Part::File(path) => {
-            let path = collection.dir.join(t.render(path, ctx)?);
-            let data = std::fs::read(&path)
-                .map_err(|e| RenderFailure::File(format!("cannot read {}: {e}", path.display())))?;
+            let (path, data) = read_file(collection, path, ctx)?;
             let file_name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -177,4 +180,16 @@ fn render_part(
             }
         }
     })
+}
+
+/// A file named by a template, relative to the collection's folder: its path and bytes.
+fn read_file(
+    collection: &Collection,
+    path: &Tpl,
+    ctx: &minijinja::Value,
+) -> Result<(PathBuf, Vec<u8>), RenderFailure> {
+    let path = collection.dir.join(collection.templates.render(path, ctx)?);
+    let data = std::fs::read(&path)
+        .map_err(|e| RenderFailure::File(format!("cannot read {}: {e}", path.display())))?;
+    Ok((path, data))
 }

@@ -108,7 +108,7 @@ pub fn request_templates(request: &Request) -> Vec<TemplateId> {
             Part::Text(v) => walker.value(v),
             Part::File(path) => walker.tpl(path),
         }),
-        Some(Body::Raw(t)) => walker.tpl(t),
+        Some(Body::Raw(t) | Body::File(t)) => walker.tpl(t),
         None => {}
     }
     if let Some(auth) = request.auth.as_deref() {

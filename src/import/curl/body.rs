@@ -56,6 +56,12 @@ pub(super) fn body(
         }
         return Some(("multipart", parts));
     }
+    if let Some(path) = &curl.file_body {
+        if !curl.data.is_empty() {
+            notes.push("both a file body and -d data given; the -d data is left out".into());
+        }
+        return Some(("body", Yaml::pair("file", Yaml::str(escape_literal(path)))));
+    }
     if curl.data.is_empty() {
         return None;
     }

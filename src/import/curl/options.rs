@@ -36,6 +36,8 @@ pub(super) struct Curl {
     pub(super) get: bool,
     pub(super) head: bool,
     pub(super) settings: Vec<(&'static str, Yaml)>,
+    /// `--data-binary @file`, `-d @file`, `-T file`: the body is the file.
+    pub(super) file_body: Option<String>,
 }
 
 /// Options without a value that change nothing about the request itself.
@@ -82,8 +84,6 @@ const VALUE_OPTIONS: &[&str] = &[
     "--resolve",
     "--connect-to",
     "--limit-rate",
-    "-T",
-    "--upload-file",
     "-D",
     "--dump-header",
     "--trace",
@@ -132,6 +132,14 @@ fn tokens(words: &[String]) -> Result<Vec<Token>, String> {
         .is_some_and(|w| matches!(w.rsplit(['/', '\\']).next(), Some("curl" | "curl.exe")))
     {
         words.next();
+    } else if let Some(first) = words.peek()
+        && !first.starts_with('-')
+        && !first.contains(['.', ':', '/'])
+    {
+        // `wget http://x`, `http GET x`: another program, not a URL
+        return Err(format!(
+            "`{first}` is not curl: only curl command lines are imported"
+        ));
     }
     let mut out = Vec::new();
     while let Some(word) = words.next() {
@@ -214,6 +222,7 @@ fn takes_value(option: &str) -> bool {
             | "--cacert"
             | "--cert"
             | "--key"
+            | "--upload-file"
     ) || VALUE_OPTIONS.contains(&option)
 }
 
@@ -225,15 +234,26 @@ fn apply(curl: &mut Curl, option: &str, value: Option<String>, notes: &mut Vec<S
         "--url" => curl.urls.push(v),
         "-H" | "--header" => header(&v, curl, notes),
         "-d" | "--data" | "--data-ascii" | "--data-binary" | "--data-raw" => {
-            if option != "--data-raw" && v.starts_with('@') {
+            if option != "--data-raw" && v.starts_with("@-") {
                 notes.push(format!(
-                    "`{option} {v}` reads a file; put the file's text in `body:`"
+                    "`{option} {v}` reads stdin; put the text in `body:`"
                 ));
+            } else if option != "--data-raw" && v.starts_with('@') {
+                if option != "--data-binary" {
+                    notes.push(format!(
+                        "`{option} {v}`: curl drops the file's newlines; the file is sent as it is"
+                    ));
+                }
+                curl.file_body = Some(v[1..].to_string());
             } else {
                 curl.data.push(Data::Raw(v));
             }
         }
         "--data-urlencode" => curl.data.push(Data::Encode(v)),
+        "-T" | "--upload-file" => {
+            curl.file_body = Some(v);
+            curl.method.get_or_insert_with(|| "PUT".into());
+        }
         "--json" => {
             curl.json = true;
             curl.data.push(Data::Raw(v));

@@ -102,6 +102,10 @@ impl Converter<'_> {
                 basic.insert("password", Yaml::str(password));
                 Level::Set(Yaml::block_pair("basic", basic))
             }
+            // a saved (or variable) token and no grant the runner can run: sent as it is
+            "oauth2" if !grant_runs(&params) && !text("accessToken").trim().is_empty() => {
+                self.saved_token(&text("accessToken"), place)
+            }
             "oauth2" => match self.oauth2(&params, place) {
                 Some(block) => Level::Set(Yaml::block_pair("oauth2", block)),
                 None => return unsupported(),
@@ -147,6 +151,17 @@ impl Converter<'_> {
             }
         };
         (level, Vec::new())
+    }
+
+    /// `auth: { bearer: … }` from an oauth2 block's saved (or variable) access token.
+    fn saved_token(&mut self, token: &str, place: &Place) -> Level {
+        let token = self.credential(token, "oauth2 access token", place, "oauth2 access token");
+        self.report.add(
+            Topic::Note,
+            place,
+            "oauth2 with a saved access token and no grant the runner can run: sent as `auth: { bearer: … }`",
+        );
+        Level::Set(Yaml::block_pair("bearer", Yaml::str(token)))
     }
 
     /// An `oauth2` block for client credentials or password grants; `None` (reported) else.
@@ -257,4 +272,18 @@ fn is_empty(value: &Value) -> bool {
         Value::Bool(b) => !b,
         Value::Number(_) => false,
     }
+}
+
+/// Whether an oauth2 block names a grant the runner runs (client credentials, password) with a
+/// token URL.
+fn grant_runs(params: &BTreeMap<String, Value>) -> bool {
+    let text = |key: &str| params.get(key).map(value_text).unwrap_or_default();
+    let grant = [text("grant_type"), text("grantType")]
+        .into_iter()
+        .find(|g| !g.is_empty())
+        .unwrap_or_default();
+    matches!(
+        grant.as_str(),
+        "client_credentials" | "password_credentials" | "password"
+    ) && !text("accessTokenUrl").trim().is_empty()
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::Converter;
 use super::model::{Body, KeyValue, value_text};
-use crate::import::placeholder::find_placeholders;
+use crate::import::placeholder::{find_placeholders, var_name};
 use crate::import::report::{Place, Topic};
 use crate::import::yaml::Yaml;
 
@@ -16,6 +16,8 @@ pub(super) type BodyOut = (&'static str, Yaml, Vec<String>);
 /// Marks a stood-in placeholder inside JSON text (private-use characters, never in real text).
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
+/// Before `CLOSE`: the placeholder stood outside any string (`{"qty": {{qty}}}`).
+const BARE: char = '\u{E002}';
 
 impl Converter<'_> {
     /// The body, adjusting headers where the runner's defaults differ from Postman's.
@@ -36,7 +38,8 @@ impl Converter<'_> {
             Some("raw") => self.raw(body, headers, place),
             Some("urlencoded") => {
                 let fields = self.fields(body.urlencoded.as_deref().unwrap_or(&[]), place, "form");
-                Some(("form", fields, Vec::new()))
+                // an empty form sends no body, as in Postman
+                (!fields.is_empty_collection()).then(|| ("form", fields, Vec::new()))
             }
             Some("formdata") => {
                 // the runner writes Content-Type with the boundary; a fixed one would break it
@@ -52,7 +55,7 @@ impl Converter<'_> {
                     );
                 }
                 let parts = self.multipart(body.formdata.as_deref().unwrap_or(&[]), place);
-                Some(("multipart", parts, Vec::new()))
+                (!parts.is_empty_collection()).then(|| ("multipart", parts, Vec::new()))
             }
             Some("graphql") => Some(self.graphql(body, place)),
             Some("file") => {
@@ -132,6 +135,18 @@ impl Converter<'_> {
     /// A parsed JSON body with placeholders restored and converted.
     fn json_value(&mut self, value: &Value, originals: &[String], place: &Place) -> Yaml {
         match value {
+            // `"{{qty}}"` of a variable written as a number: still sent as a string
+            Value::String(s)
+                if single_mark(s).is_some_and(|(n, bare)| {
+                    !bare
+                        && originals
+                            .get(n)
+                            .is_some_and(|o| self.typed.contains(&name_of(o)))
+                }) =>
+            {
+                let (n, _) = single_mark(s).unwrap_or_default();
+                Yaml::str(format!("<<{} | string>>", name_of(&originals[n])))
+            }
             Value::String(s) => Yaml::str(self.text(&restore(s, originals), place)),
             Value::Array(items) => {
                 Yaml::seq(items.iter().map(|v| self.json_value(v, originals, place)))
@@ -312,7 +327,9 @@ fn json_with_placeholders(raw: &str) -> Option<(Value, Vec<String>)> {
                 out.push_str(&mark);
             } else {
                 out.push('"');
-                out.push_str(&mark);
+                out.push_str(&mark[..mark.len() - CLOSE.len_utf8()]);
+                out.push(BARE);
+                out.push(CLOSE);
                 out.push('"');
             }
             i = end;
@@ -344,6 +361,50 @@ fn json_with_placeholders(raw: &str) -> Option<(Value, Vec<String>)> {
     Some((value, originals))
 }
 
+/// A string that is exactly one mark: its number, and whether it stood outside a string.
+fn single_mark(text: &str) -> Option<(usize, bool)> {
+    let inner = text.strip_prefix(OPEN)?.strip_suffix(CLOSE)?;
+    let (digits, bare) = match inner.strip_suffix(BARE) {
+        Some(d) => (d, true),
+        None => (inner, false),
+    };
+    Some((digits.parse().ok()?, bare))
+}
+
+/// The template name of a `{{name}}` placeholder.
+fn name_of(original: &str) -> String {
+    var_name(
+        original
+            .trim_start_matches('{')
+            .trim_end_matches('}')
+            .trim(),
+    )
+}
+
+/// The variables a raw JSON body puts into a JSON position without quotes
+/// (`{"qty": {{qty}}}`): Postman sends their text as JSON, so a `3` is a number.
+pub(super) fn bare_json_names(raw: &str) -> Vec<String> {
+    fn walk(value: &Value, originals: &[String], out: &mut Vec<String>) {
+        match value {
+            Value::String(s) => {
+                if let Some((n, true)) = single_mark(s)
+                    && let Some(original) = originals.get(n)
+                {
+                    out.push(name_of(original));
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, originals, out)),
+            Value::Object(map) => map.values().for_each(|v| walk(v, originals, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some((value, originals)) = json_with_placeholders(raw) {
+        walk(&value, &originals, &mut out);
+    }
+    out
+}
+
 /// Marked placeholders back to their `{{x}}` text.
 fn restore(text: &str, originals: &[String]) -> String {
     if !text.contains(OPEN) {
@@ -359,6 +420,7 @@ fn restore(text: &str, originals: &[String]) -> String {
             return out;
         };
         match after[..end]
+            .trim_end_matches(BARE)
             .parse::<usize>()
             .ok()
             .and_then(|n| originals.get(n))

@@ -1,10 +1,13 @@
-//! Assertions and captures translated from scripts, and how they become a request's `assert:`
-//! and `capture:` maps. Two checks of the same subject merge into one matcher; checks that
-//! contradict each other are refused so the caller can keep the script line instead.
+//! Assertions translated from scripts, and how they become a request's `assert:` map. Two
+//! checks of the same subject merge into one matcher; a check that cannot share its subject's
+//! matcher (a second `contains`, a different `eq`) is written as an `expr:` with the same
+//! meaning instead.
 
 use serde_json::Value;
 
-use crate::import::yaml::Yaml;
+use super::expr;
+use super::path::{Seg, json_path};
+use crate::import::yaml::{Item, Yaml};
 
 /// What an assertion looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,12 +16,21 @@ pub enum Subject {
     Status,
     /// A response header.
     Header(String),
-    /// A JSONPath into the body.
-    Json(String),
+    /// A path into the body parsed as JSON.
+    Json(Vec<Seg>),
     /// The body text.
     Body,
     /// Milliseconds.
     Duration,
+    /// A minijinja expression that must be true, with the script text it came from.
+    Expr {
+        /// The expression.
+        expr: String,
+        /// The JavaScript, for a comment.
+        original: String,
+    },
+    /// The body validated against an inline JSON Schema (the operand of `Op::Eq`).
+    Schema,
 }
 
 /// One matcher operator with its operand (strings already safe for templates).
@@ -50,6 +62,8 @@ pub enum Op {
     OneOf(Vec<Value>),
     /// `length` with its own operators.
     Length(Vec<Op>),
+    /// The subject (an expression) holds.
+    Holds,
 }
 
 impl Op {
@@ -68,6 +82,7 @@ impl Op {
             Op::Type(_) => "type",
             Op::OneOf(_) => "one_of",
             Op::Length(_) => "length",
+            Op::Holds => "holds",
         }
     }
 
@@ -86,6 +101,7 @@ impl Op {
             Op::Type(t) => Yaml::str(*t),
             Op::OneOf(values) => Yaml::seq(values.iter().map(Yaml::from_json)).into_flow(),
             Op::Length(ops) => matcher(ops),
+            Op::Holds => Yaml::Bool(true),
         }
     }
 }
@@ -99,28 +115,6 @@ pub struct Check {
     pub op: Op,
 }
 
-/// Where a capture takes its value from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// A JSONPath.
-    Json(String),
-    /// A header.
-    Header(String),
-    /// The status code.
-    Status,
-    /// The whole body text.
-    Body,
-}
-
-/// One capture.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaptureSpec {
-    /// The variable (already a template identifier).
-    pub name: String,
-    /// Where from.
-    pub source: Source,
-}
-
 /// The matchers of one request, subject by subject, merged.
 #[derive(Debug, Default, Clone)]
 pub struct Assertions {
@@ -128,8 +122,25 @@ pub struct Assertions {
 }
 
 impl Assertions {
-    /// Adds a check; `false` when it contradicts one already there (nothing is changed).
+    /// Adds a check. One that cannot join its subject's matcher becomes an `expr:`; `false`
+    /// when even that is not possible (nothing is changed then).
     pub fn add(&mut self, check: &Check) -> bool {
+        if self.merge_into(check) {
+            return true;
+        }
+        match check_expr(check) {
+            Some(text) => self.merge_into(&Check {
+                subject: Subject::Expr {
+                    expr: text,
+                    original: String::new(),
+                },
+                op: Op::Holds,
+            }),
+            None => false,
+        }
+    }
+
+    fn merge_into(&mut self, check: &Check) -> bool {
         let index = match self.subjects.iter().position(|(s, _)| *s == check.subject) {
             Some(i) => i,
             None => {
@@ -156,21 +167,33 @@ impl Assertions {
         self.subjects.is_empty()
     }
 
-    /// The `assert:` map.
+    /// The `assert:` map, in the loader's key order.
     pub fn to_yaml(&self) -> Yaml {
         let mut out = Yaml::map();
         let mut headers = Yaml::map();
         let mut json = Yaml::map();
+        let mut exprs = Vec::new();
         for (subject, ops) in &self.subjects {
             match subject {
                 Subject::Status => out.insert("status", status_matcher(ops)),
                 Subject::Header(name) => headers.insert(name, matcher(ops)),
-                Subject::Json(path) => json.insert(path, matcher(ops)),
+                Subject::Json(path) => json.insert(&json_path(path), matcher(ops)),
                 Subject::Body => out.insert("body", matcher(ops)),
                 Subject::Duration => out.insert("duration_ms", matcher(ops)),
+                Subject::Expr { expr, original } => exprs.push(Item {
+                    comments: original
+                        .lines()
+                        .map(|l| format!("postman: {}", l.trim()))
+                        .collect(),
+                    value: Yaml::str(expr),
+                }),
+                Subject::Schema => {
+                    if let Some(Op::Eq(schema)) = ops.first() {
+                        out.insert("schema", Yaml::from_json(schema));
+                    }
+                }
             }
         }
-        // the loader's key order: status, headers, json, body, duration_ms
         let mut ordered = Yaml::map();
         if let Some(status) = out.get("status") {
             ordered.insert("status", status.clone());
@@ -186,7 +209,50 @@ impl Assertions {
                 ordered.insert(key, v.clone());
             }
         }
+        if !exprs.is_empty() {
+            ordered.insert("expr", Yaml::Seq(exprs));
+        }
+        if let Some(schema) = out.get("schema") {
+            ordered.insert("schema", schema.clone());
+        }
         ordered
+    }
+}
+
+/// The check as one minijinja expression with the same meaning, where there is one.
+pub fn check_expr(check: &Check) -> Option<String> {
+    let subject = match &check.subject {
+        Subject::Status => "response.status".to_string(),
+        Subject::Header(name) => expr::header(name),
+        Subject::Json(path) => expr::json(path),
+        Subject::Body => "response.body".to_string(),
+        Subject::Duration => "response.duration_ms".to_string(),
+        Subject::Expr { .. } | Subject::Schema => return None,
+    };
+    op_expr(&subject, &check.op)
+}
+
+/// An operator applied to a subject expression, as one expression.
+pub fn op_expr(subject: &str, op: &Op) -> Option<String> {
+    let compare = |sign: &str, v: &Value| Some(format!("{subject} {sign} {}", expr::literal(v)?));
+    match op {
+        Op::Eq(v) => compare("==", v),
+        Op::Ne(v) => compare("!=", v),
+        Op::Gt(v) => compare(">", v),
+        Op::Gte(v) => compare(">=", v),
+        Op::Lt(v) => compare("<", v),
+        Op::Lte(v) => compare("<=", v),
+        Op::Contains(v) => Some(format!("{} in {subject}", expr::literal(v)?)),
+        Op::NotContains(v) => Some(format!("{} not in {subject}", expr::literal(v)?)),
+        Op::OneOf(values) => compare("in", &Value::Array(values.clone())),
+        Op::Exists(true) => Some(format!("{subject} is defined")),
+        Op::Exists(false) => Some(format!("{subject} is undefined")),
+        Op::Length(ops) => {
+            let length = format!("({subject} | length)");
+            let parts: Option<Vec<String>> = ops.iter().map(|o| op_expr(&length, o)).collect();
+            Some(parts?.join(" and "))
+        }
+        Op::Matches(_) | Op::Type(_) | Op::Holds => None,
     }
 }
 
@@ -234,39 +300,6 @@ fn status_matcher(ops: &[Op]) -> Yaml {
     matcher(ops)
 }
 
-/// Whether a captured value should be masked in output.
-pub fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "token", "secret", "password", "passwd", "apikey", "api_key", "cookie",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-}
-
-/// The `capture:` map.
-pub fn captures_yaml(captures: &[CaptureSpec]) -> Yaml {
-    let mut out = Yaml::map();
-    for c in captures {
-        let secret = is_secret_name(&c.name);
-        let mut source = match &c.source {
-            Source::Json(path) if !secret => {
-                out.insert(&c.name, Yaml::str(path));
-                continue;
-            }
-            Source::Json(path) => Yaml::pair("json", Yaml::str(path)),
-            Source::Header(name) => Yaml::pair("header", Yaml::str(name)),
-            Source::Status => Yaml::pair("status", Yaml::Bool(true)),
-            Source::Body => Yaml::pair("regex", Yaml::str("(?s)^.*$")),
-        };
-        if secret {
-            source.insert("secret", Yaml::Bool(true));
-        }
-        out.insert(&c.name, source);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,9 +316,12 @@ mod tests {
         assert!(a.add(&check(Subject::Status, Op::Gte(json!(200)))));
         assert!(a.add(&check(Subject::Status, Op::Lt(json!(300)))));
         assert!(a.add(&check(Subject::Status, Op::Gte(json!(200)))));
-        assert!(!a.add(&check(Subject::Status, Op::Gte(json!(201)))));
+        assert!(
+            a.add(&check(Subject::Status, Op::Gte(json!(201)))),
+            "kept as an expr"
+        );
         assert!(a.add(&check(
-            Subject::Json("$.value".into()),
+            Subject::Json(vec![Seg::Key("value".into())]),
             Op::Length(vec![Op::Gt(json!(0))])
         )));
         assert!(a.add(&check(
@@ -296,7 +332,7 @@ mod tests {
         root.insert("assert", a.to_yaml());
         assert_eq!(
             document(&[], &root),
-            "assert:\n  status: { gte: 200, lt: 300 }\n  headers:\n    Content-Type: { contains: json }\n  json:\n    $.value: { length: { gt: 0 } }\n"
+            "assert:\n  status: { gte: 200, lt: 300 }\n  headers:\n    Content-Type: { contains: json }\n  json:\n    $.value: { length: { gt: 0 } }\n  expr: [response.status >= 201]\n"
         );
     }
 
@@ -308,35 +344,18 @@ mod tests {
             Op::OneOf(vec![json!(200), json!(201)]),
         ));
         a.add(&check(
-            Subject::Json("$.a".into()),
+            Subject::Json(vec![Seg::Key("a".into())]),
             Op::Eq(json!({"type": "x"})),
         ));
-        a.add(&check(Subject::Json("$.b".into()), Op::Eq(json!("Bearer"))));
+        a.add(&check(
+            Subject::Json(vec![Seg::Key("b".into())]),
+            Op::Eq(json!("Bearer")),
+        ));
         let mut root = Yaml::map();
         root.insert("assert", a.to_yaml());
         assert_eq!(
             document(&[], &root),
             "assert:\n  status: [200, 201]\n  json:\n    $.a: { eq: { type: x } }\n    $.b: Bearer\n"
-        );
-    }
-
-    #[test]
-    fn secret_captures_are_marked() {
-        let captures = vec![
-            CaptureSpec {
-                name: "bcToken".into(),
-                source: Source::Json("$.access_token".into()),
-            },
-            CaptureSpec {
-                name: "companyId".into(),
-                source: Source::Json("$.value[0].id".into()),
-            },
-        ];
-        let mut root = Yaml::map();
-        root.insert("capture", captures_yaml(&captures));
-        assert_eq!(
-            document(&[], &root),
-            "capture:\n  bcToken: { json: $.access_token, secret: true }\n  companyId: $.value[0].id\n"
         );
     }
 }

@@ -2,11 +2,9 @@
 //! such as `clientSecret` with a value) become `<<secret("CLIENT_SECRET")>>`; their values are
 //! never written, and the report lists the variables to set.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
-use super::{Converter, Generated};
+use super::{Converter, Generated, Known};
 use crate::import::placeholder;
 use crate::import::report::{Place, Report, Topic};
 use crate::import::yaml::{self, Yaml};
@@ -34,11 +32,11 @@ pub fn parse_environment(text: &str) -> Result<Environment, String> {
 }
 
 /// Converts an environment; `fallback` names it when the export has no name, `captured` are
-/// the variables the collection captures (see `captured_names`).
+/// the variables the collection captures (see `known_names`).
 pub fn convert_environment(
     env: &Environment,
     fallback: &str,
-    captured: &HashSet<String>,
+    known: &Known,
     report: &mut Report,
 ) -> Generated {
     let name = env
@@ -48,7 +46,7 @@ pub fn convert_environment(
         .unwrap_or_else(|| fallback.to_string());
     let stem = crate::import::slug(&name);
     let place = Place::collection().child(&format!("environment {name}"));
-    let mut c = Converter::new(report, captured.clone());
+    let mut c = Converter::new(report, known);
     c.ignored(
         &place,
         &env.other,

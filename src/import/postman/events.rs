@@ -32,6 +32,7 @@ impl Converter<'_> {
                 continue;
             }
             let translation = script::translate(&lines, listen == "test");
+            self.report.counts.scripts += translation.tally;
             for (from, to) in &translation.renamed {
                 self.renamed_var(from, to);
             }
@@ -57,6 +58,8 @@ impl Converter<'_> {
             );
             for (span, capture) in &t.captures {
                 keep_span(&mut kept, &lines, *span);
+                self.report.counts.scripts.sets_translated =
+                    self.report.counts.scripts.sets_translated.saturating_sub(1);
                 self.report.add(
                     Topic::Note,
                     &place.line(&listen, span.0),
@@ -91,6 +94,12 @@ impl Converter<'_> {
                 added += group.len();
             } else {
                 keep_span(kept, lines, span);
+                self.report.counts.scripts.assertions_translated = self
+                    .report
+                    .counts
+                    .scripts
+                    .assertions_translated
+                    .saturating_sub(1);
                 self.report.add(
                     Topic::Note,
                     &place.line(listen, span.0),

@@ -20,7 +20,7 @@ pub struct Collection {
     #[serde(default)]
     pub item: Vec<Item>,
     /// Collection-level scripts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub event: Vec<Event>,
     /// Collection variables.
     #[serde(default)]
@@ -93,7 +93,7 @@ pub struct Item {
     #[serde(default)]
     pub request: Option<RequestSpec>,
     /// Scripts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_or_many")]
     pub event: Vec<Event>,
     /// Folder-level auth (v2.1).
     #[serde(default)]
@@ -444,4 +444,22 @@ pub struct Environment {
     /// `id`, `_postman_variable_scope`, … (metadata).
     #[serde(flatten)]
     pub other: Other,
+}
+
+/// A list, or one element where newman accepts that too (`"event": {…}`).
+fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        Many(Vec<T>),
+        One(T),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::Many(items) => items,
+        OneOrMany::One(item) => vec![item],
+    })
 }

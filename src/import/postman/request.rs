@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::checks::{CaptureSpec, captures_yaml};
+use super::captures::{CaptureSpec, captures_yaml, push_capture};
 use super::model::{self, KeyValue};
 use super::{Converter, METADATA, Scope, auth, description_lines};
 use crate::import::placeholder;
@@ -177,8 +177,7 @@ impl Converter<'_> {
             );
             self.report.counts.assertions += added;
             for (_, capture) in t.captures {
-                captures.retain(|c| c.name != capture.name);
-                captures.push(capture);
+                push_capture(&mut captures, capture);
             }
             comments.extend(self.kept_lines(&listen, kept, place));
         }

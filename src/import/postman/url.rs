@@ -25,27 +25,11 @@ impl Converter<'_> {
             Some(Url::Text(text)) => (text.clone(), None, Vec::new()),
             Some(Url::Parts(parts)) => {
                 self.ignored(place, &parts.other, &[]);
-                let raw = parts.raw.clone().unwrap_or_else(|| {
-                    let mut built = String::new();
-                    if let Some(p) = &parts.protocol {
-                        built.push_str(p);
-                        built.push_str("://");
-                    }
-                    if let Some(host) = &parts.host {
-                        built.push_str(&host.parts().join("."));
-                    }
-                    if let Some(port) = &parts.port {
-                        built.push(':');
-                        built.push_str(port);
-                    }
-                    if let Some(path) = &parts.path {
-                        for segment in path.parts() {
-                            built.push('/');
-                            built.push_str(&segment);
-                        }
-                    }
-                    built
-                });
+                // a blank `raw` with structured parts: the URL is built from the parts
+                let raw = match parts.raw.as_deref() {
+                    Some(raw) if !raw.trim().is_empty() => raw.to_string(),
+                    _ => from_parts(parts),
+                };
                 let variables: Vec<(String, String)> = parts
                     .variable
                     .iter()
@@ -57,6 +41,7 @@ impl Converter<'_> {
                 (raw, parts.query.clone(), variables)
             }
         };
+        let raw = normalise(raw.trim());
         let (without_hash, hash) = match raw.split_once('#') {
             // `{{#…}}` is not a fragment, but Postman names never start with `#` anyway
             Some((before, after)) if !before.ends_with("{{") => (before.to_string(), Some(after)),
@@ -84,6 +69,17 @@ impl Converter<'_> {
             url.insert_str(0, "http://");
         }
         let params = params.unwrap_or_else(|| parse_query(raw_query.as_deref().unwrap_or("")));
+        self.query(url, params, place)
+    }
+
+    /// The enabled query parameters as `query:`, or appended to the URL when they cannot be a
+    /// map.
+    fn query(
+        &mut self,
+        mut url: String,
+        params: Vec<KeyValue>,
+        place: &Place,
+    ) -> (String, Vec<(String, Yaml)>) {
         let mut enabled = Vec::new();
         for p in params {
             let key = p.key.clone().unwrap_or_default();
@@ -97,9 +93,12 @@ impl Converter<'_> {
                 enabled.push(p);
             }
         }
+        // names are literal in `query:`: a name holding `{{x}}` keeps the query in the URL
         let unique = enabled.iter().enumerate().all(|(i, p)| {
+            let key = p.key.as_deref().unwrap_or("");
             enabled[..i].iter().all(|q| q.key != p.key)
-                && !p.key.as_deref().unwrap_or("").is_empty()
+                && !key.is_empty()
+                && placeholder::find_placeholders(key).is_empty()
         });
         if unique {
             let query = enabled
@@ -209,6 +208,43 @@ fn decode(text: &str) -> String {
         .decode_utf8()
         .map(|s| s.into_owned())
         .unwrap_or_else(|_| text.to_string())
+}
+
+/// A URL from its parts: protocol, host, port, path.
+fn from_parts(parts: &super::model::UrlParts) -> String {
+    let mut built = String::new();
+    if let Some(p) = &parts.protocol {
+        built.push_str(p);
+        built.push_str("://");
+    }
+    if let Some(host) = &parts.host {
+        built.push_str(&host.parts().join("."));
+    }
+    if let Some(port) = &parts.port {
+        built.push(':');
+        built.push_str(port);
+    }
+    if let Some(path) = &parts.path {
+        for segment in path.parts() {
+            built.push('/');
+            built.push_str(&segment);
+        }
+    }
+    built
+}
+
+/// The forms Postman normalises: backslashes after the scheme (`https:\\host/get`) are
+/// slashes.
+fn normalise(raw: &str) -> String {
+    if let Some((scheme, rest)) = raw.split_once(':')
+        && !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphabetic())
+        && rest.starts_with('\\')
+    {
+        let rest = rest.trim_start_matches(['\\', '/']);
+        return format!("{scheme}://{rest}");
+    }
+    raw.to_string()
 }
 
 #[cfg(test)]

@@ -1,90 +1,359 @@
-//! Chai assertions as Postman writes them: `pm.expect(SUBJECT).to.…` and
-//! `pm.response.to.have.…`, read into checks on the status, a header, the body, the duration
-//! or a JSONPath of the response.
+//! Chai assertions as Postman writes them, read from the syntax tree: `pm.expect(SUBJECT).to.…`
+//! and `pm.response.to.have.…`, into checks on the status, a header, the body, the duration, a
+//! JSON path, an inline JSON Schema or, for a boolean subject, its condition.
 
+use oxc_ast::ast::{Argument, Expression};
 use serde_json::{Value, json};
 
-use crate::import::postman::checks::{Check, Op, Subject};
-use crate::import::postman::js::{self, Aliases, Cursor, Seg, json_path, response_path};
+use super::condition;
+use super::value::{Scope, Val, dotted};
+use crate::import::postman::checks::{Check, Op, Subject, op_expr};
+use crate::import::postman::path::Seg;
 
-/// `pm.response.to.have.status(200)`, `.to.be.success`, `.to.have.header("X")`, ….
-pub(super) fn response_to(c: &mut Cursor) -> Option<Vec<Check>> {
-    if !c.eat_path("pm.response") {
+/// One word of a chain with its arguments, if it was called.
+type Word<'e, 'a> = (&'e str, Option<&'e [Argument<'a>]>);
+
+/// The checks of an assertion statement, or `None` if it is not one this module reads.
+pub(super) fn assertion(expr: &Expression, scope: &Scope) -> Option<Vec<Check>> {
+    let (base, words) = chain(expr)?;
+    let subject = match base {
+        Base::Response => Val::Response,
+        Base::Expect(args) => {
+            // `pm.expect(value, "message")`: the message changes nothing
+            let (Some(arg), None | Some(Argument::StringLiteral(_)), None) =
+                (args.first(), args.get(1), args.get(2))
+            else {
+                return None;
+            };
+            let arg = arg.as_expression()?;
+            match scope.eval(arg) {
+                Some(val) => val,
+                None => return boolean_subject(arg, &words, scope),
+            }
+        }
+    };
+    let (negated, word, args) = assertion_word(&words)?;
+    let (word, length) = match word.strip_prefix("length.") {
+        Some(w) => (w.to_string(), true),
+        None => (word, false),
+    };
+    let values = || -> Option<Vec<Val>> {
+        args.unwrap_or_default()
+            .iter()
+            .map(|a| scope.eval(a.as_expression()?))
+            .collect()
+    };
+    if subject == Val::Response {
+        return response(&word, negated, &values()?);
+    }
+    if word == "property" {
+        return property(subject, length, negated, &values()?);
+    }
+    let (subject, length) = match subject {
+        Val::Length(inner) if !length => (*inner, true),
+        other => (other, length),
+    };
+    let subject = match subject {
+        Val::Status | Val::Reason => Subject::Status,
+        Val::Header(name) => Subject::Header(name),
+        Val::Body => Subject::Body,
+        Val::Duration => Subject::Duration,
+        Val::Json(segs) => Subject::Json(segs),
+        Val::Lit(Value::Array(items)) if !length => {
+            return literal_list(&items, &word, negated, args, scope);
+        }
+        other @ Val::Var(_) if !length => return variable(&other, &word, negated, args, scope),
+        _ => return None,
+    };
+    if length && !matches!(subject, Subject::Json(_) | Subject::Body) {
         return None;
     }
-    let words = chain(c)?;
-    let (negated, word, args) = assertion_word(&words)?;
-    let status = |op: Op| {
-        Some(vec![Check {
-            subject: Subject::Status,
-            op,
-        }])
+    let mut ops = ops_for(&word, negated, args, scope)?;
+    if subject == Subject::Status {
+        for op in &mut ops {
+            status_operand(op)?;
+        }
+    }
+    let ops = if length { vec![Op::Length(ops)] } else { ops };
+    Some(
+        ops.into_iter()
+            .map(|op| Check {
+                subject: subject.clone(),
+                op,
+            })
+            .collect(),
+    )
+}
+
+/// `pm.expect([200, 201]).to.include(pm.response.code)`: the status is one of them.
+fn literal_list(
+    items: &[Value],
+    word: &str,
+    negated: bool,
+    args: Option<&[Argument]>,
+    scope: &Scope,
+) -> Option<Vec<Check>> {
+    let [arg] = args? else { return None };
+    let included = matches!(word, "include" | "includes" | "contain" | "contains");
+    if !included || negated || scope.eval(arg.as_expression()?)? != Val::Status {
+        return None;
+    }
+    let mut op = Op::OneOf(items.to_vec());
+    status_operand(&mut op)?;
+    Some(vec![Check {
+        subject: Subject::Status,
+        op,
+    }])
+}
+
+/// `pm.expect(pm.environment.get("x")).to.eql(…)`: an expression over the variable.
+fn variable(
+    subject: &Val,
+    word: &str,
+    negated: bool,
+    args: Option<&[Argument]>,
+    scope: &Scope,
+) -> Option<Vec<Check>> {
+    let name = crate::import::postman::expr::literal(&subject.operand()?)?;
+    let ops = ops_for(word, negated, args, scope)?;
+    ops.iter()
+        .map(|op| {
+            let text = match op {
+                // an unset variable reads as `undefined` in the script
+                Op::Exists(true) => format!("{name} is defined"),
+                Op::Exists(false) => format!("{name} is undefined"),
+                Op::Eq(_) | Op::Ne(_) | Op::OneOf(_) => op_expr(&name, op)?,
+                _ => return None,
+            };
+            Some(Check {
+                subject: Subject::Expr {
+                    expr: text,
+                    original: String::new(),
+                },
+                op: Op::Holds,
+            })
+        })
+        .collect()
+}
+
+/// Status operands are codes: reason phrases are turned into them.
+fn status_operand(op: &mut Op) -> Option<()> {
+    match op {
+        Op::Eq(v) | Op::Ne(v) if v.is_string() => *v = json!(status_code(v)?),
+        Op::OneOf(values) => {
+            for v in values {
+                *v = json!(status_code(v)?);
+            }
+        }
+        _ => {}
+    }
+    Some(())
+}
+
+/// `pm.expect(A === B).to.be.true`, `.to.eql(true)`, `.to.be.ok`: the condition must hold.
+fn boolean_subject(arg: &Expression, words: &[Word], scope: &Scope) -> Option<Vec<Check>> {
+    let (negated, word, args) = assertion_word(words)?;
+    let holds = match (word.as_str(), args) {
+        ("true" | "ok", None) => true,
+        ("false", None) => false,
+        ("eql" | "equal" | "equals" | "eq", Some([a])) => match scope.eval(a.as_expression()?)? {
+            Val::Lit(Value::Bool(b)) => b,
+            _ => return None,
+        },
+        _ => return None,
     };
+    condition::checks(arg, holds != negated, scope)
+}
+
+enum Base<'e, 'a> {
+    Response,
+    Expect(&'e [Argument<'a>]),
+}
+
+/// The words of a chain, outermost last, down to `pm.expect(…)` or `pm.response`.
+fn chain<'e, 'a>(mut expr: &'e Expression<'a>) -> Option<(Base<'e, 'a>, Vec<Word<'e, 'a>>)> {
+    let mut words = Vec::new();
+    let base = loop {
+        if dotted(expr).as_deref() == Some("pm.response") {
+            break Base::Response;
+        }
+        match expr {
+            Expression::CallExpression(call) => {
+                if dotted(&call.callee).as_deref() == Some("pm.expect") {
+                    break Base::Expect(&call.arguments);
+                }
+                let Expression::StaticMemberExpression(m) = &call.callee else {
+                    return None;
+                };
+                words.push((m.property.name.as_str(), Some(&call.arguments[..])));
+                expr = &m.object;
+            }
+            Expression::StaticMemberExpression(m) => {
+                words.push((m.property.name.as_str(), None));
+                expr = &m.object;
+            }
+            _ => return None,
+        }
+    };
+    words.reverse();
+    (!words.is_empty()).then_some((base, words))
+}
+
+/// Chai's language chains, which carry no meaning.
+const CHAINS: &[&str] = &[
+    "to", "be", "been", "is", "that", "which", "and", "has", "have", "with", "at", "of", "same",
+    "but", "does", "still", "deep", "nested", "own", "also",
+];
+
+/// The one assertion word of a chain (`length.` before it when it is about the length),
+/// whether it is negated, and its arguments.
+fn assertion_word<'e, 'a>(
+    words: &[Word<'e, 'a>],
+) -> Option<(bool, String, Option<&'e [Argument<'a>]>)> {
+    let mut negated = false;
+    let mut found = None;
+    let mut length = false;
+    for &(word, args) in words {
+        let chain_word = CHAINS.contains(&word) || matches!(word, "a" | "an");
+        if chain_word && args.is_none() {
+            continue;
+        }
+        if word == "not" && args.is_none() {
+            negated = !negated;
+            continue;
+        }
+        if found.is_some() {
+            return None;
+        }
+        if matches!(word, "length" | "lengthOf") && args.is_none() {
+            length = true;
+            continue;
+        }
+        found = Some((word, args));
+    }
+    let (word, args) = found?;
+    let word = if length {
+        format!("length.{word}")
+    } else {
+        word.to_string()
+    };
+    Some((negated, word, args))
+}
+
+/// `pm.response.to.have.status(200)`, `.to.be.success`, `.to.have.header("X")`, ….
+fn response(word: &str, negated: bool, args: &[Val]) -> Option<Vec<Check>> {
+    let check = |subject: Subject, op: Op| Check { subject, op };
+    let status = |op: Op| Some(vec![check(Subject::Status, op)]);
     let range = |from: i64, to: i64| {
         Some(vec![
-            Check {
-                subject: Subject::Status,
-                op: Op::Gte(json!(from)),
-            },
-            Check {
-                subject: Subject::Status,
-                op: Op::Lt(json!(to)),
-            },
+            check(Subject::Status, Op::Gte(json!(from))),
+            check(Subject::Status, Op::Lt(json!(to))),
         ])
     };
-    match (word.as_str(), negated) {
-        ("status", false) => {
-            let [arg] = one_arg(args.as_deref())?;
-            status(Op::Eq(json!(status_code(&arg)?)))
-        }
-        ("ok", false) => status(Op::Eq(json!(200))),
-        ("success", false) => range(200, 300),
-        ("info", false) => range(100, 200),
-        ("redirection", false) => range(300, 400),
-        ("clientError", false) => range(400, 500),
-        ("serverError", false) => range(500, 600),
-        ("error", false) => range(400, 600),
-        ("accepted", false) => status(Op::Eq(json!(202))),
-        ("created", false) => status(Op::Eq(json!(201))),
-        ("badRequest", false) => status(Op::Eq(json!(400))),
-        ("unauthorized", false) => status(Op::Eq(json!(401))),
-        ("forbidden", false) => status(Op::Eq(json!(403))),
-        ("notFound", false) => status(Op::Eq(json!(404))),
-        ("rateLimited", false) => status(Op::Eq(json!(429))),
-        ("json", false) => Some(vec![Check {
-            subject: Subject::Header("Content-Type".into()),
-            op: Op::Contains(json!("json")),
-        }]),
-        ("header", _) => {
-            let values = js::list(args.as_deref()?)?;
-            let name = values.first()?.as_str()?.to_string();
-            let op = match (values.get(1), negated) {
+    let operands: Option<Vec<Value>> = args.iter().map(Val::operand).collect();
+    let operands = operands?;
+    match (word, negated, operands.as_slice()) {
+        ("status", false, [code]) => status(Op::Eq(json!(status_code(code)?))),
+        ("status", true, [code]) => status(Op::Ne(json!(status_code(code)?))),
+        ("header", _, [Value::String(name), rest @ ..]) if rest.len() <= 1 => {
+            let op = match (rest.first(), negated) {
                 (None, negated) => Op::Exists(!negated),
                 (Some(v), false) => Op::Eq(v.clone()),
                 (Some(v), true) => Op::Ne(v.clone()),
             };
-            (values.len() <= 2).then(|| {
-                vec![Check {
-                    subject: Subject::Header(name),
-                    op,
-                }]
-            })
+            Some(vec![check(Subject::Header(name.clone()), op)])
         }
-        ("body", _) => {
-            let [arg] = one_arg(args.as_deref())?;
-            let op = if negated { Op::Ne(arg) } else { Op::Eq(arg) };
-            Some(vec![Check {
-                subject: Subject::Body,
-                op,
-            }])
+        ("body", _, [v]) => {
+            let op = if negated {
+                Op::Ne(v.clone())
+            } else {
+                Op::Eq(v.clone())
+            };
+            Some(vec![check(Subject::Body, op)])
         }
+        // the body parses as JSON: then its root is there
+        ("jsonBody" | "json", false, []) => {
+            Some(vec![check(Subject::Json(vec![]), Op::Exists(true))])
+        }
+        ("withBody", false, []) => Some(vec![check(
+            Subject::Body,
+            Op::Length(vec![Op::Gt(json!(0))]),
+        )]),
+        ("jsonBody", _, [_, rest @ ..]) if rest.len() <= 1 => {
+            json_body(&args[0], rest.first(), negated)
+        }
+        ("jsonSchema", false, [schema]) if schema.is_object() => match &args[0] {
+            Val::Lit(raw) => Some(vec![check(Subject::Schema, Op::Eq(raw.clone()))]),
+            _ => None,
+        },
+        (word, false, []) => status_class(word).map(|(from, to)| {
+            if to == from + 1 {
+                vec![check(Subject::Status, Op::Eq(json!(from)))]
+            } else {
+                range(from, to).unwrap_or_default()
+            }
+        }),
         _ => None,
     }
 }
 
-pub(super) fn one_arg(args: Option<&str>) -> Option<[Value; 1]> {
-    let mut values = js::list(args?)?;
-    (values.len() == 1).then(|| [values.remove(0)])
+/// `.to.have.jsonBody("a.b"[, value])`.
+fn json_body(path: &Val, value: Option<&Value>, negated: bool) -> Option<Vec<Check>> {
+    let Val::Lit(Value::String(path)) = path else {
+        return None;
+    };
+    let segs: Vec<Seg> = path.split('.').map(|k| Seg::Key(k.to_string())).collect();
+    let op = match (value, negated) {
+        (None, negated) => Op::Exists(!negated),
+        (Some(v), false) => Op::Eq(v.clone()),
+        (Some(v), true) => Op::Ne(v.clone()),
+    };
+    Some(vec![Check {
+        subject: Subject::Json(segs),
+        op,
+    }])
+}
+
+/// The status codes `pm.response.to.be.WORD` accepts: `[from, to)`.
+fn status_class(word: &str) -> Option<(i64, i64)> {
+    Some(match word {
+        "ok" => (200, 201),
+        "success" => (200, 300),
+        "info" => (100, 200),
+        "redirection" => (300, 400),
+        "clientError" => (400, 500),
+        "serverError" => (500, 600),
+        "error" => (400, 600),
+        "accepted" => (202, 203),
+        "created" => (201, 202),
+        "withoutContent" | "noContent" => (204, 205),
+        "badRequest" => (400, 401),
+        "unauthorized" | "unauthorised" => (401, 402),
+        "forbidden" => (403, 404),
+        "notFound" => (404, 405),
+        "rateLimited" => (429, 430),
+        _ => return None,
+    })
+}
+
+/// `pm.expect(jsonData).to.have.property("id"[, value])`.
+fn property(subject: Val, length: bool, negated: bool, args: &[Val]) -> Option<Vec<Check>> {
+    let (Val::Json(mut segs), false) = (subject, length) else {
+        return None;
+    };
+    let (Some(Val::Lit(Value::String(key))), true) = (args.first(), args.len() <= 2) else {
+        return None;
+    };
+    segs.push(Seg::Key(key.clone()));
+    let op = match (args.get(1), negated) {
+        (None, negated) => Op::Exists(!negated),
+        (Some(v), false) => Op::Eq(v.operand()?),
+        (Some(_), true) => return None,
+    };
+    Some(vec![Check {
+        subject: Subject::Json(segs),
+        op,
+    }])
 }
 
 /// A status code from a number or a reason phrase.
@@ -107,6 +376,7 @@ fn status_code(value: &Value) -> Option<i64> {
         "Method Not Allowed" => 405,
         "Conflict" => 409,
         "Precondition Failed" => 412,
+        "Unprocessable Entity" => 422,
         "Too Many Requests" => 429,
         "Internal Server Error" => 500,
         "Service Unavailable" => 503,
@@ -114,179 +384,19 @@ fn status_code(value: &Value) -> Option<i64> {
     })
 }
 
-/// `.to.be.not.eql(5)` → [("to", None), …, ("eql", Some("5"))]; consumes to the end.
-fn chain(c: &mut Cursor) -> Option<Vec<(String, Option<String>)>> {
-    let mut words = Vec::new();
-    while c.eat(".") {
-        let word = c.ident()?.to_string();
-        let mut probe = Cursor::new(c.rest());
-        let args = probe.balanced('(', ')').map(str::to_string);
-        if args.is_some() {
-            c.skip(c.rest().len() - probe.rest().len());
-        }
-        words.push((word, args));
-    }
-    c.at_end().then_some(words)
-}
-
-/// Chai's language chains, which carry no meaning.
-const CHAINS: &[&str] = &[
-    "to", "be", "been", "is", "that", "which", "and", "has", "have", "with", "at", "of", "same",
-    "but", "does", "still", "deep", "nested", "own", "also",
-];
-
-/// The one assertion word of a chain, whether it is negated, and its arguments.
-fn assertion_word(words: &[(String, Option<String>)]) -> Option<(bool, String, Option<String>)> {
-    let mut negated = false;
-    let mut found: Option<(String, Option<String>)> = None;
-    let mut length = false;
-    for (word, args) in words {
-        let chain_word = CHAINS.contains(&word.as_str()) || matches!(word.as_str(), "a" | "an");
-        if chain_word && args.is_none() {
-            continue;
-        }
-        if word == "not" && args.is_none() {
-            negated = !negated;
-            continue;
-        }
-        if found.is_some() {
-            return None;
-        }
-        if matches!(word.as_str(), "length" | "lengthOf") && args.is_none() {
-            length = true;
-            continue;
-        }
-        found = Some((word.clone(), args.clone()));
-    }
-    let (word, args) = found?;
-    let word = if length {
-        format!("length.{word}")
-    } else {
-        word
-    };
-    Some((negated, word, args))
-}
-
-/// `pm.expect(SUBJECT).CHAIN`.
-pub(super) fn expect(c: &mut Cursor, aliases: &Aliases) -> Option<Vec<Check>> {
-    if !c.eat_path("pm.expect") {
-        return None;
-    }
-    let inner = c.balanced('(', ')')?;
-    let (subject, length) = subject(inner, aliases)?;
-    let words = chain(c)?;
-    let (negated, word, args) = assertion_word(&words)?;
-    let (word, length) = match word.strip_prefix("length.") {
-        Some(w) => (w.to_string(), true),
-        None => (word, length),
-    };
-    if word == "property" {
-        return property(subject, length, negated, args.as_deref());
-    }
-    let mut ops = ops_for(&word, negated, args.as_deref())?;
-    if let Subject::Status = subject {
-        // `pm.response.status` is the reason phrase; only numbers are status codes here
-        for op in &mut ops {
-            if let Op::Eq(v) | Op::Ne(v) = op
-                && v.is_string()
-            {
-                *v = json!(status_code(v)?);
-            }
-        }
-    }
-    let ops = if length { vec![Op::Length(ops)] } else { ops };
-    if length && !matches!(subject, Subject::Json(_) | Subject::Body) {
-        return None;
-    }
-    Some(
-        ops.into_iter()
-            .map(|op| Check {
-                subject: subject.clone(),
-                op,
-            })
-            .collect(),
-    )
-}
-
-/// `pm.expect(jsonData).to.have.property("id"[, value])`.
-fn property(
-    subject: Subject,
-    length: bool,
-    negated: bool,
-    args: Option<&str>,
-) -> Option<Vec<Check>> {
-    let Subject::Json(base) = subject else {
-        return None;
-    };
-    if length {
-        return None;
-    }
-    let values = js::list(args?)?;
-    let key = values.first()?.as_str()?;
-    let path = format!("{base}{}", &json_path(&[Seg::Key(key.to_string())])[1..]);
-    let op = match (values.get(1), negated) {
-        (None, negated) => Op::Exists(!negated),
-        (Some(v), false) => Op::Eq(v.clone()),
-        (Some(_), true) => return None,
-    };
-    (values.len() <= 2).then(|| {
-        vec![Check {
-            subject: Subject::Json(path),
-            op,
-        }]
-    })
-}
-
-/// What `pm.expect(…)` looks at.
-pub(super) fn subject(text: &str, aliases: &Aliases) -> Option<(Subject, bool)> {
-    let mut c = Cursor::new(text);
-    if (c.eat_path("pm.response.code") || c.eat_path("responseCode.code")) && c.at_end() {
-        return Some((Subject::Status, false));
-    }
-    let mut c = Cursor::new(text);
-    if c.eat_path("pm.response.status") && c.at_end() {
-        return Some((Subject::Status, false));
-    }
-    let mut c = Cursor::new(text);
-    if (c.eat_path("pm.response.responseTime") || c.eat_path("responseTime")) && c.at_end() {
-        return Some((Subject::Duration, false));
-    }
-    let mut c = Cursor::new(text);
-    if ((c.eat_path("pm.response.text") && c.eat("(") && c.eat(")")) || c.eat_path("responseBody"))
-        && c.at_end()
-    {
-        return Some((Subject::Body, false));
-    }
-    let mut c = Cursor::new(text);
-    if let Some(name) = header_read(&mut c)
-        && c.at_end()
-    {
-        return Some((Subject::Header(name), false));
-    }
-    let mut c = Cursor::new(text);
-    let (segs, length) = response_path(&mut c, aliases)?;
-    c.at_end()
-        .then(|| (Subject::Json(json_path(&segs)), length))
-}
-
-/// `pm.response.headers.get("X")` or `postman.getResponseHeader("X")`: the name.
-pub(super) fn header_read(c: &mut Cursor) -> Option<String> {
-    if !(c.eat_path("pm.response.headers.get") || c.eat_path("postman.getResponseHeader")) {
-        return None;
-    }
-    let inner = c.balanced('(', ')')?;
-    let mut arg = Cursor::new(inner);
-    let name = arg.string()?;
-    arg.at_end().then_some(name)
-}
-
 /// The operators a chai assertion word stands for.
-fn ops_for(word: &str, negated: bool, args: Option<&str>) -> Option<Vec<Op>> {
-    let values = || js::list(args.unwrap_or(""));
+fn ops_for(word: &str, negated: bool, args: Option<&[Argument]>, scope: &Scope) -> Option<Vec<Op>> {
+    let values = || -> Option<Vec<Value>> {
+        args.unwrap_or_default()
+            .iter()
+            .map(|a| scope.eval(a.as_expression()?)?.operand())
+            .collect()
+    };
     let one = || {
         let mut v = values()?;
         (v.len() == 1).then(|| v.remove(0))
     };
+    let bare = args.is_none();
     let op = match (word, negated) {
         ("eql" | "equal" | "equals" | "eq" | "eqls", false) => Op::Eq(one()?),
         ("eql" | "equal" | "equals" | "eq" | "eqls", true) => Op::Ne(one()?),
@@ -306,38 +416,58 @@ fn ops_for(word: &str, negated: bool, args: Option<&str>) -> Option<Vec<Op>> {
         ("include" | "includes" | "contain" | "contains" | "string", true) => {
             Op::NotContains(one()?)
         }
-        ("match" | "matches", false) => {
-            let mut c = Cursor::new(args?);
-            let re = c.regex()?;
-            if !c.at_end() {
-                return None;
-            }
-            Op::Matches(re)
-        }
-        ("a" | "an", false) => {
-            let name = one()?;
-            match name.as_str()? {
-                "undefined" => Op::Exists(false),
-                other => Op::Type(type_name(other)?),
-            }
-        }
-        ("exist" | "exists", negated) if args.is_none() => Op::Exists(!negated),
-        ("undefined", negated) if args.is_none() => Op::Exists(negated),
-        ("true", false) if args.is_none() => Op::Eq(json!(true)),
-        ("false", false) if args.is_none() => Op::Eq(json!(false)),
-        ("null", false) if args.is_none() => Op::Eq(Value::Null),
-        ("null", true) if args.is_none() => Op::Ne(Value::Null),
-        ("empty", false) if args.is_none() => Op::Length(vec![Op::Eq(json!(0))]),
-        ("empty", true) if args.is_none() => Op::Length(vec![Op::Gt(json!(0))]),
+        ("match" | "matches", false) => match args? {
+            [Argument::RegExpLiteral(re)] => Op::Matches(regex(&re.regex)?),
+            _ => return None,
+        },
+        ("a" | "an", false) => match one()?.as_str()? {
+            "undefined" => Op::Exists(false),
+            other => Op::Type(type_name(other)?),
+        },
+        ("exist" | "exists", negated) if bare => Op::Exists(!negated),
+        ("undefined", negated) if bare => Op::Exists(negated),
+        ("true", false) if bare => Op::Eq(json!(true)),
+        ("false", false) if bare => Op::Eq(json!(false)),
+        ("null", false) if bare => Op::Eq(Value::Null),
+        ("null", true) if bare => Op::Ne(Value::Null),
+        ("empty", false) if bare => Op::Length(vec![Op::Eq(json!(0))]),
+        ("empty", true) if bare => Op::Length(vec![Op::Gt(json!(0))]),
         ("lengthOf" | "length", false) => Op::Length(vec![Op::Eq(one()?)]),
         ("within", false) => {
-            let v = values()?;
-            let [low, high] = <[Value; 2]>::try_from(v).ok()?;
+            let [low, high] = <[Value; 2]>::try_from(values()?).ok()?;
             return Some(vec![Op::Gte(low), Op::Lte(high)]);
         }
         _ => return None,
     };
     Some(vec![op])
+}
+
+/// A JavaScript regex literal as a Rust regex, when it means the same: flags `i`, `m`, `s`
+/// inline, `g` dropped (a test does not care), `\/` as `/`.
+fn regex(re: &oxc_ast::ast::RegExp) -> Option<String> {
+    use oxc_ast::ast::RegExpFlags;
+    let flags = re.flags;
+    if flags.intersects(!(RegExpFlags::I | RegExpFlags::M | RegExpFlags::S | RegExpFlags::G)) {
+        return None;
+    }
+    let mut inline = String::new();
+    for (flag, c) in [
+        (RegExpFlags::I, 'i'),
+        (RegExpFlags::M, 'm'),
+        (RegExpFlags::S, 's'),
+    ] {
+        if flags.contains(flag) {
+            inline.push(c);
+        }
+    }
+    let pattern = re.pattern.text.replace("\\/", "/");
+    let full = if inline.is_empty() {
+        pattern
+    } else {
+        format!("(?{inline}){pattern}")
+    };
+    regex::Regex::new(&full).ok()?;
+    Some(full)
 }
 
 fn type_name(chai: &str) -> Option<&'static str> {
