@@ -5,6 +5,8 @@
 mod body;
 mod options;
 
+use body::has_header;
+
 use crate::import::placeholder::escape_literal;
 use crate::import::shell;
 use crate::import::yaml::{self, Item, Yaml};
@@ -189,17 +191,6 @@ fn request_name(method: &str, url: &str) -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or(after_scheme);
     format!("{method} {segment}")
-}
-
-fn has_header(headers: &[(String, String)], name: &str) -> bool {
-    headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
-}
-
-fn content_type(headers: &[(String, String)]) -> Option<String> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| v.to_ascii_lowercase())
 }
 
 fn auth(curl: &options::Curl, notes: &mut Vec<String>) -> Option<Yaml> {

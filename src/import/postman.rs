@@ -7,6 +7,7 @@ mod auth;
 mod body;
 mod captures;
 pub mod checks;
+mod converter;
 mod environment;
 mod events;
 mod expr;
@@ -26,15 +27,8 @@ use crate::import::placeholder::{self, PlaceholderNote};
 use crate::import::report::{Place, Report, Topic};
 use crate::import::yaml::{self, Item, Yaml};
 use checks::Assertions;
-
-/// A generated file: a suggested file stem and the YAML text.
-#[derive(Debug, Clone)]
-pub struct Generated {
-    /// File name without extension (`business-central-api`).
-    pub stem: String,
-    /// The file's text.
-    pub text: String,
-}
+use converter::Converter;
+pub use converter::{Generated, Known};
 
 /// Parses a collection export. Version 1 exports and other JSON are refused with a reason.
 pub fn parse_collection(text: &str) -> Result<model::Collection, String> {
@@ -126,16 +120,6 @@ pub fn convert_collection(collection: &model::Collection, report: &mut Report) -
     }
 }
 
-/// What the requests do with variables, learnt before anything is converted.
-#[derive(Debug, Default)]
-pub struct Known {
-    /// Variables the requests' test scripts capture (template names).
-    pub captured: HashSet<String>,
-    /// Variables raw JSON bodies put where a JSON value goes, without quotes: their values
-    /// are written as numbers and booleans where they read as such, as Postman sends them.
-    pub typed: HashSet<String>,
-}
-
 /// Walks the requests once for `Known`.
 pub fn known_names(collection: &model::Collection) -> Known {
     fn walk(items: &[model::Item], out: &mut Known) {
@@ -191,19 +175,6 @@ struct Scope {
     api_key: Option<auth::ApiKey>,
     /// Assertions of folder test scripts, which Postman runs after every request inside.
     checks: Assertions,
-}
-
-/// The state of one conversion.
-struct Converter<'r> {
-    report: &'r mut Report,
-    /// Secret values already replaced → the environment variable that stands for them.
-    secret_values: Vec<(String, String)>,
-    /// Variable renames already reported.
-    renamed: HashSet<String>,
-    /// Variables the requests' test scripts capture.
-    captured: HashSet<String>,
-    /// Variables whose number and boolean values keep their type (`Known::typed`).
-    typed: HashSet<String>,
 }
 
 impl<'r> Converter<'r> {

@@ -4,7 +4,6 @@
 use serde_json::Value;
 
 use super::options::{Curl, Data, Field};
-use super::{content_type, has_header};
 use crate::import::placeholder::escape_literal;
 use crate::import::yaml::Yaml;
 
@@ -141,4 +140,17 @@ fn escape_json(value: &Value) -> Yaml {
         }
         other => Yaml::from_json(other),
     }
+}
+
+/// Whether the command sets the header (any case).
+pub(super) fn has_header(headers: &[(String, String)], name: &str) -> bool {
+    headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+}
+
+/// The command's `Content-Type`, lower-cased.
+fn content_type(headers: &[(String, String)]) -> Option<String> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.to_ascii_lowercase())
 }

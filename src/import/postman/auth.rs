@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::Converter;
+use super::converter::Converter;
 use super::model::{Auth, value_text};
 use crate::import::report::{Place, Topic};
 use crate::import::yaml::Yaml;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::Converter;
+use super::converter::Converter;
 use super::model::{Body, KeyValue, value_text};
 use crate::import::placeholder::{find_placeholders, var_name};
 use crate::import::report::{Place, Topic};

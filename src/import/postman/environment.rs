@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Converter, Generated, Known};
+use super::converter::{Converter, Generated, Known};
 use crate::import::placeholder;
 use crate::import::report::{Place, Report, Topic};
 use crate::import::yaml::{self, Yaml};
