@@ -200,6 +200,10 @@ pub struct NetworkArgs {
     #[arg(long, value_name = "SIZE", value_parser = units::parse_bytes)]
     pub max_response_bytes: Option<u64>,
 
+    /// Send no Accept-Encoding and decode nothing (by default gzip, deflate, br and zstd).
+    #[arg(long)]
+    pub no_compression: bool,
+
     /// Retries of throttled (429, 503) or reset requests (default 3).
     #[arg(long, value_name = "N")]
     pub max_retries: Option<u32>,

@@ -57,6 +57,7 @@ pub fn client_settings(
         identity,
         proxy: cli.proxy.clone().or_else(|| file.proxy.clone()),
         http2: cli.http2 || file.http2.unwrap_or(false),
+        compression: !cli.no_compression && file.compression.unwrap_or(true),
         max_response_bytes: cli
             .max_response_bytes
             .or(file.max_response_bytes)

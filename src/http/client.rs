@@ -1,12 +1,11 @@
-//! The client: settings, building requests for reqwest, reading bodies within their limit,
-//! proxies, and polling a loopback answer before parking the thread.
+//! The client: settings, building requests for reqwest, proxies, and polling a loopback
+//! answer before parking the thread.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
+use super::decode::{ACCEPT_ENCODING, read_body};
 use super::error::{HttpError, HttpErrorKind, classify, innermost_cause};
 use super::message::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 
@@ -31,8 +30,10 @@ pub struct ClientSettings {
     pub proxy: Option<String>,
     /// HTTP/2 with prior knowledge.
     pub http2: bool,
-    /// Larger responses fail.
+    /// Larger responses (decoded) fail.
     pub max_response_bytes: u64,
+    /// Send `Accept-Encoding` and decode compressed responses.
+    pub compression: bool,
 }
 
 impl Default for ClientSettings {
@@ -48,6 +49,7 @@ impl Default for ClientSettings {
             proxy: None,
             http2: false,
             max_response_bytes: 50 * 1024 * 1024,
+            compression: true,
         }
     }
 }
@@ -57,6 +59,8 @@ impl Default for ClientSettings {
 pub struct HttpClient {
     client: reqwest::Client,
     max_response_bytes: u64,
+    /// Decode compressed bodies (compression is on).
+    decode_bodies: bool,
     /// URLs parsed before: a run sends the same few URLs again and again.
     parsed_urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
 }
@@ -102,6 +106,14 @@ impl HttpClient {
         for proxy in proxies(settings.proxy.as_deref()).map_err(invalid)? {
             builder = builder.proxy(proxy);
         }
+        if settings.compression {
+            // a request's own Accept-Encoding wins over this default
+            let accept = reqwest::header::HeaderMap::from_iter([(
+                reqwest::header::ACCEPT_ENCODING,
+                reqwest::header::HeaderValue::from_static(ACCEPT_ENCODING),
+            )]);
+            builder = builder.default_headers(accept);
+        }
         if settings.http2 {
             builder = builder.http2_prior_knowledge();
         }
@@ -109,6 +121,7 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             max_response_bytes: settings.max_response_bytes,
+            decode_bodies: settings.compression,
             parsed_urls: Arc::default(),
         })
     }
@@ -134,36 +147,15 @@ impl HttpClient {
                 )
             })
             .collect();
-        let body = self.read_body(response).await?;
+        let (body, wire) = read_body(response, self.max_response_bytes, self.decode_bodies).await?;
         Ok(HttpResponse {
             status,
             version,
             headers,
             body,
             duration: start.elapsed(),
+            wire,
         })
-    }
-
-    /// Reads the body, refusing to hold more than `max_response_bytes`.
-    async fn read_body(&self, mut response: reqwest::Response) -> Result<Bytes, HttpError> {
-        let limit = self.max_response_bytes;
-        let too_large = || HttpError {
-            kind: HttpErrorKind::TooLarge,
-            cause: format!("the response body exceeds max_response_bytes ({limit} bytes)"),
-        };
-        if response.content_length().is_some_and(|len| len > limit) {
-            return Err(too_large());
-        }
-        // sized once from Content-Length: no doubling and copying of large bodies
-        let expected = response.content_length().unwrap_or(0).min(limit);
-        let mut body = bytes::BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
-            if (body.len() + chunk.len()) as u64 > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body.freeze())
     }
 
     fn parse_url(&self, text: &str) -> Result<reqwest::Url, String> {

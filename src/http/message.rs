@@ -60,6 +60,19 @@ pub struct HttpResponse {
     pub body: Bytes,
     /// From sending to the last body byte.
     pub duration: Duration,
+    /// How the body travelled, when it came compressed and was decoded.
+    pub wire: Option<WireEncoding>,
+}
+
+/// The wire facts of a decoded body (`-v` shows them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireEncoding {
+    /// The `Content-Encoding` the server sent, e.g. `gzip`.
+    pub content_encoding: String,
+    /// Bytes read from the network.
+    pub encoded_bytes: u64,
+    /// Bytes after decoding (the body the checks see).
+    pub decoded_bytes: u64,
 }
 
 impl HttpResponse {

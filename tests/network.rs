@@ -1,0 +1,214 @@
+//! The network side of hardening against real servers (issue 16), black-box through the
+//! binary: compressed bodies, redirects, proxies, TLS and timeout wording, AADSTS hints. Every
+//! server is started here on 127.0.0.1 and stops by itself; every run has a timeout.
+
+mod support;
+
+use std::io::Write;
+
+use support::net::{RawRequest, RawServer, Reply, http_response};
+use support::{Outcome, Project};
+
+// ---------------------------------------------------------------------------------------------
+// Compression
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn brotli(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+    encoder.write_all(data).unwrap();
+    drop(encoder);
+    out
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
+}
+
+fn header<'a>(request: &'a RawRequest, name: &str) -> Option<&'a str> {
+    request.headers.iter().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// The JSON a compressing server answers `/CODING` with: 502 items, `2` at index 500.
+fn json_body(coding: &str) -> String {
+    format!(
+        r#"{{"coding": "{coding}", "items": [{}]}}"#,
+        "1,".repeat(500) + "2"
+    )
+}
+
+/// Answers `/CODING` with a JSON body naming the coding, encoded with it (`/plain`: not
+/// encoded); when `only_if_asked`, encodes only for a request that accepts the coding.
+fn compressing_server(only_if_asked: bool) -> RawServer {
+    RawServer::start(move |_, request| {
+        let path = request.line.split(' ').nth(1).unwrap_or("/");
+        let coding = path.trim_start_matches('/');
+        let json = json_body(coding);
+        let accepted = header(request, "accept-encoding").is_some_and(|v| v.contains(coding));
+        let (name, body) = match coding {
+            _ if only_if_asked && !accepted => ("", json.into_bytes()),
+            "gzip" => ("gzip", gzip(json.as_bytes())),
+            "deflate" => ("deflate", deflate(json.as_bytes())),
+            "br" => ("br", brotli(json.as_bytes())),
+            "zstd" => ("zstd", zstd(json.as_bytes())),
+            _ => ("", json.into_bytes()),
+        };
+        let content_type: (&str, &[u8]) = ("content-type", b"application/json");
+        let headers = if name.is_empty() {
+            vec![content_type]
+        } else {
+            vec![content_type, ("content-encoding", name.as_bytes())]
+        };
+        Reply::Bytes(http_response("200 OK", &headers, &body))
+    })
+}
+
+const CODINGS: [&str; 4] = ["gzip", "deflate", "br", "zstd"];
+
+fn coding_collection() -> String {
+    let mut yaml = String::from("requests:\n");
+    for coding in CODINGS {
+        yaml.push_str(&format!(
+            "  - name: {coding}\n    url: <<base_url>>/{coding}\n    assert:\n      status: 200\n      json: {{ $.coding: {coding}, '$.items[500]': 2 }}\n    capture: {{ got_{coding}: $.coding }}\n"
+        ));
+    }
+    // the captures are the decoded values
+    yaml.push_str(
+        "  - name: captured\n    url: <<base_url>>/plain?c=<<got_gzip>>-<<got_deflate>>-<<got_br>>-<<got_zstd>>\n    assert: { status: 200 }\n",
+    );
+    yaml
+}
+
+fn run_codings(server: &RawServer, extra: &[&str]) -> Outcome {
+    let project = Project::new();
+    project.file("c.yaml", &coding_collection());
+    let base = format!("base_url={}", server.base_url());
+    let mut args = vec!["run", "c.yaml", "--var", &base];
+    args.extend_from_slice(extra);
+    project.runner(args).run()
+}
+
+#[test]
+fn gzip_deflate_brotli_and_zstd_bodies_are_decoded_for_assertions_and_captures() {
+    let server = compressing_server(false);
+    let out = run_codings(&server, &["-v"]);
+    out.expect_code(0);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 5, "{out}");
+    for request in &requests {
+        assert_eq!(
+            header(request, "accept-encoding"),
+            Some("gzip, deflate, br, zstd"),
+            "{out}"
+        );
+    }
+    assert!(
+        requests[4].line.contains("c=gzip-deflate-br-zstd"),
+        "{:?}",
+        requests[4].line
+    );
+    // -v shows how each body travelled: its coding and both sizes
+    for coding in CODINGS {
+        let wire = format!("({coding}: ");
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.contains(&wire))
+            .unwrap_or_else(|| panic!("no wire line for {coding}\n{out}"));
+        let decoded = format!("bytes on the wire, {} decoded)", json_body(coding).len());
+        assert!(line.contains(&decoded), "{line}");
+    }
+}
+
+#[test]
+fn no_compression_flag_and_setting_send_no_accept_encoding_and_decode_nothing() {
+    let server = compressing_server(true);
+    let out = run_codings(&server, &["--no-compression"]);
+    out.expect_code(0);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| header(r, "accept-encoding").is_none()),
+        "{out}"
+    );
+
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        &format!(
+            "settings: {{ compression: false }}\n{}",
+            coding_collection()
+        ),
+    );
+    let base = format!("base_url={}", server.base_url());
+    project
+        .runner(["run", "c.yaml", "--var", &base])
+        .run()
+        .expect_code(0);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| header(r, "accept-encoding").is_none())
+    );
+
+    // a server that compresses anyway: the body is kept as it came
+    let pushy = compressing_server(false);
+    let out = run_codings(&pushy, &["--no-compression"]);
+    out.expect_code(1);
+    out.expect_details("gzip", &["not JSON"]);
+}
+
+#[test]
+fn a_small_gzip_that_expands_past_the_limit_stops_there_with_a_clear_error() {
+    // 64 MiB of zeros: about 64 KB on the wire
+    let bomb = gzip(&vec![0u8; 64 << 20]);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let server = RawServer::start(move |_, _| {
+        Reply::Bytes(http_response(
+            "200 OK",
+            &[("content-encoding", b"gzip")],
+            &bomb,
+        ))
+    });
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        "requests:\n  - name: bomb\n    url: <<base_url>>/zeros\n    assert: { status: 200 }\n",
+    );
+    let base = format!("base_url={}", server.base_url());
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "--var",
+            &base,
+            "--max-response-bytes",
+            "1MiB",
+        ])
+        .run();
+    out.expect_code(1);
+    out.expect_details(
+        "bomb",
+        &[
+            "response too large",
+            "decoded from gzip",
+            "exceeds max_response_bytes (1048576 bytes)",
+        ],
+    );
+}
