@@ -6,7 +6,9 @@ mod support;
 
 use std::io::Write;
 
-use support::net::{RawRequest, RawServer, Reply, http_response};
+use std::time::Duration;
+
+use support::net::{Pki, RawRequest, RawServer, Reply, TlsServer, http_response};
 use support::{Outcome, Project};
 
 // ---------------------------------------------------------------------------------------------
@@ -211,4 +213,74 @@ fn a_small_gzip_that_expands_past_the_limit_stops_there_with_a_clear_error() {
             "exceeds max_response_bytes (1048576 bytes)",
         ],
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS and timeouts
+
+fn one_request(project: &Project, url: &str) {
+    project.file(
+        "c.yaml",
+        &format!("requests:\n  - name: one\n    url: {url}/hello\n    assert: {{ status: 200 }}\n"),
+    );
+}
+
+#[test]
+fn a_ca_cert_file_without_a_certificate_exits_2_before_sending() {
+    let server = RawServer::start(|_, _| Reply::Bytes(http_response("200 OK", &[], b"")));
+    let project = Project::new();
+    one_request(&project, &server.base_url());
+    project.file("not-a-cert.pem", "just some text\n");
+    let out = project
+        .runner(["run", "c.yaml", "--ca-cert", "not-a-cert.pem"])
+        .run();
+    out.expect_code(2);
+    assert!(
+        out.stderr
+            .contains("not-a-cert.pem holds no PEM certificate"),
+        "{out}"
+    );
+    project.file(
+        "c.yaml",
+        &format!(
+            "settings: {{ ca_cert: not-a-cert.pem }}\nrequests:\n  - name: one\n    url: {}/hello\n",
+            server.base_url()
+        ),
+    );
+    project.runner(["run", "c.yaml"]).run().expect_code(2);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn an_untrusted_certificate_is_worded_with_a_hint_not_rustls_debug_output() {
+    let project = Project::new();
+    let pki = Pki::generate(&project.path().join("pki"));
+    let server = TlsServer::start(&pki, false);
+    one_request(&project, &server.url());
+    let out = project.runner(["run", "c.yaml"]).run();
+    out.expect_code(1);
+    out.expect_details(
+        "one",
+        &[
+            "certificate authority that is not trusted",
+            "--ca-cert",
+            "-k",
+        ],
+    );
+    assert!(!out.stdout.contains("UnknownIssuer"), "{out}");
+}
+
+#[test]
+fn a_timeout_names_the_limit_and_its_flag() {
+    let server = RawServer::start(|_, _| {
+        std::thread::sleep(Duration::from_secs(3));
+        Reply::Bytes(http_response("200 OK", &[], b""))
+    });
+    let project = Project::new();
+    one_request(&project, &server.base_url());
+    let out = project
+        .runner(["run", "c.yaml", "--timeout", "300ms", "--max-retries", "0"])
+        .run();
+    out.expect_code(1);
+    out.expect_details("one", &["timed out after 300ms (--timeout)"]);
 }

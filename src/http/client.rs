@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::decode::{ACCEPT_ENCODING, read_body};
-use super::error::{HttpError, HttpErrorKind, classify, innermost_cause};
+use super::error::{HttpError, HttpErrorKind, Timeouts, classify, innermost_cause};
 use super::message::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 
 /// Client-wide settings, resolved (collection `settings:` and flags merged).
@@ -61,6 +61,8 @@ pub struct HttpClient {
     max_response_bytes: u64,
     /// Decode compressed bodies (compression is on).
     decode_bodies: bool,
+    /// The limits timeouts name.
+    timeouts: Timeouts,
     /// URLs parsed before: a run sends the same few URLs again and again.
     parsed_urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
 }
@@ -117,11 +119,15 @@ impl HttpClient {
         if settings.http2 {
             builder = builder.http2_prior_knowledge();
         }
-        let client = builder.build().map_err(|e| classify(&e))?;
+        let client = builder.build().map_err(|e| invalid(innermost_cause(&e)))?;
         Ok(HttpClient {
             client,
             max_response_bytes: settings.max_response_bytes,
             decode_bodies: settings.compression,
+            timeouts: Timeouts {
+                total: settings.timeout,
+                connect: settings.connect_timeout,
+            },
             parsed_urls: Arc::default(),
         })
     }
@@ -134,7 +140,11 @@ impl HttpClient {
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let built = self.build(request)?;
         let start = Instant::now();
-        let response = self.client.execute(built).await.map_err(|e| classify(&e))?;
+        let response = self
+            .client
+            .execute(built)
+            .await
+            .map_err(|e| classify(&e, &self.timeouts))?;
         let status = response.status().as_u16();
         let version = format!("{:?}", response.version());
         let headers = response
@@ -147,7 +157,13 @@ impl HttpClient {
                 )
             })
             .collect();
-        let (body, wire) = read_body(response, self.max_response_bytes, self.decode_bodies).await?;
+        let (body, wire) = read_body(
+            response,
+            self.max_response_bytes,
+            self.decode_bodies,
+            &self.timeouts,
+        )
+        .await?;
         Ok(HttpResponse {
             status,
             version,

@@ -11,7 +11,7 @@ use async_compression::tokio::write::{BrotliDecoder, GzipDecoder, ZlibDecoder, Z
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use super::error::{HttpError, HttpErrorKind, classify};
+use super::error::{HttpError, HttpErrorKind, Timeouts, classify};
 use super::message::WireEncoding;
 
 /// What `Accept-Encoding` says when compression is on: every coding decoded below.
@@ -46,6 +46,7 @@ pub(super) async fn read_body(
     mut response: reqwest::Response,
     limit: u64,
     decode: bool,
+    timeouts: &Timeouts,
 ) -> Result<(Bytes, Option<WireEncoding>), HttpError> {
     let content_encoding = response
         .headers()
@@ -54,7 +55,9 @@ pub(super) async fn read_body(
         .map(str::to_string);
     let coding = content_encoding.as_deref().and_then(Coding::of);
     let (Some(coding), true, Some(name)) = (coding, decode, content_encoding) else {
-        return read_plain(response, limit).await.map(|body| (body, None));
+        return read_plain(response, limit, timeouts)
+            .await
+            .map(|body| (body, None));
     };
     let sink = Bounded::new(limit);
     let pumped = match coding {
@@ -63,6 +66,7 @@ pub(super) async fn read_body(
                 GzipDecoder::new(sink),
                 &mut response,
                 GzipDecoder::into_inner,
+                timeouts,
             )
             .await
         }
@@ -71,6 +75,7 @@ pub(super) async fn read_body(
                 ZlibDecoder::new(sink),
                 &mut response,
                 ZlibDecoder::into_inner,
+                timeouts,
             )
             .await
         }
@@ -79,6 +84,7 @@ pub(super) async fn read_body(
                 BrotliDecoder::new(sink),
                 &mut response,
                 BrotliDecoder::into_inner,
+                timeouts,
             )
             .await
         }
@@ -87,6 +93,7 @@ pub(super) async fn read_body(
                 ZstdDecoder::new(sink),
                 &mut response,
                 ZstdDecoder::into_inner,
+                timeouts,
             )
             .await
         }
@@ -111,14 +118,18 @@ pub(super) async fn read_body(
 }
 
 /// Reads an unencoded body, refusing to hold more than `limit` bytes.
-async fn read_plain(mut response: reqwest::Response, limit: u64) -> Result<Bytes, HttpError> {
+async fn read_plain(
+    mut response: reqwest::Response,
+    limit: u64,
+    timeouts: &Timeouts,
+) -> Result<Bytes, HttpError> {
     if response.content_length().is_some_and(|len| len > limit) {
         return Err(too_large(limit, None));
     }
     // sized once from Content-Length: no doubling and copying of large bodies
     let expected = response.content_length().unwrap_or(0).min(limit);
     let mut body = BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, timeouts))? {
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(too_large(limit, None));
         }
@@ -151,6 +162,7 @@ async fn pump<D: AsyncWrite + Unpin>(
     mut decoder: D,
     response: &mut reqwest::Response,
     into_sink: fn(D) -> Bounded,
+    timeouts: &Timeouts,
 ) -> Result<(Bounded, u64), Pumped> {
     let mut encoded = 0u64;
     let failed = |e: io::Error| {
@@ -163,7 +175,7 @@ async fn pump<D: AsyncWrite + Unpin>(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| Pumped::Read(classify(&e)))?
+        .map_err(|e| Pumped::Read(classify(&e, timeouts)))?
     {
         encoded += chunk.len() as u64;
         decoder.write_all(&chunk).await.map_err(failed)?;
