@@ -188,7 +188,8 @@ pub struct NetworkArgs {
     #[arg(long = "key", value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
 
-    /// Proxy URL for every request (HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply otherwise).
+    /// Proxy URL for every request, loopback included (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and
+    /// NO_PROXY apply otherwise).
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
 

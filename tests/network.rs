@@ -8,7 +8,7 @@ use std::io::Write;
 
 use std::time::Duration;
 
-use support::net::{Pki, RawRequest, RawServer, Reply, TlsServer, http_response};
+use support::net::{Pki, Proxy, RawRequest, RawServer, Reply, TlsServer, http_response};
 use support::{Outcome, Project};
 
 // ---------------------------------------------------------------------------------------------
@@ -283,4 +283,110 @@ fn a_timeout_names_the_limit_and_its_flag() {
         .run();
     out.expect_code(1);
     out.expect_details("one", &["timed out after 300ms (--timeout)"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxies
+
+/// The same server under a name that resolves nowhere: only a proxy reaches it.
+fn remote_url(server: &RawServer) -> String {
+    let port = server.base_url().rsplit(':').next().unwrap().to_string();
+    format!("http://bc.example.test:{port}")
+}
+
+fn ok_server() -> RawServer {
+    RawServer::start(|_, _| Reply::Bytes(http_response("200 OK", &[], b"")))
+}
+
+#[test]
+fn all_proxy_carries_requests_when_no_other_variable_does() {
+    let server = ok_server();
+    let proxy = Proxy::start();
+    let project = Project::new();
+    one_request(&project, &remote_url(&server));
+    let out = project
+        .runner(["run", "c.yaml"])
+        .env("ALL_PROXY", proxy.url())
+        .run();
+    out.expect_code(0);
+    assert_eq!(
+        proxy.request_lines(),
+        [format!("GET {}/hello HTTP/1.1", remote_url(&server))]
+    );
+    // lower case too
+    let out = project
+        .runner(["run", "c.yaml"])
+        .env("all_proxy", proxy.url())
+        .run();
+    out.expect_code(0);
+    assert_eq!(proxy.request_lines().len(), 2);
+}
+
+#[test]
+fn an_explicit_proxy_carries_loopback_and_ignores_no_proxy() {
+    let server = ok_server();
+    let proxy = Proxy::start();
+    let project = Project::new();
+    one_request(&project, &server.base_url());
+    let out = project
+        .runner(["run", "c.yaml", "--proxy", &proxy.url()])
+        .env("NO_PROXY", "*,127.0.0.1,localhost")
+        .run();
+    out.expect_code(0);
+    assert_eq!(
+        proxy.request_lines(),
+        [format!("GET {}/hello HTTP/1.1", server.base_url())]
+    );
+    // the proxy variables still leave loopback alone
+    project
+        .runner(["run", "c.yaml"])
+        .env("HTTP_PROXY", proxy.url())
+        .run()
+        .expect_code(0);
+    assert_eq!(proxy.request_lines().len(), 1);
+}
+
+#[test]
+fn socks_proxies_are_refused_before_sending() {
+    let server = ok_server();
+    let project = Project::new();
+    one_request(&project, &server.base_url());
+    for scheme in ["socks5", "socks5h"] {
+        let url = format!("{scheme}://user:hunter2-secret@127.0.0.1:1080");
+        let out = project.runner(["run", "c.yaml", "--proxy", &url]).run();
+        out.expect_code(2);
+        assert!(
+            out.stderr
+                .contains(&format!("`{scheme}://` proxies are not supported")),
+            "{out}"
+        );
+        assert!(!out.all().contains("hunter2-secret"), "{out}");
+        let out = project
+            .runner(["run", "c.yaml"])
+            .env("ALL_PROXY", &url)
+            .run();
+        out.expect_code(2);
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_proxy_that_refuses_connections_is_named() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let server = ok_server();
+    let project = Project::new();
+    one_request(&project, &remote_url(&server));
+    let out = project
+        .runner(["run", "c.yaml", "--proxy", &proxy_url, "--max-retries", "0"])
+        .run();
+    out.expect_code(1);
+    out.expect_details("one", &[&format!("through the proxy {proxy_url}")]);
+    let out = project
+        .runner(["run", "c.yaml", "--max-retries", "0"])
+        .env("HTTP_PROXY", &proxy_url)
+        .run();
+    out.expect_code(1);
+    out.expect_details("one", &[&format!("through the proxy {proxy_url}")]);
 }

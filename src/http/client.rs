@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::decode::{ACCEPT_ENCODING, read_body};
 use super::error::{HttpError, HttpErrorKind, Timeouts, classify, innermost_cause};
 use super::message::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
+use super::proxy::Proxies;
 
 /// Client-wide settings, resolved (collection `settings:` and flags merged).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -63,6 +64,8 @@ pub struct HttpClient {
     decode_bodies: bool,
     /// The limits timeouts name.
     timeouts: Timeouts,
+    /// The proxies used, named when one cannot be reached.
+    proxies: Arc<Proxies>,
     /// URLs parsed before: a run sends the same few URLs again and again.
     parsed_urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
 }
@@ -105,7 +108,8 @@ impl HttpClient {
                 .map_err(|e| invalid(format!("client certificate: {}", innermost_cause(&e))))?;
             builder = builder.identity(identity);
         }
-        for proxy in proxies(settings.proxy.as_deref()).map_err(invalid)? {
+        let proxies = Proxies::resolve(settings.proxy.as_deref()).map_err(invalid)?;
+        for proxy in proxies.for_reqwest().map_err(invalid)? {
             builder = builder.proxy(proxy);
         }
         if settings.compression {
@@ -124,6 +128,7 @@ impl HttpClient {
             client,
             max_response_bytes: settings.max_response_bytes,
             decode_bodies: settings.compression,
+            proxies: Arc::new(proxies),
             timeouts: Timeouts {
                 total: settings.timeout,
                 connect: settings.connect_timeout,
@@ -140,11 +145,10 @@ impl HttpClient {
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let built = self.build(request)?;
         let start = Instant::now();
-        let response = self
-            .client
-            .execute(built)
-            .await
-            .map_err(|e| classify(&e, &self.timeouts))?;
+        let response = self.client.execute(built).await.map_err(|e| {
+            self.proxies
+                .name_in(classify(&e, &self.timeouts), &request.url)
+        })?;
         let status = response.status().as_u16();
         let version = format!("{:?}", response.version());
         let headers = response
@@ -262,42 +266,4 @@ fn multipart_form(fields: &[(String, MultipartValue)]) -> reqwest::multipart::Fo
             ),
         },
     )
-}
-
-/// The proxy of `--proxy`/`settings.proxy`, else those of HTTPS_PROXY/HTTP_PROXY (either
-/// case); NO_PROXY applies to both, and loopback (a `--mock` server) is never proxied.
-fn proxies(explicit: Option<&str>) -> Result<Vec<reqwest::Proxy>, String> {
-    let env = |name: &str| {
-        std::env::var(name)
-            .or_else(|_| std::env::var(name.to_ascii_lowercase()))
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-    };
-    let no_proxy = reqwest::NoProxy::from_string(&format!(
-        "127.0.0.1,localhost,::1,{}",
-        env("NO_PROXY").unwrap_or_default()
-    ));
-    let make = |url: &str, all: bool, https: bool| {
-        let proxy = if all {
-            reqwest::Proxy::all(url)
-        } else if https {
-            reqwest::Proxy::https(url)
-        } else {
-            reqwest::Proxy::http(url)
-        };
-        proxy
-            .map(|p| p.no_proxy(no_proxy.clone()))
-            .map_err(|e| format!("proxy `{url}`: {}", innermost_cause(&e)))
-    };
-    if let Some(url) = explicit {
-        return Ok(vec![make(url, true, true)?]);
-    }
-    let mut out = Vec::new();
-    if let Some(url) = env("HTTPS_PROXY") {
-        out.push(make(&url, false, true)?);
-    }
-    if let Some(url) = env("HTTP_PROXY") {
-        out.push(make(&url, false, false)?);
-    }
-    Ok(out)
 }

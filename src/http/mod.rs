@@ -8,6 +8,7 @@ mod client;
 mod decode;
 mod error;
 mod message;
+mod proxy;
 mod retry;
 
 pub use client::{ClientSettings, HttpClient};
