@@ -390,3 +390,30 @@ fn a_proxy_that_refuses_connections_is_named() {
     out.expect_code(1);
     out.expect_details("one", &[&format!("through the proxy {proxy_url}")]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Azure AD errors on any request
+
+#[test]
+fn an_explicit_token_request_refused_with_aadsts_gets_the_aadsts_hint() {
+    let body = br#"{"error":"invalid_client","error_description":"AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}"#;
+    let server = RawServer::start(move |_, _| {
+        Reply::Bytes(http_response(
+            "401 Unauthorized",
+            &[("content-type", b"application/json")],
+            body,
+        ))
+    });
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: token\n    method: POST\n    url: {}/tenant/oauth2/v2.0/token\n    form: {{ grant_type: client_credentials, client_id: app }}\n    assert: {{ status: 200 }}\n",
+            server.base_url()
+        ),
+    );
+    let out = project.runner(["run", "c.yaml"]).run();
+    out.expect_code(1);
+    out.expect_details("token", &["no credential was sent"]);
+    assert!(!out.stdout.contains("Entra Applications"), "{out}");
+}
