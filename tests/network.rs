@@ -417,3 +417,104 @@ fn an_explicit_token_request_refused_with_aadsts_gets_the_aadsts_hint() {
     out.expect_details("token", &["no credential was sent"]);
     assert!(!out.stdout.contains("Entra Applications"), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Redirects
+
+/// `/from…` answers `status` with `Location: location`; anything else 200.
+fn redirecting_server(status: &'static str, location: String) -> RawServer {
+    RawServer::start(move |_, request| {
+        let path = request.line.split(' ').nth(1).unwrap_or("/");
+        if path.starts_with("/from") {
+            let headers: [(&str, &[u8]); 1] = [("location", location.as_bytes())];
+            Reply::Bytes(http_response(status, &headers, b""))
+        } else {
+            Reply::Bytes(http_response("200 OK", &[], b"{}"))
+        }
+    })
+}
+
+#[test]
+fn redirects_send_no_referer_same_host_or_cross_host() {
+    let other = ok_server();
+    let cross = format!(
+        "{}/landed",
+        other.base_url().replace("127.0.0.1", "localhost")
+    );
+    let same = redirecting_server("302 Found", "/landed".into());
+    let away = redirecting_server("302 Found", cross);
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: same\n    url: {}/from?code=sas-key-1234567890\n    assert: {{ status: 200 }}\n  - name: away\n    url: {}/from?code=sas-key-1234567890\n    assert: {{ status: 200 }}\n",
+            same.base_url(),
+            away.base_url()
+        ),
+    );
+    project.runner(["run", "c.yaml"]).run().expect_code(0);
+    let landed = [&same.requests()[1], &other.requests()[0]];
+    for request in landed {
+        assert!(request.line.contains("/landed"), "{:?}", request.line);
+        assert_eq!(header(request, "referer"), None, "{:?}", request.headers);
+    }
+}
+
+#[test]
+fn a_token_request_redirected_to_another_host_is_refused_not_followed() {
+    let elsewhere = ok_server();
+    let token = redirecting_server(
+        "307 Temporary Redirect",
+        format!(
+            "{}/steal",
+            elsewhere.base_url().replace("127.0.0.1", "localhost")
+        ),
+    );
+    let api = ok_server();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        &format!(
+            "auth:\n  oauth2:\n    token_url: {}/from/oauth2/v2.0/token\n    client_id: app\n    client_secret: s3cret-value-never-sent-on\n    scope: api/.default\nrequests:\n  - name: one\n    url: {}/hello\n    assert: {{ status: 200 }}\n",
+            token.base_url(),
+            api.base_url()
+        ),
+    );
+    let out = project.runner(["run", "c.yaml"]).run();
+    out.expect_code(1);
+    out.expect_details("one", &["was not followed", "credentials in its body"]);
+    assert!(elsewhere.requests().is_empty(), "followed to another host");
+    assert!(api.requests().is_empty());
+}
+
+#[test]
+fn a_307_or_308_resends_a_multipart_body() {
+    for status in ["307 Temporary Redirect", "308 Permanent Redirect"] {
+        let server = redirecting_server(status, "/landed".into());
+        let project = Project::new();
+        project.file("note.txt", "hello");
+        project.file(
+            "c.yaml",
+            &format!(
+                "requests:\n  - name: upload\n    method: POST\n    url: {}/from\n    multipart: {{ kind: note, file: {{ file: note.txt }} }}\n    assert: {{ status: 200 }}\n",
+                server.base_url()
+            ),
+        );
+        project.runner(["run", "c.yaml"]).run().expect_code(0);
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2, "{status}");
+        let landed = &requests[1];
+        assert!(landed.line.starts_with("POST /landed"), "{:?}", landed.line);
+        assert!(
+            header(landed, "content-type").is_some_and(|v| v.starts_with("multipart/form-data")),
+            "{:?}",
+            landed.headers
+        );
+        let length: usize = header(landed, "content-length").unwrap().parse().unwrap();
+        assert_eq!(
+            Some(length),
+            header(&requests[0], "content-length").map(|v| v.parse().unwrap())
+        );
+        assert!(length > 0);
+    }
+}

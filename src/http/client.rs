@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::decode::{ACCEPT_ENCODING, read_body};
 use super::error::{HttpError, HttpErrorKind, Timeouts, classify, innermost_cause};
-use super::message::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
+use super::message::{HttpBody, HttpRequest, HttpResponse, Redirects};
 use super::proxy::Proxies;
+use super::{multipart, redirect};
 
 /// Client-wide settings, resolved (collection `settings:` and flags merged).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -59,6 +60,9 @@ impl Default for ClientSettings {
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    /// The same, refusing redirects to another host (for requests that carry credentials in
+    /// their body: token requests).
+    same_host_client: reqwest::Client,
     max_response_bytes: u64,
     /// Decode compressed bodies (compression is on).
     decode_bodies: bool,
@@ -78,54 +82,13 @@ const PARSED_URL_MAX_LEN: usize = 2048;
 impl HttpClient {
     /// Builds the client.
     pub fn new(settings: &ClientSettings) -> Result<HttpClient, HttpError> {
-        let invalid = |cause: String| HttpError {
-            kind: HttpErrorKind::InvalidRequest,
-            cause,
-        };
-        let redirects = if settings.follow_redirects {
-            reqwest::redirect::Policy::limited(10)
-        } else {
-            reqwest::redirect::Policy::none()
-        };
-        // proxies are set explicitly below (flag, setting, or the standard variables)
-        let mut builder = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.connect_timeout)
-            .redirect(redirects)
-            .cookie_store(settings.cookies)
-            .danger_accept_invalid_certs(settings.insecure)
-            .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &settings.ca_cert {
-            for cert in reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| invalid(format!("ca_cert: {}", innermost_cause(&e))))?
-            {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        if let Some(pem) = &settings.identity {
-            let identity = reqwest::Identity::from_pem(pem)
-                .map_err(|e| invalid(format!("client certificate: {}", innermost_cause(&e))))?;
-            builder = builder.identity(identity);
-        }
         let proxies = Proxies::resolve(settings.proxy.as_deref()).map_err(invalid)?;
-        for proxy in proxies.for_reqwest().map_err(invalid)? {
-            builder = builder.proxy(proxy);
-        }
-        if settings.compression {
-            // a request's own Accept-Encoding wins over this default
-            let accept = reqwest::header::HeaderMap::from_iter([(
-                reqwest::header::ACCEPT_ENCODING,
-                reqwest::header::HeaderValue::from_static(ACCEPT_ENCODING),
-            )]);
-            builder = builder.default_headers(accept);
-        }
-        if settings.http2 {
-            builder = builder.http2_prior_knowledge();
-        }
-        let client = builder.build().map_err(|e| invalid(innermost_cause(&e)))?;
+        let client = reqwest_client(settings, &proxies, redirect::policy(settings, false))?;
+        let same_host_client =
+            reqwest_client(settings, &proxies, redirect::policy(settings, true))?;
         Ok(HttpClient {
             client,
+            same_host_client,
             max_response_bytes: settings.max_response_bytes,
             decode_bodies: settings.compression,
             proxies: Arc::new(proxies),
@@ -145,7 +108,11 @@ impl HttpClient {
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let built = self.build(request)?;
         let start = Instant::now();
-        let response = self.client.execute(built).await.map_err(|e| {
+        let client = match request.redirects {
+            Redirects::Follow => &self.client,
+            Redirects::SameHost => &self.same_host_client,
+        };
+        let response = client.execute(built).await.map_err(|e| {
             self.proxies
                 .name_in(classify(&e, &self.timeouts), &request.url)
         })?;
@@ -220,10 +187,68 @@ impl HttpClient {
                 }
                 builder.body(data.clone())
             }
-            HttpBody::Multipart(fields) => builder.multipart(multipart_form(fields)),
+            HttpBody::Multipart(fields) => {
+                let (content_type, data) = multipart::encode(fields);
+                builder
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(data)
+            }
         };
         builder.build().map_err(|e| invalid(innermost_cause(&e)))
     }
+}
+
+fn invalid(cause: String) -> HttpError {
+    HttpError {
+        kind: HttpErrorKind::InvalidRequest,
+        cause,
+    }
+}
+
+/// A reqwest client with the settings, the proxies and a redirect policy.
+fn reqwest_client(
+    settings: &ClientSettings,
+    proxies: &Proxies,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::Client, HttpError> {
+    // proxies are set explicitly below (flag, setting, or the standard variables)
+    let mut builder = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.connect_timeout)
+        .redirect(redirects)
+        // a Referer would carry the URL, query and all, to wherever a redirect points
+        .referer(false)
+        .cookie_store(settings.cookies)
+        .danger_accept_invalid_certs(settings.insecure)
+        .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = &settings.ca_cert {
+        for cert in reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| invalid(format!("ca_cert: {}", innermost_cause(&e))))?
+        {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if let Some(pem) = &settings.identity {
+        let identity = reqwest::Identity::from_pem(pem)
+            .map_err(|e| invalid(format!("client certificate: {}", innermost_cause(&e))))?;
+        builder = builder.identity(identity);
+    }
+    for proxy in proxies.for_reqwest().map_err(invalid)? {
+        builder = builder.proxy(proxy);
+    }
+    if settings.compression {
+        // a request's own Accept-Encoding wins over this default
+        let accept = reqwest::header::HeaderMap::from_iter([(
+            reqwest::header::ACCEPT_ENCODING,
+            reqwest::header::HeaderValue::from_static(ACCEPT_ENCODING),
+        )]);
+        builder = builder.default_headers(accept);
+    }
+    if settings.http2 {
+        builder = builder.http2_prior_knowledge();
+    }
+    builder.build().map_err(|e| invalid(innermost_cause(&e)))
 }
 
 /// How long a sequential run keeps polling for a response before it parks the thread. A fast
@@ -253,17 +278,4 @@ async fn poll_before_park<F: Future>(future: F) -> F::Output {
         }
     }
     future.await
-}
-
-fn multipart_form(fields: &[(String, MultipartValue)]) -> reqwest::multipart::Form {
-    fields.iter().fold(
-        reqwest::multipart::Form::new(),
-        |form, (name, value)| match value {
-            MultipartValue::Text(text) => form.text(name.clone(), text.clone()),
-            MultipartValue::File { file_name, data } => form.part(
-                name.clone(),
-                reqwest::multipart::Part::stream(data.clone()).file_name(file_name.clone()),
-            ),
-        },
-    )
 }

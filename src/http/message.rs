@@ -15,6 +15,18 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: HttpBody,
+    /// Where redirects may lead.
+    pub redirects: Redirects,
+}
+
+/// Where a request's redirects may lead (when redirects are followed at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Anywhere; credential headers are not sent to another host.
+    Follow,
+    /// Only to the same scheme, host and port: the request carries credentials in its body (a
+    /// token request), which a 307/308 to another host would send there.
+    SameHost,
 }
 
 /// A rendered body.

@@ -8,10 +8,12 @@ mod client;
 mod decode;
 mod error;
 mod message;
+mod multipart;
 mod proxy;
+mod redirect;
 mod retry;
 
 pub use client::{ClientSettings, HttpClient};
 pub use error::{HttpError, HttpErrorKind};
-pub use message::{HttpBody, HttpRequest, HttpResponse, MultipartValue, WireEncoding};
+pub use message::{HttpBody, HttpRequest, HttpResponse, MultipartValue, Redirects, WireEncoding};
 pub use retry::{NextSend, RETRY_BUDGET, RetryCause, RetryPolicy};

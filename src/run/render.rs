@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use super::result::Failure;
-use crate::http::{HttpBody, HttpRequest, MultipartValue};
+use crate::http::{HttpBody, HttpRequest, MultipartValue, Redirects};
 use crate::model::{Body, Collection, Part, Request};
 use crate::secrets::Secrets;
 use crate::template::{TemplateError, Templates};
@@ -77,6 +77,7 @@ pub fn render_request(
         url,
         headers,
         body,
+        redirects: Redirects::Follow,
     })
 }
 
