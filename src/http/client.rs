@@ -2,7 +2,7 @@
 //! answer before parking the thread.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::decode::{ACCEPT_ENCODING, read_body};
@@ -61,8 +61,10 @@ impl Default for ClientSettings {
 pub struct HttpClient {
     client: reqwest::Client,
     /// The same, refusing redirects to another host (for requests that carry credentials in
-    /// their body: token requests).
-    same_host_client: reqwest::Client,
+    /// their body: token requests); built when first needed, so start-up pays for one client.
+    same_host_client: Arc<OnceLock<reqwest::Client>>,
+    /// What the clients are built from.
+    settings: Arc<ClientSettings>,
     max_response_bytes: u64,
     /// Decode compressed bodies (compression is on).
     decode_bodies: bool,
@@ -84,11 +86,10 @@ impl HttpClient {
     pub fn new(settings: &ClientSettings) -> Result<HttpClient, HttpError> {
         let proxies = Proxies::resolve(settings.proxy.as_deref()).map_err(invalid)?;
         let client = reqwest_client(settings, &proxies, redirect::policy(settings, false))?;
-        let same_host_client =
-            reqwest_client(settings, &proxies, redirect::policy(settings, true))?;
         Ok(HttpClient {
             client,
-            same_host_client,
+            same_host_client: Arc::default(),
+            settings: Arc::new(settings.clone()),
             max_response_bytes: settings.max_response_bytes,
             decode_bodies: settings.compression,
             proxies: Arc::new(proxies),
@@ -110,7 +111,7 @@ impl HttpClient {
         let start = Instant::now();
         let client = match request.redirects {
             Redirects::Follow => &self.client,
-            Redirects::SameHost => &self.same_host_client,
+            Redirects::SameHost => self.same_host_client()?,
         };
         let response = client.execute(built).await.map_err(|e| {
             self.proxies
@@ -143,6 +144,15 @@ impl HttpClient {
             duration: start.elapsed(),
             wire,
         })
+    }
+
+    fn same_host_client(&self) -> Result<&reqwest::Client, HttpError> {
+        if let Some(client) = self.same_host_client.get() {
+            return Ok(client);
+        }
+        let policy = redirect::policy(&self.settings, true);
+        let built = reqwest_client(&self.settings, &self.proxies, policy)?;
+        Ok(self.same_host_client.get_or_init(|| built))
     }
 
     fn parse_url(&self, text: &str) -> Result<reqwest::Url, String> {
