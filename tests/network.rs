@@ -518,3 +518,23 @@ fn a_307_or_308_resends_a_multipart_body() {
         assert!(length > 0);
     }
 }
+
+#[test]
+fn an_empty_body_with_a_content_encoding_is_just_empty() {
+    let server = RawServer::start(|_, _| {
+        Reply::Bytes(http_response(
+            "204 No Content",
+            &[("content-encoding", b"gzip")],
+            b"",
+        ))
+    });
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: empty\n    url: {}/nothing\n    assert: {{ status: 204 }}\n",
+            server.base_url()
+        ),
+    );
+    project.runner(["run", "c.yaml"]).run().expect_code(0);
+}

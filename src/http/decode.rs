@@ -180,7 +180,10 @@ async fn pump<D: AsyncWrite + Unpin>(
         encoded += chunk.len() as u64;
         decoder.write_all(&chunk).await.map_err(failed)?;
     }
-    decoder.shutdown().await.map_err(failed)?;
+    // an empty body (HEAD, 204, 304) is empty whatever its Content-Encoding says
+    if encoded > 0 {
+        decoder.shutdown().await.map_err(failed)?;
+    }
     Ok((into_sink(decoder), encoded))
 }
 
