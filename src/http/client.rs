@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use super::decode::{ACCEPT_ENCODING, read_body};
 use super::error::{HttpError, HttpErrorKind, Timeouts, classify, innermost_cause};
 use super::message::{HttpBody, HttpRequest, HttpResponse, Redirects};
+use super::multipart;
 use super::proxy::Proxies;
-use super::{multipart, redirect};
+use super::redirect;
 
 /// Client-wide settings, resolved (collection `settings:` and flags merged).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -85,7 +86,11 @@ impl HttpClient {
     /// Builds the client.
     pub fn new(settings: &ClientSettings) -> Result<HttpClient, HttpError> {
         let proxies = Proxies::resolve(settings.proxy.as_deref()).map_err(invalid)?;
-        let client = reqwest_client(settings, &proxies, redirect::policy(settings, false))?;
+        let client = reqwest_client(
+            settings,
+            &proxies,
+            redirect::policy(settings.follow_redirects, false),
+        )?;
         Ok(HttpClient {
             client,
             same_host_client: Arc::default(),
@@ -150,7 +155,7 @@ impl HttpClient {
         if let Some(client) = self.same_host_client.get() {
             return Ok(client);
         }
-        let policy = redirect::policy(&self.settings, true);
+        let policy = redirect::policy(self.settings.follow_redirects, true);
         let built = reqwest_client(&self.settings, &self.proxies, policy)?;
         Ok(self.same_host_client.get_or_init(|| built))
     }

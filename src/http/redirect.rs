@@ -2,8 +2,6 @@
 //! on a hop to another host), or, for requests that carry credentials in their body, only
 //! hops that stay on the same scheme, host and port.
 
-use super::client::ClientSettings;
-
 /// The most redirects followed in a row.
 const MAX_REDIRECTS: usize = 10;
 
@@ -18,9 +16,10 @@ enum Refused {
     OtherHost { to: String },
 }
 
-/// The policy for the settings; `same_host_only` for requests with credentials in the body.
-pub(super) fn policy(settings: &ClientSettings, same_host_only: bool) -> reqwest::redirect::Policy {
-    if !settings.follow_redirects {
+/// The policy when redirects are followed (`follow`) or not; `same_host_only` for requests
+/// with credentials in the body.
+pub(super) fn policy(follow: bool, same_host_only: bool) -> reqwest::redirect::Policy {
+    if !follow {
         return reqwest::redirect::Policy::none();
     }
     if !same_host_only {
