@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark harness (issue 9, docs/benchmarks.md): runner beside Hurl, curl and wrk.
 #
-#   scripts/bench.sh [--runs N] [--warmup N] [--only W1,W2,W3,W4] [--no-hurl] [--out DIR]
+#   scripts/bench.sh [--runs N] [--warmup N] [--only W1,W2,W3,W4,W5] [--no-hurl] [--out DIR]
 #
 # Builds runner and the bench server in release, starts the server on 127.0.0.1 (stopped on
 # exit), times each workload in benches/workloads/ with hyperfine and measures its peak RSS
@@ -23,7 +23,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 RUNS=5
 WARMUP=1
-ONLY="W1,W2,W3,W4"
+ONLY="W1,W2,W3,W4,W5"
+WORKLOADS="W1 W2 W3 W4 W5"
 USE_HURL=1
 OUT=target/bench
 while [ $# -gt 0 ]; do
@@ -42,6 +43,7 @@ wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 # The workload sizes of issue 9.
 W1_CHAINS=334 # 3 requests each: 1,002 requests
 W3_GETS=50
+W5_GETS=50 # the W3 document served gzip-encoded
 W4_GETS=1000
 W4_JOBS=4
 WRK_SECONDS=5
@@ -131,6 +133,7 @@ RUNNER_CMD[W1]="$R $WL/w1_chain.yaml --iterations $W1_CHAINS"
 RUNNER_CMD[W2]="$R $WL/w2_startup.yaml"
 RUNNER_CMD[W3]="$R $WL/w3_big.yaml --iterations $W3_GETS"
 RUNNER_CMD[W4]="$R $WL/w4_parallel.yaml --iterations $W4_GETS --jobs $W4_JOBS"
+RUNNER_CMD[W5]="$R $WL/w5_gzip.yaml --iterations $W5_GETS"
 
 # Hurl: one file with all the entries for W1 and W3 (one connection, one variable scope per
 # chain is not needed: each chain captures afresh), the same file run 1,000 times in 4
@@ -143,11 +146,14 @@ repeat_hurl() { # FILE COUNT → the file's entries COUNT times, comments droppe
 if [ -n "$HURL" ]; then
     repeat_hurl $WL/w1_chain.hurl $W1_CHAINS >"$OUT/gen/w1_chain.hurl"
     repeat_hurl $WL/w3_big.hurl $W3_GETS >"$OUT/gen/w3_big.hurl"
+    repeat_hurl $WL/w5_gzip.hurl $W5_GETS >"$OUT/gen/w5_gzip.hurl"
     H="$HURL --no-output --variable base_url=$BASE"
     HURL_CMD[W1]="$H $OUT/gen/w1_chain.hurl"
     HURL_CMD[W2]="$H $WL/w2_startup.hurl"
     HURL_CMD[W3]="$H $OUT/gen/w3_big.hurl"
     HURL_CMD[W4]="$H --parallel --jobs $W4_JOBS --repeat $W4_GETS $WL/w4_parallel.hurl"
+    # --compressed: Hurl asks for and decodes compressed bodies only when told to
+    HURL_CMD[W5]="$H --compressed $OUT/gen/w5_gzip.hurl"
 fi
 
 # The curl floor for W1: the same 1,002 requests (token form POST, companies, customers) in
@@ -178,7 +184,7 @@ FLOOR_CMD[W2]="curl -s -o /dev/null -H 'Authorization: Bearer bench' $BASE/api/c
 # Check that every command passes before timing it
 # ---------------------------------------------------------------------------------------
 log "checking that every workload passes"
-for w in W1 W2 W3 W4; do
+for w in $WORKLOADS; do
     wants $w || continue
     for kind in runner hurl floor; do
         case $kind in
@@ -197,6 +203,8 @@ done
 # The runner's report must show every request passed.
 grep -q "^$((W1_CHAINS * 3)) passed, 0 failed" "$OUT/check-W1-runner.out" 2>/dev/null ||
     ! wants W1 || { echo "bench.sh: W1 did not pass all requests" >&2; tail -n 3 "$OUT/check-W1-runner.out" >&2; exit 1; }
+grep -q "^$W5_GETS passed, 0 failed" "$OUT/check-W5-runner.out" 2>/dev/null ||
+    ! wants W5 || { echo "bench.sh: W5 did not pass all requests" >&2; tail -n 3 "$OUT/check-W5-runner.out" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------
 # Timing (hyperfine) and peak RSS (/usr/bin/time -v)
@@ -212,7 +220,7 @@ peak_rss_kib() { # CMD → median of 3 runs' maximum resident set size, KiB
 }
 
 declare -A MEAN SD RSS
-for w in W1 W2 W3 W4; do
+for w in $WORKLOADS; do
     wants $w || continue
     log "$w: hyperfine --warmup $WARMUP --runs $RUNS"
     args=(-N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/$w.json" -n runner "${RUNNER_CMD[$w]}")
@@ -270,11 +278,11 @@ verdict() {
 }
 ratio() { have "$1" && have "$2" && calc "printf \"%.2f\", $1 / $2" || printf -- '–'; }
 
-declare -A TARGET=([W1]=0.5 [W2]=1.0 [W3]=0.25 [W4]=0.5)
+declare -A TARGET=([W1]=0.5 [W2]=1.0 [W3]=0.25 [W4]=0.5 [W5]=0.25)
 {
     echo "| workload | runner mean ± σ (ms) | hurl mean ± σ (ms) | runner/hurl | runner peak RSS | hurl peak RSS | target | result |"
     echo "|---|---|---|---|---|---|---|---|"
-    for w in W1 W2 W3 W4; do
+    for w in $WORKLOADS; do
         wants $w || continue
         rm_=${MEAN[$w.runner]:-}
         hm=${MEAN[$w.hurl]:-}
@@ -294,7 +302,7 @@ declare -A TARGET=([W1]=0.5 [W2]=1.0 [W3]=0.25 [W4]=0.5)
     if wants W2 && have "${MEAN[W2.curl]:-}"; then
         echo "| W2 beside one curl request (aim, not a target) | runner $(ms "${MEAN[W2.runner]}") ms, curl $(ms "${MEAN[W2.curl]}") ms | – | $(ratio "${MEAN[W2.runner]}" "${MEAN[W2.curl]}")× curl |"
     fi
-    for w in W1 W2 W3 W4; do
+    for w in $WORKLOADS; do
         wants $w || continue
         echo "| $w peak RSS ≤ Hurl's | $(mib "${RSS[$w.runner]:-}") vs $(mib "${RSS[$w.hurl]:-}") | Hurl's | $(verdict "${RSS[$w.runner]:-}" "${RSS[$w.hurl]:-}") |"
     done

@@ -216,7 +216,8 @@ pub struct NetworkArgs {
     #[arg(long = "key", value_name = "FILE", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
 
-    /// Proxy URL for every request (HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply otherwise).
+    /// Proxy URL for every request, loopback included (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and
+    /// NO_PROXY apply otherwise).
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
 
@@ -227,6 +228,10 @@ pub struct NetworkArgs {
     /// Fail responses larger than this, e.g. `50MiB` (the default).
     #[arg(long, value_name = "SIZE", value_parser = units::parse_bytes)]
     pub max_response_bytes: Option<u64>,
+
+    /// Send no Accept-Encoding and decode nothing (by default gzip, deflate, br and zstd).
+    #[arg(long)]
+    pub no_compression: bool,
 
     /// Retries of throttled (429, 503) or reset requests (default 3).
     #[arg(long, value_name = "N")]

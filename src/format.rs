@@ -283,6 +283,9 @@ struct Settings {
     http2: Option<bool>,
     /// Larger responses fail, e.g. `50MiB` (the default).
     max_response_bytes: Option<Value>,
+    /// Send `Accept-Encoding: gzip, deflate, br, zstd` and decode compressed responses
+    /// (default true).
+    compression: Option<bool>,
     /// Retries of throttled (429, 503) or reset requests (default 3).
     max_retries: Option<u32>,
 }

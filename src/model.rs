@@ -57,8 +57,10 @@ pub struct Settings {
     pub proxy: Option<String>,
     /// HTTP/2 with prior knowledge (no upgrade).
     pub http2: Option<bool>,
-    /// Responses larger than this fail.
+    /// Responses larger than this (decoded) fail.
     pub max_response_bytes: Option<u64>,
+    /// Ask for compressed responses and decode them.
+    pub compression: Option<bool>,
     /// Retries of throttled (429, 503) and reset requests.
     pub max_retries: Option<u32>,
 }

@@ -27,8 +27,8 @@ pub fn client_settings(
     };
     // flag paths are relative to the current directory, `settings:` paths to the collection
     let ca_cert = match (&cli.ca_cert, &file.ca_cert) {
-        (Some(p), _) => Some(read(p, false)?),
-        (None, Some(p)) => Some(read(p, true)?),
+        (Some(p), _) => Some(certificates(read(p, false)?, p)?),
+        (None, Some(p)) => Some(certificates(read(p, true)?, p)?),
         (None, None) => None,
     };
     let identity = match (
@@ -57,11 +57,27 @@ pub fn client_settings(
         identity,
         proxy: cli.proxy.clone().or_else(|| file.proxy.clone()),
         http2: cli.http2 || file.http2.unwrap_or(false),
+        compression: !cli.no_compression && file.compression.unwrap_or(true),
         max_response_bytes: cli
             .max_response_bytes
             .or(file.max_response_bytes)
             .unwrap_or(defaults.max_response_bytes),
     })
+}
+
+/// The PEM text of a CA file, refused unless it holds a certificate: a key, a DER file or a
+/// typo'd path's contents would otherwise be accepted and trust nothing.
+fn certificates(pem_text: Vec<u8>, path: &Path) -> Result<Vec<u8>, String> {
+    let holds_one = pem::parse_many(&pem_text)
+        .is_ok_and(|blocks| blocks.iter().any(|b| b.tag() == "CERTIFICATE"));
+    if holds_one {
+        Ok(pem_text)
+    } else {
+        Err(format!(
+            "ca_cert: {} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        ))
+    }
 }
 
 /// Retries for throttled or reset requests.

@@ -1156,7 +1156,7 @@ fn a_server_requiring_a_client_certificate() {
 
 /// A host name that resolves nowhere (RFC 2606 `.test`): only a proxy can reach it, and the
 /// test proxy sends every request to 127.0.0.1 on the URL's port. Loopback URLs themselves
-/// are never proxied by the runner (so a `--mock` server keeps working behind a proxy).
+/// are not proxied by the proxy variables (so a `--mock` server keeps working behind one).
 const PROXIED_HOST: &str = "bc.example.test";
 
 fn proxied_url(server: &TestServer) -> String {
@@ -1203,7 +1203,7 @@ fn proxy_flag_and_settings_route_through_the_proxy() {
     out.expect_code(0);
     assert_eq!(proxy.request_lines(), [expected.clone(), expected], "{out}");
 
-    // loopback is reached directly, proxy or not
+    // an explicit proxy carries loopback requests too (issue 16)
     let out = project
         .runner([
             "run",
@@ -1217,8 +1217,8 @@ fn proxy_flag_and_settings_route_through_the_proxy() {
     out.expect_code(0);
     assert_eq!(
         proxy.request_lines().len(),
-        2,
-        "loopback was proxied\n{out}"
+        3,
+        "loopback was not proxied\n{out}"
     );
     assert_eq!(server.hits("/echo"), 3);
 }

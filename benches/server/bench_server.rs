@@ -13,6 +13,8 @@
 //! - `GET /api/companies/{id}/customers` → about 2 KB of JSON. Needs `Authorization`.
 //! - `GET /big` → a 1 MiB JSON document; `$.summary.checks.deep.level4.level5.marker` is
 //!   `"found"` and `$.items[5999].address.geo.city` is `"City 5999"`.
+//! - `GET /big.gz` → the same 1 MiB document, always sent gzip-encoded
+//!   (`Content-Encoding: gzip`), compressed once at start.
 //! - `GET /health` → `ok`.
 //!
 //! Requests without an `Authorization` header on the `/api` routes get 401, so a workload whose
@@ -151,6 +153,22 @@ fn json_response(body: Bytes) -> Response {
     response
 }
 
+/// The body, gzip-encoded once.
+fn gzipped(body: &[u8]) -> Bytes {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(body).expect("in memory");
+    Bytes::from(encoder.finish().expect("in memory"))
+}
+
+fn gzip_response(body: Bytes) -> Response {
+    let mut response = json_response(body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    response
+}
+
 fn authorized(headers: &HeaderMap, body: Bytes) -> Response {
     if headers.contains_key(header::AUTHORIZATION) {
         json_response(body)
@@ -168,12 +186,14 @@ fn router() -> Router {
     let companies = companies_json();
     let customers = customers_json();
     let big = big_json();
+    let big_gz = gzipped(&big);
     eprintln!(
-        "bench-server: token {} B, companies {} B, customers {} B, big {} B",
+        "bench-server: token {} B, companies {} B, customers {} B, big {} B ({} B gzip)",
         token.len(),
         companies.len(),
         customers.len(),
-        big.len()
+        big.len(),
+        big_gz.len()
     );
     Router::new()
         .route(
@@ -202,6 +222,13 @@ fn router() -> Router {
             get(move || {
                 let big = big.clone();
                 async move { json_response(big) }
+            }),
+        )
+        .route(
+            "/big.gz",
+            get(move || {
+                let big_gz = big_gz.clone();
+                async move { gzip_response(big_gz) }
             }),
         )
         .route("/health", get(|| async { "ok" }))

@@ -89,8 +89,27 @@ fn aadsts_code(description: &str) -> Option<&str> {
     (end > 0).then(|| &rest[..end])
 }
 
+/// A hint for any failed answer: the AADSTS hint when the body carries an Azure AD error (an
+/// explicit token request in a collection), else the Business Central hint for its status.
+pub fn response_hint(status: u16, body: &[u8]) -> Option<&'static str> {
+    // Azure AD's errors are small: a code far into a large body is not one
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    if aadsts_code(&text).is_none() {
+        return api_hint(status);
+    }
+    let json: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    let field = |name: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(name))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let description = field("error_description").unwrap_or_else(|| text.to_string());
+    token_hint(field("error").as_deref(), Some(&description))
+}
+
 /// A hint for a Business Central API answer of 401 or 403.
-pub fn api_hint(status: u16) -> Option<&'static str> {
+fn api_hint(status: u16) -> Option<&'static str> {
     match status {
         401 => Some(
             "the API refused the token: check that the app is on the Microsoft Entra Applications page in Business Central, its State is Enabled and consent was granted; a token for another audience (scope) is refused too",
@@ -117,6 +136,16 @@ mod tests {
         let hint = token_hint(Some("invalid_client"), Some("no code here")).unwrap();
         assert!(hint.contains("client credentials were refused"));
         assert_eq!(token_hint(Some("something_else"), None), None);
+    }
+
+    #[test]
+    fn an_aadsts_code_in_any_body_wins_over_the_status_hint() {
+        let body = br#"{"error":"invalid_client","error_description":"AADSTS7000218: The request body must contain client_secret."}"#;
+        let hint = response_hint(401, body).unwrap();
+        assert!(hint.starts_with("no credential was sent"), "{hint}");
+        let hint = response_hint(401, b"{}").unwrap();
+        assert!(hint.contains("Microsoft Entra Applications"), "{hint}");
+        assert_eq!(response_hint(500, b"AADSTS1: unknown"), None);
     }
 
     #[test]

@@ -18,7 +18,9 @@ use base64::Engine as _;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::http::{HttpBody, HttpClient, HttpError, HttpRequest, MultipartValue, RetryPolicy};
+use crate::http::{
+    HttpBody, HttpClient, HttpError, HttpRequest, MultipartValue, Redirects, RetryPolicy,
+};
 use crate::model::SendAs;
 use crate::secrets::Secrets;
 
@@ -107,6 +109,7 @@ impl TokenRequest {
             url: self.token_url.clone(),
             headers,
             body,
+            redirects: Redirects::SameHost,
         })
     }
 }

@@ -1,14 +1,16 @@
-//! The client: settings, building requests for reqwest, reading bodies within their limit,
-//! proxies, and polling a loopback answer before parking the thread.
+//! The client: settings, building requests for reqwest, proxies, and polling a loopback
+//! answer before parking the thread.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
-use super::error::{HttpError, HttpErrorKind, classify, innermost_cause};
-use super::message::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
+use super::decode::{ACCEPT_ENCODING, read_body};
+use super::error::{HttpError, HttpErrorKind, Timeouts, classify, innermost_cause};
+use super::message::{HttpBody, HttpRequest, HttpResponse, Redirects};
+use super::multipart;
+use super::proxy::Proxies;
+use super::redirect;
 
 /// Client-wide settings, resolved (collection `settings:` and flags merged).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31,8 +33,10 @@ pub struct ClientSettings {
     pub proxy: Option<String>,
     /// HTTP/2 with prior knowledge.
     pub http2: bool,
-    /// Larger responses fail.
+    /// Larger responses (decoded) fail.
     pub max_response_bytes: u64,
+    /// Send `Accept-Encoding` and decode compressed responses.
+    pub compression: bool,
 }
 
 impl Default for ClientSettings {
@@ -48,6 +52,7 @@ impl Default for ClientSettings {
             proxy: None,
             http2: false,
             max_response_bytes: 50 * 1024 * 1024,
+            compression: true,
         }
     }
 }
@@ -56,7 +61,18 @@ impl Default for ClientSettings {
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    /// The same, refusing redirects to another host (for requests that carry credentials in
+    /// their body: token requests); built when first needed, so start-up pays for one client.
+    same_host_client: Arc<OnceLock<reqwest::Client>>,
+    /// What the clients are built from.
+    settings: Arc<ClientSettings>,
     max_response_bytes: u64,
+    /// Decode compressed bodies (compression is on).
+    decode_bodies: bool,
+    /// The limits timeouts name.
+    timeouts: Timeouts,
+    /// The proxies used, named when one cannot be reached.
+    proxies: Arc<Proxies>,
     /// URLs parsed before: a run sends the same few URLs again and again.
     parsed_urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
 }
@@ -69,46 +85,23 @@ const PARSED_URL_MAX_LEN: usize = 2048;
 impl HttpClient {
     /// Builds the client.
     pub fn new(settings: &ClientSettings) -> Result<HttpClient, HttpError> {
-        let invalid = |cause: String| HttpError {
-            kind: HttpErrorKind::InvalidRequest,
-            cause,
-        };
-        let redirects = if settings.follow_redirects {
-            reqwest::redirect::Policy::limited(10)
-        } else {
-            reqwest::redirect::Policy::none()
-        };
-        // proxies are set explicitly below (flag, setting, or the standard variables)
-        let mut builder = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.connect_timeout)
-            .redirect(redirects)
-            .cookie_store(settings.cookies)
-            .danger_accept_invalid_certs(settings.insecure)
-            .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &settings.ca_cert {
-            for cert in reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| invalid(format!("ca_cert: {}", innermost_cause(&e))))?
-            {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        if let Some(pem) = &settings.identity {
-            let identity = reqwest::Identity::from_pem(pem)
-                .map_err(|e| invalid(format!("client certificate: {}", innermost_cause(&e))))?;
-            builder = builder.identity(identity);
-        }
-        for proxy in proxies(settings.proxy.as_deref()).map_err(invalid)? {
-            builder = builder.proxy(proxy);
-        }
-        if settings.http2 {
-            builder = builder.http2_prior_knowledge();
-        }
-        let client = builder.build().map_err(|e| classify(&e))?;
+        let proxies = Proxies::resolve(settings.proxy.as_deref()).map_err(invalid)?;
+        let client = reqwest_client(
+            settings,
+            &proxies,
+            redirect::policy(settings.follow_redirects, false),
+        )?;
         Ok(HttpClient {
             client,
+            same_host_client: Arc::default(),
+            settings: Arc::new(settings.clone()),
             max_response_bytes: settings.max_response_bytes,
+            decode_bodies: settings.compression,
+            proxies: Arc::new(proxies),
+            timeouts: Timeouts {
+                total: settings.timeout,
+                connect: settings.connect_timeout,
+            },
             parsed_urls: Arc::default(),
         })
     }
@@ -121,7 +114,14 @@ impl HttpClient {
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let built = self.build(request)?;
         let start = Instant::now();
-        let response = self.client.execute(built).await.map_err(|e| classify(&e))?;
+        let client = match request.redirects {
+            Redirects::Follow => &self.client,
+            Redirects::SameHost => self.same_host_client()?,
+        };
+        let response = client.execute(built).await.map_err(|e| {
+            self.proxies
+                .name_in(classify(&e, &self.timeouts), &request.url)
+        })?;
         let status = response.status().as_u16();
         let version = format!("{:?}", response.version());
         let headers = response
@@ -134,36 +134,30 @@ impl HttpClient {
                 )
             })
             .collect();
-        let body = self.read_body(response).await?;
+        let (body, wire) = read_body(
+            response,
+            self.max_response_bytes,
+            self.decode_bodies,
+            &self.timeouts,
+        )
+        .await?;
         Ok(HttpResponse {
             status,
             version,
             headers,
             body,
             duration: start.elapsed(),
+            wire,
         })
     }
 
-    /// Reads the body, refusing to hold more than `max_response_bytes`.
-    async fn read_body(&self, mut response: reqwest::Response) -> Result<Bytes, HttpError> {
-        let limit = self.max_response_bytes;
-        let too_large = || HttpError {
-            kind: HttpErrorKind::TooLarge,
-            cause: format!("the response body exceeds max_response_bytes ({limit} bytes)"),
-        };
-        if response.content_length().is_some_and(|len| len > limit) {
-            return Err(too_large());
+    fn same_host_client(&self) -> Result<&reqwest::Client, HttpError> {
+        if let Some(client) = self.same_host_client.get() {
+            return Ok(client);
         }
-        // sized once from Content-Length: no doubling and copying of large bodies
-        let expected = response.content_length().unwrap_or(0).min(limit);
-        let mut body = bytes::BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
-            if (body.len() + chunk.len()) as u64 > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body.freeze())
+        let policy = redirect::policy(self.settings.follow_redirects, true);
+        let built = reqwest_client(&self.settings, &self.proxies, policy)?;
+        Ok(self.same_host_client.get_or_init(|| built))
     }
 
     fn parse_url(&self, text: &str) -> Result<reqwest::Url, String> {
@@ -208,10 +202,68 @@ impl HttpClient {
                 }
                 builder.body(data.clone())
             }
-            HttpBody::Multipart(fields) => builder.multipart(multipart_form(fields)),
+            HttpBody::Multipart(fields) => {
+                let (content_type, data) = multipart::encode(fields);
+                builder
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(data)
+            }
         };
         builder.build().map_err(|e| invalid(innermost_cause(&e)))
     }
+}
+
+fn invalid(cause: String) -> HttpError {
+    HttpError {
+        kind: HttpErrorKind::InvalidRequest,
+        cause,
+    }
+}
+
+/// A reqwest client with the settings, the proxies and a redirect policy.
+fn reqwest_client(
+    settings: &ClientSettings,
+    proxies: &Proxies,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::Client, HttpError> {
+    // proxies are set explicitly below (flag, setting, or the standard variables)
+    let mut builder = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.connect_timeout)
+        .redirect(redirects)
+        // a Referer would carry the URL, query and all, to wherever a redirect points
+        .referer(false)
+        .cookie_store(settings.cookies)
+        .danger_accept_invalid_certs(settings.insecure)
+        .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = &settings.ca_cert {
+        for cert in reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| invalid(format!("ca_cert: {}", innermost_cause(&e))))?
+        {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if let Some(pem) = &settings.identity {
+        let identity = reqwest::Identity::from_pem(pem)
+            .map_err(|e| invalid(format!("client certificate: {}", innermost_cause(&e))))?;
+        builder = builder.identity(identity);
+    }
+    for proxy in proxies.for_reqwest().map_err(invalid)? {
+        builder = builder.proxy(proxy);
+    }
+    if settings.compression {
+        // a request's own Accept-Encoding wins over this default
+        let accept = reqwest::header::HeaderMap::from_iter([(
+            reqwest::header::ACCEPT_ENCODING,
+            reqwest::header::HeaderValue::from_static(ACCEPT_ENCODING),
+        )]);
+        builder = builder.default_headers(accept);
+    }
+    if settings.http2 {
+        builder = builder.http2_prior_knowledge();
+    }
+    builder.build().map_err(|e| invalid(innermost_cause(&e)))
 }
 
 /// How long a sequential run keeps polling for a response before it parks the thread. A fast
@@ -241,55 +293,4 @@ async fn poll_before_park<F: Future>(future: F) -> F::Output {
         }
     }
     future.await
-}
-
-fn multipart_form(fields: &[(String, MultipartValue)]) -> reqwest::multipart::Form {
-    fields.iter().fold(
-        reqwest::multipart::Form::new(),
-        |form, (name, value)| match value {
-            MultipartValue::Text(text) => form.text(name.clone(), text.clone()),
-            MultipartValue::File { file_name, data } => form.part(
-                name.clone(),
-                reqwest::multipart::Part::stream(data.clone()).file_name(file_name.clone()),
-            ),
-        },
-    )
-}
-
-/// The proxy of `--proxy`/`settings.proxy`, else those of HTTPS_PROXY/HTTP_PROXY (either
-/// case); NO_PROXY applies to both, and loopback (a `--mock` server) is never proxied.
-fn proxies(explicit: Option<&str>) -> Result<Vec<reqwest::Proxy>, String> {
-    let env = |name: &str| {
-        std::env::var(name)
-            .or_else(|_| std::env::var(name.to_ascii_lowercase()))
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-    };
-    let no_proxy = reqwest::NoProxy::from_string(&format!(
-        "127.0.0.1,localhost,::1,{}",
-        env("NO_PROXY").unwrap_or_default()
-    ));
-    let make = |url: &str, all: bool, https: bool| {
-        let proxy = if all {
-            reqwest::Proxy::all(url)
-        } else if https {
-            reqwest::Proxy::https(url)
-        } else {
-            reqwest::Proxy::http(url)
-        };
-        proxy
-            .map(|p| p.no_proxy(no_proxy.clone()))
-            .map_err(|e| format!("proxy `{url}`: {}", innermost_cause(&e)))
-    };
-    if let Some(url) = explicit {
-        return Ok(vec![make(url, true, true)?]);
-    }
-    let mut out = Vec::new();
-    if let Some(url) = env("HTTPS_PROXY") {
-        out.push(make(&url, false, true)?);
-    }
-    if let Some(url) = env("HTTP_PROXY") {
-        out.push(make(&url, false, false)?);
-    }
-    Ok(out)
 }

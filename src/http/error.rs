@@ -1,10 +1,11 @@
 //! Why no response was had: the error type of the HTTP layer and how reqwest's errors map to it.
 
 use std::fmt;
+use std::time::Duration;
 
 /// Why no response was had.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{kind}: {cause}")]
+#[error("{kind}{}{cause}", if *.kind == HttpErrorKind::Timeout { " " } else { ": " })]
 pub struct HttpError {
     /// What kind of failure.
     pub kind: HttpErrorKind,
@@ -45,10 +46,34 @@ impl fmt::Display for HttpErrorKind {
     }
 }
 
-pub(super) fn classify(e: &reqwest::Error) -> HttpError {
-    let kind = if e.is_timeout() {
-        HttpErrorKind::Timeout
-    } else if e.is_connect() {
+/// The time limits of a client, named by the errors they cause.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Timeouts {
+    /// `--timeout`.
+    pub total: Duration,
+    /// `--connect-timeout`.
+    pub connect: Duration,
+}
+
+pub(super) fn classify(e: &reqwest::Error, timeouts: &Timeouts) -> HttpError {
+    if e.is_timeout() {
+        // a timeout is shown as `timed out CAUSE`
+        let cause = if e.is_connect() {
+            let limit = humantime::format_duration(timeouts.connect);
+            format!("while connecting, after {limit} (--connect-timeout)")
+        } else {
+            format!(
+                "after {} (--timeout)",
+                humantime::format_duration(timeouts.total)
+            )
+        };
+        return HttpError {
+            kind: HttpErrorKind::Timeout,
+            cause,
+        };
+    }
+    let cause = innermost_cause(e);
+    let kind = if e.is_connect() {
         HttpErrorKind::Connect
     } else if e.is_builder() {
         HttpErrorKind::InvalidRequest
@@ -59,8 +84,40 @@ pub(super) fn classify(e: &reqwest::Error) -> HttpError {
     };
     HttpError {
         kind,
-        cause: innermost_cause(e),
+        cause: tls_cause(&cause).unwrap_or(cause),
     }
+}
+
+/// A TLS failure in words with what to do, instead of rustls's names of its error variants
+/// (`invalid peer certificate: UnknownIssuer`); `None` for other causes.
+fn tls_cause(cause: &str) -> Option<String> {
+    const TRUST_HINT: &str =
+        "hint: trust its CA with --ca-cert FILE, or accept any certificate with -k";
+    if let Some(what) = cause.strip_prefix("invalid peer certificate: ") {
+        let reason = if what.contains("UnknownIssuer") {
+            "is signed by a certificate authority that is not trusted".to_string()
+        } else if what.contains("NotValidForName") {
+            "is not valid for this host name".to_string()
+        } else if what.contains("Expired") {
+            "has expired".to_string()
+        } else if what.contains("NotValidYet") {
+            "is not valid yet".to_string()
+        } else {
+            format!("was refused ({what})")
+        };
+        return Some(format!(
+            "the server's TLS certificate {reason}; {TRUST_HINT}"
+        ));
+    }
+    let alert = cause.strip_prefix("received fatal alert: ")?;
+    let hint = if alert.contains("Certificate") {
+        "; hint: the server may require a client certificate (--cert FILE --key FILE)"
+    } else {
+        ""
+    };
+    Some(format!(
+        "the server refused the TLS handshake ({alert}){hint}"
+    ))
 }
 
 /// A reset or early close anywhere in the error chain (safe to retry idempotent requests).

@@ -15,6 +15,18 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: HttpBody,
+    /// Where redirects may lead.
+    pub redirects: Redirects,
+}
+
+/// Where a request's redirects may lead (when redirects are followed at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Anywhere; credential headers are not sent to another host.
+    Follow,
+    /// Only to the same scheme, host and port: the request carries credentials in its body (a
+    /// token request), which a 307/308 to another host would send there.
+    SameHost,
 }
 
 /// A rendered body.
@@ -60,6 +72,19 @@ pub struct HttpResponse {
     pub body: Bytes,
     /// From sending to the last body byte.
     pub duration: Duration,
+    /// How the body travelled, when it came compressed and was decoded.
+    pub wire: Option<WireEncoding>,
+}
+
+/// The wire facts of a decoded body (`-v` shows them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireEncoding {
+    /// The `Content-Encoding` the server sent, e.g. `gzip`.
+    pub content_encoding: String,
+    /// Bytes read from the network.
+    pub encoded_bytes: u64,
+    /// Bytes after decoding (the body the checks see).
+    pub decoded_bytes: u64,
 }
 
 impl HttpResponse {

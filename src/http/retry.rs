@@ -154,6 +154,7 @@ mod tests {
             headers: vec![("retry-after".into(), retry_after.into())],
             body: bytes::Bytes::new(),
             duration: Duration::ZERO,
+            wire: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub(crate) const SETTINGS_FIELDS: &[&str] = &[
     "proxy",
     "http2",
     "max_response_bytes",
+    "compression",
     "max_retries",
 ];
 pub(crate) const RETRY_FIELDS: &[&str] = &["until", "every", "max", "unsafe", "budget"];

@@ -29,6 +29,7 @@ pub(crate) fn read_settings(r: &mut Reader, node: &Node) -> Settings {
         client_key: text(r, "client_key").map(PathBuf::from),
         proxy: text(r, "proxy"),
         http2: flag(r, "http2"),
+        compression: flag(r, "compression"),
         max_response_bytes: fields.get("max_response_bytes").and_then(|n| {
             let text = r.string(n, "max_response_bytes")?;
             match crate::units::parse_bytes(&text) {

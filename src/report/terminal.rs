@@ -334,6 +334,13 @@ fn write_response_dump(out: &mut String, response: &HttpResponse) {
             shown_header_value(name, value)
         );
     }
+    if let Some(wire) = &response.wire {
+        let _ = writeln!(
+            out,
+            "    {DIM}<{DIM:#} ({}: {} bytes on the wire, {} decoded)",
+            wire.content_encoding, wire.encoded_bytes, wire.decoded_bytes
+        );
+    }
     write_body(out, '<', &response.body);
 }
 

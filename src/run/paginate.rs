@@ -96,6 +96,7 @@ async fn fetch_page(
         url: url.to_string(),
         headers: request.headers.clone(),
         body: HttpBody::Empty,
+        redirects: request.redirects,
     };
     let sending = transport
         .client

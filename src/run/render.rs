@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use bytes::Bytes;
 
 use super::result::Failure;
-use crate::http::{HttpBody, HttpRequest, MultipartValue};
+use crate::http::{HttpBody, HttpRequest, MultipartValue, Redirects};
 use crate::model::{Body, Collection, Part, Request};
 use crate::secrets::Secrets;
 use crate::template::{TemplateError, Templates, Tpl};
@@ -79,6 +79,7 @@ pub fn render_request(
         url,
         headers,
         body,
+        redirects: Redirects::Follow,
     })
 }
 

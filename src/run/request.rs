@@ -83,9 +83,10 @@ fn finish(result: &mut RequestResult, response: HttpResponse) {
     if result.failures.is_empty() && result.failed_checks().next().is_none() {
         result.outcome = Outcome::Passed;
     } else {
-        result
-            .hints
-            .extend(crate::auth::diagnose::api_hint(response.status));
+        result.hints.extend(crate::auth::diagnose::response_hint(
+            response.status,
+            &response.body,
+        ));
     }
     result.response = Some(response);
 }
