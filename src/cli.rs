@@ -258,6 +258,17 @@ pub struct ValidateArgs {
     pub format: OutputFormat,
 }
 
+/// When `run` colours its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set; `FORCE_COLOR` or `CLICOLOR_FORCE` force it.
+    Auto,
+    /// Always, even into a pipe or file.
+    Always,
+    /// Never.
+    Never,
+}
+
 /// Text for people, JSON for editors and CI annotations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -372,11 +383,17 @@ pub struct RunArgs {
     #[arg(long)]
     pub bail: bool,
 
-    /// Print each request and response (headers and the start of the body).
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// Print each request as sent and its response (every header, redirect hops, the start
+    /// of each body); `-vv` shows whole bodies. Secrets stay masked.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
-    /// Never color the output (NO_COLOR is respected too).
+    /// When to colour the output: auto (a terminal, unless NO_COLOR; FORCE_COLOR or
+    /// CLICOLOR_FORCE force it), always or never.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Never color the output (same as `--color never`; NO_COLOR is respected too).
     #[arg(long)]
     pub no_color: bool,
 

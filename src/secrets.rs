@@ -97,21 +97,7 @@ impl Secrets {
 
     /// The text with every known secret replaced by `***`.
     pub fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let stale = {
-            let reg = self.read();
-            reg.matcher.is_none() && !reg.values.is_empty()
-        };
-        if stale {
-            let mut reg = self.write();
-            if reg.matcher.is_none() {
-                // a contiguous NFA builds quickly; the texts masked are short lines and reports
-                reg.matcher = AhoCorasick::builder()
-                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                    .build(&reg.values)
-                    .ok();
-            }
-        }
+        self.build_matcher();
         let reg = self.read();
         let Some(matcher) = &reg.matcher else {
             return Cow::Borrowed(text);
@@ -129,6 +115,25 @@ impl Secrets {
             masked = matcher.replace_all(&masked, &masks);
         }
         Cow::Owned(masked)
+    }
+
+    /// Builds the matcher on the first use after a change, not on every `add`.
+    fn build_matcher(&self) {
+        let stale = {
+            let reg = self.read();
+            reg.matcher.is_none() && !reg.values.is_empty()
+        };
+        if stale {
+            let mut reg = self.write();
+            if reg.matcher.is_none() {
+                // a contiguous NFA builds quickly; the texts masked are short lines and reports
+                reg.matcher = AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .build(&reg.values)
+                    .ok();
+            }
+        }
     }
 
     /// Marks a form or JSON field's value secret when its name says it is a credential.
@@ -172,6 +177,52 @@ impl Secrets {
         }
     }
 
+    /// The text masked, then cut to at most `max` bytes: the one way text is shortened for
+    /// display. Masking first means a secret straddling the cut is masked whole, never printed
+    /// without its tail; the cut falls on a character boundary and never inside a mask.
+    pub fn mask_then_cut(&self, text: &str, max: usize) -> Cut {
+        cut_masked(&self.mask(text), max)
+    }
+
+    /// The value with every known secret masked in every string it holds.
+    pub fn mask_value(&self, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => match self.mask(s) {
+                Cow::Owned(masked) => Value::String(masked),
+                Cow::Borrowed(_) => value.clone(),
+            },
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.mask_value(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.mask_value(v)))
+                    .collect(),
+            ),
+            _ => value.clone(),
+        }
+    }
+
+    /// Where to cut raw bytes kept for later (bodies in results, masked when shown): at most
+    /// `max`, moved back before any known secret the cut would split, so the masking done
+    /// later still finds it whole.
+    pub fn cut_point(&self, bytes: &[u8], max: usize) -> usize {
+        if bytes.len() <= max {
+            return bytes.len();
+        }
+        self.build_matcher();
+        let reg = self.read();
+        let Some(matcher) = &reg.matcher else {
+            return max;
+        };
+        matcher
+            .find_iter(bytes)
+            .take_while(|found| found.start() < max)
+            .filter(|found| found.end() > max)
+            .map(|found| found.start())
+            .min()
+            .unwrap_or(max)
+    }
+
     // A poisoned lock still holds a usable registry: masking must go on after a panic.
     fn read(&self) -> RwLockReadGuard<'_, Registry> {
         self.registry.read().unwrap_or_else(|e| e.into_inner())
@@ -179,6 +230,40 @@ impl Secrets {
 
     fn write(&self) -> RwLockWriteGuard<'_, Registry> {
         self.registry.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A text masked and cut for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    /// What is shown.
+    pub text: String,
+    /// How many bytes of the masked text were left out.
+    pub left_out: usize,
+}
+
+/// A text already masked, cut to at most `max` bytes on a character boundary and never
+/// inside a mask (a run of `*` across the cut is left out whole).
+pub fn cut_masked(masked: &str, max: usize) -> Cut {
+    if masked.len() <= max {
+        return Cut {
+            text: masked.to_string(),
+            left_out: 0,
+        };
+    }
+    let mut end = max;
+    while !masked.is_char_boundary(end) {
+        end -= 1;
+    }
+    let bytes = masked.as_bytes();
+    if end > 0 && bytes[end - 1] == b'*' && bytes.get(end) == Some(&b'*') {
+        while end > 0 && bytes[end - 1] == b'*' {
+            end -= 1;
+        }
+    }
+    Cut {
+        text: masked[..end].to_string(),
+        left_out: masked.len() - end,
     }
 }
 

@@ -1,6 +1,5 @@
 //! Property tests (proptest) over the library: secret masking, the matcher's algebra, and
-//! JSONPath selection. Secrets are process-wide, so only `a_registered_secret_is_always_masked`
-//! registers any in this test binary.
+//! JSONPath selection; every property with secrets has its own `Secrets`.
 
 use std::cmp::Ordering;
 
@@ -76,6 +75,51 @@ fn secret_text() -> impl Strategy<Value = String> {
     .prop_filter("not only the mask character", |s| {
         s.chars().any(|c| c != '*')
     })
+}
+
+proptest! {
+    // each case masks and cuts a few hundred texts up to 130 KB long
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn a_secret_across_any_cut_leaves_no_piece_behind(
+        secret in "[A-Za-z0-9_.~-]{8,90}",
+        filler in prop_oneof![Just('a'), Just('é'), Just('✔'), Just('*')],
+    ) {
+        let secrets = runner::secrets::Secrets::default();
+        secrets.add(&secret);
+        // the cuts of failure excerpts, `-v` bodies and report bodies
+        for cut in [80, 200, 2048, 64 * 1024] {
+            let filler_len = filler.len_utf8();
+            // the secret starts anywhere from wholly before the cut to just after it
+            let first = (cut / filler_len).saturating_sub(secret.len() + 2);
+            for before in first..=cut / filler_len + 1 {
+                let head: String = std::iter::repeat_n(filler, before).collect();
+                let text = format!("{head}{secret}{head}");
+                let shown = secrets.mask_then_cut(&text, cut);
+                prop_assert!(shown.text.len() <= cut);
+                assert_no_piece(&secret, &shown.text)?;
+                // raw bytes kept for later are cut before the secret, then masked when shown
+                let kept = &text.as_bytes()[..secrets.cut_point(text.as_bytes(), cut)];
+                prop_assert!(kept.len() <= cut);
+                assert_no_piece(&secret, &secrets.mask(&String::from_utf8_lossy(kept)))?;
+            }
+        }
+    }
+}
+
+/// Fails when any 8 characters in a row of `secret` appear in `text`.
+fn assert_no_piece(secret: &str, text: &str) -> Result<(), TestCaseError> {
+    for start in 0..=secret.len() - 8 {
+        let piece = &secret[start..start + 8];
+        prop_assert!(
+            !text.contains(piece),
+            "`{}` of {:?} survives",
+            piece,
+            secret
+        );
+    }
+    Ok(())
 }
 
 fn surrounding_text() -> impl Strategy<Value = String> {

@@ -10,14 +10,14 @@ use super::plan::{
     Clients, Plan, dedup_errors, literal_layer, load_dotenv, load_plan, resolve_vars, token_cache,
 };
 use super::signal::{StopRequest, StopSignals};
-use crate::cli::RunArgs;
+use crate::cli::{ColorWhen, RunArgs};
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
 use crate::model::Phase;
 use crate::report::RunInfo;
 use crate::report::model::RunReport;
-use crate::report::terminal::TerminalReporter;
+use crate::report::terminal::{TerminalReporter, VERBOSE_BODY_BYTES, Verbosity};
 use crate::run::result::{CollectionResult, Outcome};
 use crate::run::select::{Filter, Selection, select};
 use crate::run::vars::VarLayer;
@@ -29,9 +29,7 @@ use crate::template::TValue;
 /// Runs `runner run`.
 pub async fn run_files(args: RunArgs) -> Exit {
     load_dotenv();
-    if args.no_color {
-        anstream::ColorChoice::Never.write_global();
-    }
+    color_choice(&args).write_global();
     let secrets = Secrets::default();
     let plan = match load_plan(&args.files, &args.input, args.mock.as_deref(), &secrets) {
         Ok(plan) => plan,
@@ -66,7 +64,7 @@ pub async fn run_files(args: RunArgs) -> Exit {
         Err(errors) => input_errors(&errors, &secrets),
     };
     if let Some(mock) = mock {
-        report_mock_log(&mock.log(), args.verbose, &secrets);
+        report_mock_log(&mock.log(), args.verbose > 0, &secrets);
         mock.stop().await;
     }
     exit
@@ -202,27 +200,53 @@ fn nothing_selected(filter: &Filter, units: &[Unit]) -> Option<LoadError> {
     )))
 }
 
+/// How much of each body results keep: parallel units are shown after they finish, so `-v`
+/// needs the start of each body then and `-vv` all of it; reports need `KEPT_BODY_BYTES`.
+fn kept_body_bytes(args: &RunArgs) -> usize {
+    let shown = match Verbosity::from_count(args.verbose) {
+        Verbosity::Quiet => 0,
+        Verbosity::Dumps => VERBOSE_BODY_BYTES,
+        Verbosity::WholeBodies => usize::MAX,
+    };
+    let reported = if args.reports.is_empty() {
+        0
+    } else {
+        crate::run::KEPT_BODY_BYTES
+    };
+    shown.max(reported)
+}
+
+/// Colour as asked: the flags first, then `FORCE_COLOR`/`CLICOLOR_FORCE` (set and not `0`),
+/// then `NO_COLOR`; otherwise colour on a terminal.
+fn color_choice(args: &RunArgs) -> anstream::ColorChoice {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    match (args.no_color, args.color) {
+        (true, _) | (false, ColorWhen::Never) => anstream::ColorChoice::Never,
+        (false, ColorWhen::Always) => anstream::ColorChoice::Always,
+        (false, ColorWhen::Auto) if set("FORCE_COLOR") || set("CLICOLOR_FORCE") => {
+            anstream::ColorChoice::Always
+        }
+        (false, ColorWhen::Auto) if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            anstream::ColorChoice::Never
+        }
+        (false, ColorWhen::Auto) => anstream::ColorChoice::Auto,
+    }
+}
+
 /// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).
 async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     let stop = Arc::new(Stop::new(args.bail));
     let stopped_by = watch_stop_requests(stop.clone());
     let shared = Shared {
         update_snapshots: args.update_snapshots,
-        // parallel units are shown after they finish: -v needs the start of each body then
-        kept_body_bytes: if !args.reports.is_empty() {
-            crate::run::KEPT_BODY_BYTES
-        } else if args.verbose {
-            crate::report::terminal::VERBOSE_BODY_BYTES
-        } else {
-            0
-        },
+        kept_body_bytes: kept_body_bytes(args),
         tokens: Arc::new(token_cache(args.token_cache, &secrets)),
         run_start: Instant::now(),
         stop: stop.clone(),
         secrets: secrets.clone(),
     };
     let started_at = SystemTime::now();
-    let mut reporter = TerminalReporter::new(args.verbose, secrets.clone());
+    let mut reporter = TerminalReporter::new(Verbosity::from_count(args.verbose), secrets.clone());
     let results = if args.jobs <= 1 {
         let mut results = Vec::with_capacity(units.len());
         for unit in units {

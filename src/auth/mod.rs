@@ -318,7 +318,11 @@ impl TokenCache {
         let Some(access_token) = field("access_token").and_then(Value::as_str) else {
             return Err(AuthError::NoToken {
                 url: request.token_url.clone(),
-                body: crate::check::excerpt(&String::from_utf8_lossy(&response.body), 200),
+                body: crate::check::excerpt(
+                    &String::from_utf8_lossy(&response.body),
+                    200,
+                    &self.secrets,
+                ),
             });
         };
         self.secrets.add(access_token);

@@ -145,7 +145,7 @@ pub fn eval_capture(capture: &Capture, view: &ResponseView) -> Result<Value, Str
             None => Err(format!(
                 "JSONPath `{}` selected nothing; the body was: {}",
                 query.source,
-                excerpt(&view.text(), 200)
+                excerpt(&view.text(), 200, view.secrets)
             )),
         },
         CaptureSource::Header(name) => {
@@ -176,7 +176,7 @@ pub fn eval_capture(capture: &Capture, view: &ResponseView) -> Result<Value, Str
                 format!(
                     "regex `{}` did not match {place}: {}",
                     regex.as_str(),
-                    excerpt(&haystack, 200)
+                    excerpt(&haystack, 200, view.secrets)
                 )
             })?;
             let m = caps

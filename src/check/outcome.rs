@@ -5,9 +5,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::view::excerpt;
+use super::view::excerpt_masked;
 use crate::diagnostic::Diagnostic;
 use crate::location::Location;
+use crate::secrets::Secrets;
 
 /// One operator of one assertion (`json: { $.value: { length: { gte: 1 } } }` is one
 /// operator, `length gte`), held or not.
@@ -37,6 +38,20 @@ pub struct AssertOutcome {
 }
 
 impl AssertOutcome {
+    /// The outcome with every known secret masked, before any value is cut for display.
+    pub fn masked(&self, secrets: &Secrets) -> AssertOutcome {
+        AssertOutcome {
+            subject: secrets.mask(&self.subject).into_owned(),
+            op: self.op.clone(),
+            expected: self.expected.as_ref().map(|v| secrets.mask_value(v)),
+            actual: self.actual.as_ref().map(|v| secrets.mask_value(v)),
+            passed: self.passed,
+            message: secrets.mask(&self.message).into_owned(),
+            location: self.location.clone(),
+            diff: self.diff.as_deref().map(|d| secrets.mask(d).into_owned()),
+        }
+    }
+
     /// The outcome as the one diagnostic renderer shows it: `subject: expected OP VALUE,
     /// actual VALUE — why`, at the assertion, with the diff under it (the source line is read
     /// only when a failure is shown).
@@ -75,9 +90,10 @@ impl AssertOutcome {
     }
 }
 
-/// A value in one line, shortened when long.
+/// A value in one line, shortened when long (the outcome is masked before it is shown, so a
+/// cut never splits a secret).
 fn compact(value: &Value) -> String {
-    excerpt(&value.to_string(), 200)
+    excerpt_masked(&value.to_string(), 200)
 }
 
 /// A value a capture took.

@@ -7,19 +7,23 @@ use serde_json::Value;
 
 use crate::http::HttpResponse;
 use crate::query::{self, Query};
+use crate::secrets::Secrets;
 
 /// A response as assertions and captures see it.
 pub struct ResponseView<'r> {
     pub(super) response: &'r HttpResponse,
+    /// Masked in the excerpts a failure shows, before they are cut.
+    pub(super) secrets: &'r Secrets,
     json: OnceCell<Result<Value, String>>,
     pages: usize,
 }
 
 impl<'r> ResponseView<'r> {
-    /// Wraps a response.
-    pub fn new(response: &'r HttpResponse) -> Self {
+    /// Wraps a response; excerpts of it are masked with `secrets`.
+    pub fn new(response: &'r HttpResponse, secrets: &'r Secrets) -> Self {
         ResponseView {
             response,
+            secrets,
             json: OnceCell::new(),
             pages: 1,
         }
@@ -48,7 +52,7 @@ impl<'r> ResponseView<'r> {
                 serde_json::from_slice(&self.response.body).map_err(|e| {
                     format!(
                         "the body is not JSON ({e}); it starts with: {}",
-                        excerpt(&self.text(), 80)
+                        excerpt(&self.text(), 80, self.secrets)
                     )
                 })
             })
@@ -95,14 +99,24 @@ pub(super) fn duration_ms(response: &HttpResponse) -> u64 {
     u64::try_from(response.duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The first `max` characters of a text, on one line.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let flat: String = text
+/// The first `max` characters of a text, masked before it is cut, on one line.
+pub fn excerpt(text: &str, max: usize, secrets: &Secrets) -> String {
+    excerpt_masked(&secrets.mask(text), max)
+}
+
+/// The first `max` characters of a text whose secrets are masked already, on one line.
+pub(super) fn excerpt_masked(masked: &str, max: usize) -> String {
+    let end = masked
+        .char_indices()
+        .nth(max)
+        .map_or(masked.len(), |(at, _)| at);
+    let cut = crate::secrets::cut_masked(masked, end);
+    let flat: String = cut
+        .text
         .chars()
-        .take(max)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if text.chars().count() > max {
+    if cut.left_out > 0 {
         format!("{flat}…")
     } else {
         flat

@@ -1,8 +1,6 @@
 //! Run results → the report model, every string masked where it enters the report (with the
 //! run's `Secrets`), so the model holds no secret and report files need no second pass.
 
-use std::borrow::Cow;
-
 use serde_json::Value;
 
 use super::model::{
@@ -67,23 +65,6 @@ impl Builder<'_> {
         self.secrets.mask(text).into_owned()
     }
 
-    /// The value with every known secret masked in every string it holds.
-    fn value(&self, value: &Value) -> Value {
-        match value {
-            Value::String(s) => match self.secrets.mask(s) {
-                Cow::Owned(masked) => Value::String(masked),
-                Cow::Borrowed(_) => value.clone(),
-            },
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), self.value(v)))
-                    .collect(),
-            ),
-            _ => value.clone(),
-        }
-    }
-
     fn unit(&mut self, result: &CollectionResult) -> UnitReport {
         UnitReport {
             collection: self.text(&result.name),
@@ -124,7 +105,7 @@ impl Builder<'_> {
                     value: if c.secret {
                         Value::String(MASK.into())
                     } else {
-                        self.value(&c.value)
+                        self.secrets.mask_value(&c.value)
                     },
                     secret: c.secret,
                 })
@@ -141,16 +122,15 @@ impl Builder<'_> {
     }
 
     fn assertion(&self, a: &AssertOutcome) -> AssertOutcome {
-        AssertOutcome {
-            subject: self.text(&a.subject),
-            op: a.op.clone(),
-            expected: a.expected.as_ref().map(|v| self.value(v)),
-            actual: a.actual.as_ref().map(|v| self.value(v)),
-            passed: a.passed,
-            message: self.text(&a.message),
-            location: a.location.clone(),
-            diff: a.diff.as_deref().map(|d| self.text(d)),
-        }
+        a.masked(self.secrets)
+    }
+
+    /// A body as text, masked and then cut at `BODY_LIMIT` (a secret across the cut is
+    /// masked whole).
+    fn body_text(&self, body: &[u8]) -> String {
+        self.secrets
+            .mask_then_cut(&String::from_utf8_lossy(body), BODY_LIMIT)
+            .text
     }
 
     fn headers(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
@@ -163,7 +143,7 @@ impl Builder<'_> {
     fn request_message(&self, request: &HttpRequest) -> MessageReport {
         let (body, body_bytes) = match &request.body {
             HttpBody::Empty => (String::new(), 0),
-            HttpBody::Bytes { data, .. } => (body_text(data), data.len()),
+            HttpBody::Bytes { data, .. } => (self.body_text(data), data.len()),
             HttpBody::Multipart(fields) => {
                 let text: Vec<String> = fields
                     .iter()
@@ -189,13 +169,8 @@ impl Builder<'_> {
     fn response_message(&self, response: &HttpResponse, full_size: Option<usize>) -> MessageReport {
         MessageReport {
             headers: self.headers(&response.headers),
-            body: self.text(&body_text(&response.body)),
+            body: self.body_text(&response.body),
             body_bytes: full_size.unwrap_or(response.body.len()),
         }
     }
-}
-
-fn body_text(body: &[u8]) -> String {
-    let cut = body.len().min(BODY_LIMIT);
-    String::from_utf8_lossy(&body[..cut]).into_owned()
 }

@@ -2,6 +2,7 @@
 //! Every file is written from a `RunReport`, whose text was masked as it was built (`build`).
 
 mod build;
+mod escape;
 mod html;
 mod junit;
 mod kind;

@@ -6,6 +6,7 @@ use std::io::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
+use super::escape::escape_controls;
 use crate::diagnostic::{Diagnostic, Sources};
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 use crate::run::Observer;
@@ -46,9 +47,39 @@ fn colored() -> bool {
 /// How much of a body `-v` shows.
 pub const VERBOSE_BODY_BYTES: usize = 2048;
 
+/// How much `run` shows of each request beyond its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// A line per request, failures under it.
+    Quiet,
+    /// `-v`: each request as sent and its response, bodies cut at `VERBOSE_BODY_BYTES`.
+    Dumps,
+    /// `-vv`: the dumps with whole bodies.
+    WholeBodies,
+}
+
+impl Verbosity {
+    /// From the number of `-v` flags.
+    pub fn from_count(count: u8) -> Self {
+        match count {
+            0 => Verbosity::Quiet,
+            1 => Verbosity::Dumps,
+            _ => Verbosity::WholeBodies,
+        }
+    }
+
+    /// How much of a body a dump shows; `None` for all of it.
+    fn body_limit(self) -> Option<usize> {
+        match self {
+            Verbosity::WholeBodies => None,
+            Verbosity::Quiet | Verbosity::Dumps => Some(VERBOSE_BODY_BYTES),
+        }
+    }
+}
+
 /// Writes progress and results to stdout.
 pub struct TerminalReporter {
-    verbose: bool,
+    verbosity: Verbosity,
     /// Masked in everything written.
     secrets: Secrets,
     name_width: usize,
@@ -65,10 +96,10 @@ pub struct TerminalReporter {
 }
 
 impl TerminalReporter {
-    /// A reporter; `verbose` adds request and response dumps.
-    pub fn new(verbose: bool, secrets: Secrets) -> Self {
+    /// A reporter; `verbosity` above quiet adds request and response dumps.
+    pub fn new(verbosity: Verbosity, secrets: Secrets) -> Self {
         TerminalReporter {
-            verbose,
+            verbosity,
             secrets,
             name_width: 0,
             collections: 0,
@@ -164,19 +195,23 @@ impl Observer for TerminalReporter {
             Outcome::Skipped => self.skipped += 1,
         }
         write_request_line(&mut out, result, self.name_width);
-        write_problems(&mut out, result, &mut self.sources);
+        write_problems(&mut out, result, &mut self.sources, &self.secrets);
         for hint in &result.hints {
             let _ = writeln!(out, "      {BOLD}hint:{BOLD:#} {hint}");
         }
-        if self.verbose {
+        if self.verbosity > Verbosity::Quiet {
             for note in &result.notes {
                 let _ = writeln!(out, "    {DIM}· {note}{DIM:#}");
             }
+            let dump = Dump {
+                secrets: &self.secrets,
+                body_limit: self.verbosity.body_limit(),
+            };
             if let Some(request) = &result.request {
-                write_request_dump(&mut out, request);
+                dump.request(&mut out, request);
             }
             if let Some(response) = &result.response {
-                write_response_dump(&mut out, response);
+                dump.response(&mut out, response);
             }
         }
         self.emit(&out);
@@ -228,7 +263,12 @@ fn write_request_line(out: &mut String, result: &RequestResult, name_width: usiz
 
 /// Failures and failed assertions, in the order they are written in the file
 /// (captures run before assertions, but read best in file order), each as its diagnostic.
-fn write_problems(out: &mut String, result: &RequestResult, sources: &mut Sources) {
+fn write_problems(
+    out: &mut String,
+    result: &RequestResult,
+    sources: &mut Sources,
+    secrets: &Secrets,
+) {
     let mut problems: Vec<((u32, u32), String)> = Vec::new();
     for failure in &result.failures {
         let place = failure.location().map_or((0, 0), |l| (l.line, l.col));
@@ -239,7 +279,10 @@ fn write_problems(out: &mut String, result: &RequestResult, sources: &mut Source
     for check in &result.checks {
         let mut text = String::new();
         if !check.passed {
-            write_diagnostic(&mut text, &sources.with_source_line(check.diagnostic()));
+            write_diagnostic(
+                &mut text,
+                &sources.with_source_line(check.masked(secrets).diagnostic()),
+            );
         } else if !check.message.is_empty() {
             // a check that held but has something to say: a snapshot written
             let _ = writeln!(text, "    {WARN}✎{WARN:#} {}", check.message);
@@ -295,69 +338,82 @@ fn shown_header_value<'v>(name: &str, value: &'v str) -> std::borrow::Cow<'v, st
     }
 }
 
-fn write_request_dump(out: &mut String, request: &HttpRequest) {
-    let _ = writeln!(out, "    {DIM}>{DIM:#} {} {}", request.method, request.url);
-    for (name, value) in &request.headers {
-        let _ = writeln!(
-            out,
-            "    {DIM}>{DIM:#} {name}: {}",
-            shown_header_value(name, value)
-        );
-    }
-    match &request.body {
-        HttpBody::Empty => {}
-        HttpBody::Bytes { data, .. } => write_body(out, '>', data),
-        HttpBody::Multipart(fields) => {
-            for (name, value) in fields {
-                let shown = match value {
-                    MultipartValue::Text(text) => text.clone(),
-                    MultipartValue::File { file_name, data } => {
-                        format!("[file {file_name}, {} bytes]", data.len())
-                    }
-                };
-                let _ = writeln!(out, "    {DIM}>{DIM:#} [{name}] {shown}");
+/// How `-v` writes a request or response: masked, then cut, then control characters escaped.
+struct Dump<'s> {
+    secrets: &'s Secrets,
+    body_limit: Option<usize>,
+}
+
+impl Dump<'_> {
+    fn request(&self, out: &mut String, request: &HttpRequest) {
+        let _ = writeln!(out, "    {DIM}>{DIM:#} {} {}", request.method, request.url);
+        for (name, value) in &request.headers {
+            self.header(out, '>', name, value);
+        }
+        match &request.body {
+            HttpBody::Empty => {}
+            HttpBody::Bytes { data, .. } => self.body(out, '>', data),
+            HttpBody::Multipart(fields) => {
+                for (name, value) in fields {
+                    let shown = match value {
+                        MultipartValue::Text(text) => self.secrets.mask(text).into_owned(),
+                        MultipartValue::File { file_name, data } => {
+                            format!("[file {file_name}, {} bytes]", data.len())
+                        }
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    {DIM}>{DIM:#} [{name}] {}",
+                        escape_controls(&shown)
+                    );
+                }
             }
         }
     }
-}
 
-fn write_response_dump(out: &mut String, response: &HttpResponse) {
-    let _ = writeln!(
-        out,
-        "    {DIM}<{DIM:#} {} {}",
-        response.version, response.status
-    );
-    for (name, value) in &response.headers {
+    fn response(&self, out: &mut String, response: &HttpResponse) {
         let _ = writeln!(
             out,
-            "    {DIM}<{DIM:#} {name}: {}",
-            shown_header_value(name, value)
+            "    {DIM}<{DIM:#} {} {}",
+            response.version, response.status
         );
+        for (name, value) in &response.headers {
+            self.header(out, '<', name, value);
+        }
+        if let Some(wire) = &response.wire {
+            let _ = writeln!(
+                out,
+                "    {DIM}<{DIM:#} ({}: {} bytes on the wire, {} decoded)",
+                wire.content_encoding, wire.encoded_bytes, wire.decoded_bytes
+            );
+        }
+        self.body(out, '<', &response.body);
     }
-    if let Some(wire) = &response.wire {
-        let _ = writeln!(
-            out,
-            "    {DIM}<{DIM:#} ({}: {} bytes on the wire, {} decoded)",
-            wire.content_encoding, wire.encoded_bytes, wire.decoded_bytes
-        );
-    }
-    write_body(out, '<', &response.body);
-}
 
-fn write_body(out: &mut String, arrow: char, body: &[u8]) {
-    if body.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "    {DIM}{arrow}{DIM:#}");
-    let shown = &body[..body.len().min(VERBOSE_BODY_BYTES)];
-    for line in String::from_utf8_lossy(shown).lines() {
-        let _ = writeln!(out, "    {DIM}{arrow}{DIM:#} {line}");
-    }
-    if body.len() > VERBOSE_BODY_BYTES {
+    fn header(&self, out: &mut String, arrow: char, name: &str, value: &str) {
+        let shown = shown_header_value(name, value);
         let _ = writeln!(
             out,
-            "    {DIM}{arrow} … {} more bytes{DIM:#}",
-            body.len() - VERBOSE_BODY_BYTES
+            "    {DIM}{arrow}{DIM:#} {}: {}",
+            escape_controls(name),
+            escape_controls(&self.secrets.mask(&shown))
         );
+    }
+
+    fn body(&self, out: &mut String, arrow: char, body: &[u8]) {
+        if body.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "    {DIM}{arrow}{DIM:#}");
+        let text = String::from_utf8_lossy(body);
+        let cut = self
+            .secrets
+            .mask_then_cut(&text, self.body_limit.unwrap_or(usize::MAX));
+        for line in cut.text.lines() {
+            let _ = writeln!(out, "    {DIM}{arrow}{DIM:#} {}", escape_controls(line));
+        }
+        if cut.left_out > 0 {
+            let _ = writeln!(out, "    {DIM}{arrow} … {} more bytes{DIM:#}", cut.left_out);
+        }
     }
 }

@@ -179,7 +179,7 @@ impl<'a> Polling<'a> {
         result: &mut RequestResult,
     ) -> bool {
         let source = &self.condition.source;
-        let view = ResponseView::new(response);
+        let view = ResponseView::new(response, &cx.transport.secrets);
         let ctx = cx.vars.context_with(&[("response", view.template_value())]);
         let failure = match cx.collection.templates.eval(self.condition.id, &ctx) {
             Ok(value) if value.is_true() => return false,
@@ -188,7 +188,7 @@ impl<'a> Polling<'a> {
                 "`{source}` was still not true after {} tries; the last response was {}: {}",
                 result.polls + 1,
                 response.status,
-                crate::check::excerpt(&view.text(), 200)
+                crate::check::excerpt(&view.text(), 200, &cx.transport.secrets)
             ))),
             Err(e) => Some(Failure::Polling(format!("retry.until: {e}"))),
         };

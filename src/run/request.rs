@@ -52,7 +52,7 @@ async fn run_stages(
     let (sent, pages) = send::send(request, cx, &mut http_request, bearer, result).await;
     result.request = Some(http_request);
     let response = sent.map_err(Failure::Http)?;
-    let view = ResponseView::new(&response).with_pages(pages);
+    let view = ResponseView::new(&response, &cx.transport.secrets).with_pages(pages);
     capture::capture(request, cx, &response, &view, result);
     assert::evaluate(request, cx, &view, result);
     drop(view);

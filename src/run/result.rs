@@ -7,6 +7,7 @@ use crate::check::outcome::{AssertOutcome, CaptureOutcome};
 use crate::diagnostic::Diagnostic;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
 use crate::location::Location;
+use crate::secrets::Secrets;
 
 /// The results of one unit: a collection file, once or for one data row.
 #[derive(Debug)]
@@ -104,20 +105,23 @@ pub struct RequestResult {
 }
 
 impl RequestResult {
-    /// The result with bodies cut to `limit` bytes (copied, so the large buffers are freed);
+    /// The result with bodies cut to `limit` bytes (copied, so the large buffers are freed;
+    /// never inside a known secret, so it is still masked whole when shown);
     /// the full sizes stay in `response_size`.
-    pub fn shrunk(mut self, limit: usize) -> Self {
+    pub fn shrunk(mut self, limit: usize, secrets: &Secrets) -> Self {
         if let Some(response) = &mut self.response {
             self.response_size = Some(response.body.len());
             if response.body.len() > limit {
-                response.body = bytes::Bytes::copy_from_slice(&response.body[..limit]);
+                let cut = secrets.cut_point(&response.body, limit);
+                response.body = bytes::Bytes::copy_from_slice(&response.body[..cut]);
             }
         }
         if let Some(request) = &mut self.request
             && let crate::http::HttpBody::Bytes { data, .. } = &mut request.body
             && data.len() > limit
         {
-            *data = bytes::Bytes::copy_from_slice(&data[..limit]);
+            let cut = secrets.cut_point(data, limit);
+            *data = bytes::Bytes::copy_from_slice(&data[..cut]);
         }
         self
     }

@@ -76,7 +76,7 @@ pub async fn run_unit(
             observer.request_finished(&request_result);
             result
                 .requests
-                .push(request_result.shrunk(shared.kept_body_bytes));
+                .push(request_result.shrunk(shared.kept_body_bytes, &shared.secrets));
         }
     }
     result
