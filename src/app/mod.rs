@@ -10,6 +10,7 @@ mod man;
 mod merge;
 mod run;
 mod signal;
+mod sink;
 mod token;
 mod validate;
 mod watch;

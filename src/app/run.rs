@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use super::signal::{StopRequest, StopSignals};
+use super::sink::Sink;
 use super::{
     Exit, Plan, dedup_errors, general, input_errors, literal_layer, load_dotenv, load_plan,
     report_mock_log, resolve_vars, token_cache,
@@ -14,10 +15,9 @@ use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
 use crate::model::Phase;
-use crate::report::RunInfo;
-use crate::report::model::RunReport;
 use crate::report::terminal::TerminalReporter;
-use crate::run::result::{CollectionResult, Outcome};
+use crate::report::{ReportFiles, RunInfo};
+use crate::run::result::CollectionResult;
 use crate::run::select::{Filter, Selection, select};
 use crate::run::vars::VarLayer;
 use crate::run::{Shared, Silent, Stop, Unit, run_unit};
@@ -201,8 +201,24 @@ fn nothing_selected(filter: &Filter, units: &[Unit]) -> Option<LoadError> {
     )))
 }
 
-/// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).
+/// Runs the units, prints as they finish, spools their reports and writes the report files
+/// at the end (also after Ctrl-C). Report paths are opened before the first request.
 async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
+    let files = if args.reports.is_empty() {
+        None
+    } else {
+        match ReportFiles::create(&args.reports) {
+            Ok(files) => Some(files),
+            Err(e) => return input_errors(&[general(e.to_string())], &secrets),
+        }
+    };
+    let mut sink = match Sink::new(files, &secrets, args.report_bodies) {
+        Ok(sink) => sink,
+        Err(e) => {
+            let message = format!("cannot create the report spool: {e}");
+            return input_errors(&[general(message)], &secrets);
+        }
+    };
     let stop = Arc::new(Stop::new(args.bail));
     let stopped_by = watch_stop_requests(stop.clone());
     let shared = Shared {
@@ -222,15 +238,20 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     };
     let started_at = SystemTime::now();
     let mut reporter = TerminalReporter::new(args.verbose, secrets.clone());
-    let results = if args.jobs <= 1 {
-        let mut results = Vec::with_capacity(units.len());
-        for unit in units {
-            results.push(run_unit(unit, &shared, &mut reporter).await);
+    if args.jobs <= 1 {
+        for (index, unit) in units.into_iter().enumerate() {
+            sink.finished(index, run_unit(unit, &shared, &mut reporter).await);
         }
-        results
     } else {
-        run_parallel(units, &shared, usize::from(args.jobs), &mut reporter).await
-    };
+        run_parallel(
+            units,
+            &shared,
+            usize::from(args.jobs),
+            &mut reporter,
+            &mut sink,
+        )
+        .await;
+    }
     reporter.finish();
     let info = RunInfo {
         started_at,
@@ -241,17 +262,11 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     let stop_request = info
         .interrupted
         .then(|| stopped_by.get().copied().unwrap_or(StopRequest::Interrupt));
-    let mut exit = exit_of(&results, stop_request);
-    // built only when asked for: a report holds every request of the run
-    if !args.reports.is_empty() {
-        let report = RunReport::new(&results, &info, &secrets);
-        for (kind, path) in &args.reports {
-            if let Err(e) = crate::report::write(*kind, &report, path, &secrets) {
-                eprintln!("cannot write the report {}: {e}", path.display());
-                if exit == Exit::Passed {
-                    exit = Exit::Failed;
-                }
-            }
+    let mut exit = exit_of(sink.failed, stop_request);
+    for e in sink.write_reports(&info, &secrets) {
+        eprintln!("{e}");
+        if exit == Exit::Passed {
+            exit = Exit::Failed;
         }
     }
     exit
@@ -259,11 +274,7 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
 
 /// The exit code the results call for: stopped (130, or 143 after SIGTERM), or failed when
 /// any request failed.
-fn exit_of(results: &[CollectionResult], stopped_by: Option<StopRequest>) -> Exit {
-    let failed = results
-        .iter()
-        .flat_map(|unit| &unit.requests)
-        .any(|request| request.outcome == Outcome::Failed);
+fn exit_of(failed: bool, stopped_by: Option<StopRequest>) -> Exit {
     match (stopped_by, failed) {
         (Some(request), _) => request.exit(),
         (None, true) => Exit::Failed,
@@ -272,13 +283,14 @@ fn exit_of(results: &[CollectionResult], stopped_by: Option<StopRequest>) -> Exi
 }
 
 /// Up to `jobs` units at once on the runtime's threads; each unit's lines are printed
-/// together when it finishes, and results keep the units' order for reports.
+/// together when it finishes, and the sink puts them back in the units' order for reports.
 async fn run_parallel(
     units: Vec<Unit>,
     shared: &Shared,
     jobs: usize,
     reporter: &mut TerminalReporter,
-) -> Vec<CollectionResult> {
+    sink: &mut Sink<'_>,
+) {
     use futures_util::FutureExt as _;
 
     let total = units.len();
@@ -304,7 +316,6 @@ async fn run_parallel(
     }
     drop(done_tx);
     let progress = progress_bar(total);
-    let mut results = Vec::with_capacity(total);
     while let Some(first) = done.recv().await {
         // units that finished meanwhile are shown in the same write
         let mut finished = vec![first];
@@ -320,12 +331,12 @@ async fn run_parallel(
             }
         });
         progress.inc(units.len() as u64);
-        results.extend(units);
+        for (index, result) in units {
+            sink.finished(index, result);
+        }
     }
     while workers.join_next().await.is_some() {}
     progress.finish_and_clear();
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Units done out of all, on stderr when it is a terminal (hidden in CI logs and pipes).

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::model::{MessageReport, RequestReport, RunReport, Summary, UnitReport};
+use super::model::{MessageReport, RequestReport, Summary, UnitReport};
+use super::stream::Head;
 use crate::diagnostic::Sources;
 use crate::run::result::Outcome;
 
@@ -33,10 +34,10 @@ summary .meta{margin-left:.5rem}
 .num{text-align:right;white-space:nowrap}
 "#;
 
-/// The report as an HTML page.
-pub fn render(report: &RunReport, sources: &mut Sources) -> String {
+/// The start of the page: title, run facts and totals. `end` is the run's time axis (ms).
+pub fn head(head: &Head) -> String {
     let mut out = String::new();
-    let s = &report.summary;
+    let s = &head.summary;
     let _ = write!(
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>runner report: {} passed, {} failed</title><style>{STYLE}</style></head><body>",
@@ -45,11 +46,10 @@ pub fn render(report: &RunReport, sources: &mut Sources) -> String {
     let _ = write!(
         out,
         "<h1>runner report</h1><div class=\"meta\">started {} · {} ms · runner {}{}</div>",
-        esc(&report.started_at),
-        report.duration_ms,
-        esc(&report.runner_version),
-        report
-            .shard
+        esc(&head.started_at),
+        head.duration_ms,
+        esc(&head.runner_version),
+        head.shard
             .map(|sh| format!(" · shard {}/{}", sh.index, sh.total))
             .unwrap_or_default()
     );
@@ -64,24 +64,22 @@ pub fn render(report: &RunReport, sources: &mut Sources) -> String {
         } else {
             String::new()
         },
-        if report.interrupted {
+        if head.interrupted {
             "<span class=\"interrupted\">interrupted</span>"
         } else {
             ""
         }
     );
-    let end = report
-        .units
-        .iter()
-        .flat_map(|u| &u.requests)
-        .map(|r| r.started_ms + r.duration_ms.unwrap_or(0))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    for unit in &report.units {
-        write_unit(&mut out, unit, end, sources);
-    }
-    out.push_str("</body></html>\n");
+    out
+}
+
+/// The end of the page.
+pub const TAIL: &str = "</body></html>\n";
+
+/// One unit as a table of its requests on the run's time axis (`end` ms).
+pub fn unit(unit: &UnitReport, end: u64, sources: &mut Sources) -> String {
+    let mut out = String::new();
+    write_unit(&mut out, unit, end.max(1), sources);
     out
 }
 
