@@ -68,7 +68,8 @@ impl ReportFiles {
         Ok(ReportFiles { targets })
     }
 
-    /// Writes every report with `units` (called once per report) and renames each into place.
+    /// Writes every report with `units` (called for each pass over them) and renames each into
+    /// place.
     pub fn write<I>(
         self,
         head: &Head,
@@ -80,16 +81,22 @@ impl ReportFiles {
     {
         let mut errors = Vec::new();
         for target in self.targets {
-            let written = units().and_then(|units| match target.temp {
-                None => render(target.kind, head, units, &mut io::stdout().lock(), secrets),
-                Some(temp) => {
+            let written = match target.temp {
+                None => render(
+                    target.kind,
+                    head,
+                    &mut units,
+                    &mut io::stdout().lock(),
+                    secrets,
+                ),
+                Some(temp) => (|| {
                     let mut out = BufWriter::new(temp);
-                    render(target.kind, head, units, &mut out, secrets)?;
+                    render(target.kind, head, &mut units, &mut out, secrets)?;
                     let temp = out.into_inner().map_err(|e| e.into_error())?;
                     temp.as_file().sync_data()?;
                     temp.persist(&target.path).map(drop).map_err(|e| e.error)
-                }
-            });
+                })(),
+            };
             if let Err(error) = written {
                 errors.push(WriteError {
                     path: target.path,

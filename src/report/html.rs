@@ -1,5 +1,6 @@
 //! One self-contained HTML page for people opening a CI artifact: summary, a timing waterfall,
-//! failures with their diffs, each request and response expandable. No scripts, no fetches.
+//! failures with their diffs, each request and response expandable; units with failures first,
+//! the others folded, a search box by name (one inline script). No fetches.
 
 use std::fmt::Write as _;
 
@@ -32,6 +33,9 @@ summary .meta{margin-left:.5rem}
 .diff span{display:block;min-height:1.4em}.diff .add{color:#116329;background:#dafbe1}.diff .del{color:#a40e26;background:#ffebe9}
 .problem{color:#a40e26;margin:.15rem 0}.hint{color:#7d4e00}
 .num{text-align:right;white-space:nowrap}
+details.unit{content-visibility:auto;contain-intrinsic-size:auto 3rem}
+details.unit>summary h2{display:inline-block}
+#find{margin:.6rem 0;padding:.3rem .5rem;width:22rem;max-width:100%}
 "#;
 
 /// The start of the page: title, run facts and totals. `end` is the run's time axis (ms).
@@ -70,16 +74,29 @@ pub fn head(head: &Head) -> String {
             ""
         }
     );
+    out.push_str("<input id=\"find\" type=\"search\" placeholder=\"find a unit or request by name\" aria-label=\"find by name\"><p class=\"meta\">Units with failures first, open; the others follow, folded.</p>");
     out
 }
 
 /// The end of the page.
-pub const TAIL: &str = "</body></html>\n";
+/// The end of the page: the script of the search box (it hides units whose names do not
+/// hold the text typed).
+pub const TAIL: &str = "<script>document.getElementById('find').addEventListener('input',e=>{const q=e.target.value.toLowerCase();for(const u of document.querySelectorAll('details.unit'))u.hidden=q!==''&&!u.dataset.name.includes(q)})</script></body></html>\n";
 
-/// One unit as a table of its requests on the run's time axis (`end` ms).
+/// One unit, collapsed unless something in it failed: a table of its requests on the run's
+/// time axis (`end` ms).
 pub fn unit(unit: &UnitReport, end: u64, sources: &mut Sources) -> String {
     let mut out = String::new();
+    let failed = unit.requests.iter().any(|r| r.outcome == Outcome::Failed);
+    let names: Vec<&str> = unit.requests.iter().map(|r| r.name.as_str()).collect();
+    let _ = write!(
+        out,
+        "<details class=\"unit\" data-name=\"{}\"{}>",
+        esc(&format!("{} {}", unit.label(), names.join(" ")).to_lowercase()),
+        if failed { " open" } else { "" }
+    );
     write_unit(&mut out, unit, end.max(1), sources);
+    out.push_str("</details>");
     out
 }
 
@@ -91,7 +108,7 @@ fn write_unit(out: &mut String, unit: &UnitReport, end: u64, sources: &mut Sourc
     }
     let _ = write!(
         out,
-        "<h2>{} <small class=\"meta\">{} · {tally}</small></h2><table><tr><th class=\"mark\"></th><th>request</th><th class=\"status\">status</th><th class=\"num\">ms</th><th class=\"axis\">timeline <span class=\"meta\">0–{end} ms</span></th></tr>",
+        "<summary><h2>{} <small class=\"meta\">{} · {tally}</small></h2></summary><table><tr><th class=\"mark\"></th><th>request</th><th class=\"status\">status</th><th class=\"num\">ms</th><th class=\"axis\">timeline <span class=\"meta\">0–{end} ms</span></th></tr>",
         esc(&unit.label()),
         esc(&unit.file)
     );

@@ -14,6 +14,7 @@ use super::build::RunInfo;
 use super::model::{RunReport, SCHEMA, Shard, Summary, UnitReport};
 use super::{ReportKind, html, junit, tap};
 use crate::diagnostic::Sources;
+use crate::run::result::Outcome;
 use crate::secrets::Secrets;
 
 /// Facts over the units seen so far: what the heads of the documents need.
@@ -133,11 +134,12 @@ impl Spool {
     }
 }
 
-/// Writes one report document of `kind` to `out`: the head, each unit as it is read, the tail.
-pub fn render(
+/// Writes one report document of `kind` to `out`: the head, each unit as it is read (from
+/// `units`, called once per pass), the tail.
+pub fn render<I: Iterator<Item = io::Result<UnitReport>>>(
     kind: ReportKind,
     head: &Head,
-    units: impl Iterator<Item = io::Result<UnitReport>>,
+    mut units: impl FnMut() -> io::Result<I>,
     out: &mut dyn Write,
     secrets: &Secrets,
 ) -> io::Result<()> {
@@ -147,14 +149,14 @@ pub fn render(
         ReportKind::Json => {
             let document = JsonDocument {
                 head,
-                units: RefCell::new(Some(units)),
+                units: RefCell::new(Some(units()?)),
             };
             serde_json::to_writer_pretty(&mut *out, &document)?;
         }
         ReportKind::Junit => {
             let tally = head.tally;
             out.write_all(junit::head(&head.summary, tally.errors, head.duration_ms).as_bytes())?;
-            for unit in units {
+            for unit in units()? {
                 out.write_all(junit::unit(&unit?, &mut sources)?.as_bytes())?;
             }
             out.write_all(junit::TAIL.as_bytes())?;
@@ -162,16 +164,23 @@ pub fn render(
         ReportKind::Tap => {
             out.write_all(tap::head(head.tally.requests()).as_bytes())?;
             let mut number = 0;
-            for unit in units {
+            for unit in units()? {
                 out.write_all(tap::unit(&unit?, &mut number).as_bytes())?;
             }
             out.write_all(tap::tail(head.interrupted).as_bytes())?;
         }
         ReportKind::Html => {
             out.write_all(html::head(head).as_bytes())?;
-            for unit in units {
-                let unit = unit?;
-                out.write_all(html::unit(&unit, head.tally.timeline_end, &mut sources).as_bytes())?;
+            // two passes over the units: those with failures first, then the others
+            for failures in [true, false] {
+                for unit in units()? {
+                    let unit = unit?;
+                    let failed = unit.requests.iter().any(|r| r.outcome == Outcome::Failed);
+                    if failed == failures {
+                        let end = head.tally.timeline_end;
+                        out.write_all(html::unit(&unit, end, &mut sources).as_bytes())?;
+                    }
+                }
             }
             out.write_all(html::TAIL.as_bytes())?;
         }
