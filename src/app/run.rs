@@ -19,7 +19,7 @@ use crate::report::terminal::TerminalReporter;
 use crate::report::{ReportFiles, RunInfo};
 use crate::run::result::CollectionResult;
 use crate::run::select::{Filter, Selection, select};
-use crate::run::vars::VarLayer;
+use crate::run::vars::{VarLayer, Vars};
 use crate::run::{Shared, Silent, Stop, Unit, run_unit};
 use crate::secrets::Secrets;
 use crate::settings;
@@ -84,31 +84,7 @@ fn build_units(
         skip_tags: args.skip_tags.clone(),
         only: args.only.clone(),
     };
-    // (iteration, label, row variables) for each run of a collection
-    let iterations: Vec<(Option<usize>, Option<String>, Option<VarLayer>)> =
-        match (rows, args.iterations) {
-            (Some(rows), _) => rows
-                .into_iter()
-                .enumerate()
-                .map(|(i, row)| {
-                    let n = i + 1;
-                    let layer = VarLayer {
-                        origin: format!("data row {n}"),
-                        vars: row
-                            .iter()
-                            .map(|(k, v)| (k.clone(), TValue::literal(v)))
-                            .collect(),
-                        templates: cli_layer.templates.clone(),
-                        overrides_groups: true,
-                    };
-                    (Some(n), Some(format!("[row {n}]")), Some(layer))
-                })
-                .collect(),
-            (None, Some(count)) => (1..=count as usize)
-                .map(|n| (Some(n), Some(format!("[iteration {n}]")), None))
-                .collect(),
-            (None, None) => vec![(None, None, None)],
-        };
+    let iterations = iterations(rows, args.iterations, &cli_layer);
     let mut units = Vec::new();
     let mut errors = Vec::new();
     let mut clients = super::Clients::default();
@@ -123,23 +99,37 @@ fn build_units(
         let max_retries = settings::max_retries(&args.network, &collection.settings);
         let selection = Arc::new(select(&collection, &filter));
         let collection = Arc::new(collection);
+        // iterations without a data row start from the same variables: resolved once, shared
+        let mut same_vars: Option<Arc<Vars>> = None;
         for (iteration, label, row) in &iterations {
-            let mut unit_layers: Vec<VarLayer> = mock_layer.iter().cloned().collect();
-            unit_layers.extend(layers.iter().cloned());
-            unit_layers.extend(row.iter().cloned());
-            unit_layers.push(cli_layer.clone());
-            match resolve_vars(&collection, &unit_layers) {
-                Ok(vars) => units.push(Unit {
-                    collection: collection.clone(),
-                    vars,
-                    selection: selection.clone(),
-                    iteration: *iteration,
-                    label: label.clone(),
-                    client: client.clone(),
-                    max_retries,
-                }),
-                Err(e) => errors.push(e),
+            let vars = match (&same_vars, row) {
+                (Some(vars), None) => vars.clone(),
+                _ => {
+                    let mut unit_layers: Vec<VarLayer> = mock_layer.iter().cloned().collect();
+                    unit_layers.extend(layers.iter().cloned());
+                    unit_layers.extend(row.iter().cloned());
+                    unit_layers.push(cli_layer.clone());
+                    match resolve_vars(&collection, &unit_layers) {
+                        Ok(vars) => Arc::new(vars),
+                        Err(e) => {
+                            errors.push(e);
+                            continue;
+                        }
+                    }
+                }
+            };
+            if row.is_none() {
+                same_vars = Some(vars.clone());
             }
+            units.push(Unit {
+                collection: collection.clone(),
+                vars,
+                selection: selection.clone(),
+                iteration: *iteration,
+                label: label.clone(),
+                client: client.clone(),
+                max_retries,
+            });
         }
     }
     dedup_errors(&mut errors);
@@ -157,6 +147,40 @@ fn build_units(
             .collect();
     }
     Ok(units)
+}
+
+/// One run of a collection: its iteration (1-based), label, and data row's variables.
+type Iteration = (Option<usize>, Option<String>, Option<VarLayer>);
+
+/// The runs of each collection: one per data row, per `--iterations`, or just one.
+fn iterations(
+    rows: Option<Vec<Row>>,
+    iterations: Option<u32>,
+    cli_layer: &VarLayer,
+) -> Vec<Iteration> {
+    match (rows, iterations) {
+        (Some(rows), _) => rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let n = i + 1;
+                let layer = VarLayer {
+                    origin: format!("data row {n}"),
+                    vars: row
+                        .iter()
+                        .map(|(k, v)| (k.clone(), TValue::literal(v)))
+                        .collect(),
+                    templates: cli_layer.templates.clone(),
+                    overrides_groups: true,
+                };
+                (Some(n), Some(format!("[row {n}]")), Some(layer))
+            })
+            .collect(),
+        (None, Some(count)) => (1..=count as usize)
+            .map(|n| (Some(n), Some(format!("[iteration {n}]")), None))
+            .collect(),
+        (None, None) => vec![(None, None, None)],
+    }
 }
 
 /// Whether the selection keeps a request of the unit's own (setup and teardown do not count:
