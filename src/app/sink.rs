@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::stream::{Head, Spool};
+use crate::report::head::Head;
+use crate::report::stream::Spool;
 use crate::report::{ReportFiles, RunInfo, UnitBuilder, WriteError};
 use crate::run::result::{CollectionResult, Outcome};
 use crate::secrets::Secrets;

@@ -6,9 +6,10 @@
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
-use super::ReportKind;
+use super::head::Head;
+use super::kind::ReportKind;
 use super::model::UnitReport;
-use super::stream::{Head, render};
+use super::stream::render;
 use crate::secrets::Secrets;
 
 /// One report to write, its destination opened.

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
+use super::head::Head;
 use super::model::{MessageReport, RequestReport, Summary, UnitReport};
-use super::stream::Head;
 use crate::diagnostic::Sources;
 use crate::run::result::Outcome;
 

@@ -3,6 +3,7 @@
 
 mod build;
 mod files;
+pub mod head;
 mod html;
 mod junit;
 mod kind;
@@ -29,7 +30,7 @@ pub fn write(
     secrets: &Secrets,
 ) -> std::io::Result<()> {
     let files = ReportFiles::create(&[(kind, path.to_path_buf())]).map_err(|e| e.error)?;
-    let head = stream::Head::of_report(report);
+    let head = head::Head::of_report(report);
     let units = || Ok(report.units.iter().cloned().map(Ok));
     match files.write(&head, units, secrets).pop() {
         Some(e) => Err(e.error),
