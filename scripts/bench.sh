@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark harness (issue 9, docs/benchmarks.md): runner beside Hurl, curl and wrk.
 #
-#   scripts/bench.sh [--runs N] [--warmup N] [--only W1,W2,W3,W4,W5] [--no-hurl] [--out DIR]
+#   scripts/bench.sh [--runs N] [--warmup N] [--only W1,W2,W3,W4,W5,SCALE] [--no-hurl] [--out DIR]
+#
+# SCALE (issue 17, opt-in: `--only SCALE`, minutes long): W4's GET with two assertions run
+# 10,000 and 100,000 times with every report kind (JSON, JUnit, HTML, TAP), also with --jobs 4
+# and as a --data file of as many rows; wall time and peak RSS of each, beside Hurl's
+# `--repeat N --report-junit`. Table in DIR/scale.md; the report files are deleted after each.
 #
 # Builds runner and the bench server in release, starts the server on 127.0.0.1 (stopped on
 # exit), times each workload in benches/workloads/ with hyperfine and measures its peak RSS
@@ -322,3 +327,48 @@ declare -A TARGET=([W1]=0.5 [W2]=1.0 [W3]=0.25 [W4]=0.5 [W5]=0.25)
 } | tee "$OUT/results.md"
 echo >&2
 echo "results: $OUT/results.md (hyperfine JSON, time -v and wrk output beside it)" >&2
+
+# ---------------------------------------------------------------------------------------
+# SCALE (issue 17): memory stays flat however many requests run
+# ---------------------------------------------------------------------------------------
+scale_measure() { # NAME CMD… → "seconds KiB" of one run (reports in a temp dir, removed)
+    local name=$1 dir
+    shift
+    dir=$(mktemp -d)
+    if ! (cd "$dir" && timeout $STEP_TIMEOUT /usr/bin/time -v "$@" >"$OUT/scale-$name.out" 2>"$OUT/scale-$name.time"); then
+        echo "bench.sh: SCALE $name failed: $*" >&2
+        tail -n 30 "$OUT/scale-$name.out" "$OUT/scale-$name.time" >&2
+        rm -rf "$dir"
+        exit 1
+    fi
+    rm -rf "$dir"
+    awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; secs = s }
+        /Maximum resident set size/ { kib = $2 } END { printf "%s %s\n", secs, kib }' "$OUT/scale-$name.time"
+}
+if wants SCALE; then
+    log "SCALE: 10,000 and 100,000 requests with every report kind"
+    ALL_REPORTS="--report json=r.json --report junit=r.xml --report html=r.html --report tap=r.tap"
+    declare -A SCALE
+    for n in 10000 100000; do
+        seq 1 $n | sed '1i row' >"$OUT/gen/rows-$n.csv"
+        SCALE[$n.seq]=$(scale_measure "seq-$n" $R "$PWD/$WL/w4_parallel.yaml" --iterations $n $ALL_REPORTS)
+        SCALE[$n.jobs]=$(scale_measure "jobs-$n" $R "$PWD/$WL/w4_parallel.yaml" --iterations $n --jobs 4 $ALL_REPORTS)
+        SCALE[$n.data]=$(scale_measure "data-$n" $R "$PWD/$WL/w4_parallel.yaml" --data "$OUT/gen/rows-$n.csv" $ALL_REPORTS)
+        if [ -n "$HURL" ]; then
+            SCALE[$n.hurl]=$(scale_measure "hurl-$n" $HURL --no-output --variable base_url=$BASE --repeat $n --report-junit r.xml "$PWD/$WL/w4_parallel.hurl")
+        fi
+        rm -f "$OUT/gen/rows-$n.csv"
+    done
+    {
+        echo "| requests | runner | runner --jobs 4 | runner --data (rows) | Hurl --repeat --report-junit |"
+        echo "|---|---|---|---|---|"
+        for n in 10000 100000; do
+            row="| $n"
+            for kind in seq jobs data hurl; do
+                read -r secs kib <<<"${SCALE[$n.$kind]:-}"
+                row="$row | $(have "${secs:-}" && printf '%s s, %s' "$secs" "$(mib "$kib")" || printf -- '–')"
+            done
+            echo "$row |"
+        done
+    } | tee "$OUT/scale.md"
+fi

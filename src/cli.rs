@@ -401,6 +401,11 @@ pub struct RunArgs {
     #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
     pub reports: Vec<(ReportKind, PathBuf)>,
 
+    /// Keep the bodies of passing and skipped requests in reports too (by default only
+    /// failures keep theirs; headers, sizes and timings are always kept).
+    #[arg(long)]
+    pub report_bodies: bool,
+
     /// Run only requests with this tag (repeatable: any of them).
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,

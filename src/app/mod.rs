@@ -13,6 +13,7 @@ mod mock;
 mod plan;
 mod run;
 mod signal;
+mod sink;
 mod token;
 mod validate;
 mod watch;

@@ -10,17 +10,17 @@ use super::plan::{
     Clients, Plan, dedup_errors, literal_layer, load_dotenv, load_plan, resolve_vars, token_cache,
 };
 use super::signal::{StopRequest, StopSignals};
+use super::sink::Sink;
 use crate::cli::{ColorWhen, RunArgs};
 use crate::load::LoadError;
 use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
 use crate::model::Phase;
-use crate::report::RunInfo;
-use crate::report::model::RunReport;
 use crate::report::terminal::{TerminalReporter, VERBOSE_BODY_BYTES, Verbosity};
-use crate::run::result::{CollectionResult, Outcome};
+use crate::report::{ReportFiles, RunInfo};
+use crate::run::result::CollectionResult;
 use crate::run::select::{Filter, Selection, select};
-use crate::run::vars::VarLayer;
+use crate::run::vars::{VarLayer, Vars};
 use crate::run::{Shared, Silent, Stop, Unit, run_unit};
 use crate::secrets::Secrets;
 use crate::settings;
@@ -83,31 +83,7 @@ fn build_units(
         skip_tags: args.skip_tags.clone(),
         only: args.only.clone(),
     };
-    // (iteration, label, row variables) for each run of a collection
-    let iterations: Vec<(Option<usize>, Option<String>, Option<VarLayer>)> =
-        match (rows, args.iterations) {
-            (Some(rows), _) => rows
-                .into_iter()
-                .enumerate()
-                .map(|(i, row)| {
-                    let n = i + 1;
-                    let layer = VarLayer {
-                        origin: format!("data row {n}"),
-                        vars: row
-                            .iter()
-                            .map(|(k, v)| (k.clone(), TValue::literal(v)))
-                            .collect(),
-                        templates: cli_layer.templates.clone(),
-                        overrides_groups: true,
-                    };
-                    (Some(n), Some(format!("[row {n}]")), Some(layer))
-                })
-                .collect(),
-            (None, Some(count)) => (1..=count as usize)
-                .map(|n| (Some(n), Some(format!("[iteration {n}]")), None))
-                .collect(),
-            (None, None) => vec![(None, None, None)],
-        };
+    let iterations = iterations(rows, args.iterations, &cli_layer);
     let mut units = Vec::new();
     let mut errors = Vec::new();
     let mut clients = Clients::default();
@@ -122,23 +98,37 @@ fn build_units(
         let max_retries = settings::max_retries(&args.network, &collection.settings);
         let selection = Arc::new(select(&collection, &filter));
         let collection = Arc::new(collection);
+        // iterations without a data row start from the same variables: resolved once, shared
+        let mut same_vars: Option<Arc<Vars>> = None;
         for (iteration, label, row) in &iterations {
-            let mut unit_layers: Vec<VarLayer> = mock_layer.iter().cloned().collect();
-            unit_layers.extend(layers.iter().cloned());
-            unit_layers.extend(row.iter().cloned());
-            unit_layers.push(cli_layer.clone());
-            match resolve_vars(&collection, &unit_layers) {
-                Ok(vars) => units.push(Unit {
-                    collection: collection.clone(),
-                    vars,
-                    selection: selection.clone(),
-                    iteration: *iteration,
-                    label: label.clone(),
-                    client: client.clone(),
-                    max_retries,
-                }),
-                Err(e) => errors.push(e),
+            let vars = match (&same_vars, row) {
+                (Some(vars), None) => vars.clone(),
+                _ => {
+                    let mut unit_layers: Vec<VarLayer> = mock_layer.iter().cloned().collect();
+                    unit_layers.extend(layers.iter().cloned());
+                    unit_layers.extend(row.iter().cloned());
+                    unit_layers.push(cli_layer.clone());
+                    match resolve_vars(&collection, &unit_layers) {
+                        Ok(vars) => Arc::new(vars),
+                        Err(e) => {
+                            errors.push(e);
+                            continue;
+                        }
+                    }
+                }
+            };
+            if row.is_none() {
+                same_vars = Some(vars.clone());
             }
+            units.push(Unit {
+                collection: collection.clone(),
+                vars,
+                selection: selection.clone(),
+                iteration: *iteration,
+                label: label.clone(),
+                client: client.clone(),
+                max_retries,
+            });
         }
     }
     dedup_errors(&mut errors);
@@ -156,6 +146,40 @@ fn build_units(
             .collect();
     }
     Ok(units)
+}
+
+/// One run of a collection: its iteration (1-based), label, and data row's variables.
+type Iteration = (Option<usize>, Option<String>, Option<VarLayer>);
+
+/// The runs of each collection: one per data row, per `--iterations`, or just one.
+fn iterations(
+    rows: Option<Vec<Row>>,
+    iterations: Option<u32>,
+    cli_layer: &VarLayer,
+) -> Vec<Iteration> {
+    match (rows, iterations) {
+        (Some(rows), _) => rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let n = i + 1;
+                let layer = VarLayer {
+                    origin: format!("data row {n}"),
+                    vars: row
+                        .iter()
+                        .map(|(k, v)| (k.clone(), TValue::literal(v)))
+                        .collect(),
+                    templates: cli_layer.templates.clone(),
+                    overrides_groups: true,
+                };
+                (Some(n), Some(format!("[row {n}]")), Some(layer))
+            })
+            .collect(),
+        (None, Some(count)) => (1..=count as usize)
+            .map(|n| (Some(n), Some(format!("[iteration {n}]")), None))
+            .collect(),
+        (None, None) => vec![(None, None, None)],
+    }
 }
 
 /// Whether the selection keeps a request of the unit's own (setup and teardown do not count:
@@ -233,8 +257,24 @@ fn color_choice(args: &RunArgs) -> anstream::ColorChoice {
     }
 }
 
-/// Runs the units, prints as they finish, writes the reports (also after Ctrl-C).
+/// Runs the units, prints as they finish, spools their reports and writes the report files
+/// at the end (also after Ctrl-C). Report paths are opened before the first request.
 async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
+    let files = if args.reports.is_empty() {
+        None
+    } else {
+        match ReportFiles::create(&args.reports) {
+            Ok(files) => Some(files),
+            Err(e) => return input_errors(&[general(e.to_string())], &secrets),
+        }
+    };
+    let mut sink = match Sink::new(files, &secrets, args.report_bodies) {
+        Ok(sink) => sink,
+        Err(e) => {
+            let message = format!("cannot create the report spool: {e}");
+            return input_errors(&[general(message)], &secrets);
+        }
+    };
     let stop = Arc::new(Stop::new(args.bail));
     let stopped_by = watch_stop_requests(stop.clone());
     let shared = Shared {
@@ -247,15 +287,20 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     };
     let started_at = SystemTime::now();
     let mut reporter = TerminalReporter::new(Verbosity::from_count(args.verbose), secrets.clone());
-    let results = if args.jobs <= 1 {
-        let mut results = Vec::with_capacity(units.len());
-        for unit in units {
-            results.push(run_unit(unit, &shared, &mut reporter).await);
+    if args.jobs <= 1 {
+        for (index, unit) in units.into_iter().enumerate() {
+            sink.finished(index, run_unit(unit, &shared, &mut reporter).await);
         }
-        results
     } else {
-        run_parallel(units, &shared, usize::from(args.jobs), &mut reporter).await
-    };
+        run_parallel(
+            units,
+            &shared,
+            usize::from(args.jobs),
+            &mut reporter,
+            &mut sink,
+        )
+        .await;
+    }
     reporter.finish();
     let info = RunInfo {
         started_at,
@@ -266,17 +311,11 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     let stop_request = info
         .interrupted
         .then(|| stopped_by.get().copied().unwrap_or(StopRequest::Interrupt));
-    let mut exit = exit_of(&results, stop_request);
-    // built only when asked for: a report holds every request of the run
-    if !args.reports.is_empty() {
-        let report = RunReport::new(&results, &info, &secrets);
-        for (kind, path) in &args.reports {
-            if let Err(e) = crate::report::write(*kind, &report, path, &secrets) {
-                eprintln!("cannot write the report {}: {e}", path.display());
-                if exit == Exit::Passed {
-                    exit = Exit::Failed;
-                }
-            }
+    let mut exit = exit_of(sink.failed, stop_request);
+    for e in sink.write_reports(&info, &secrets) {
+        eprintln!("{e}");
+        if exit == Exit::Passed {
+            exit = Exit::Failed;
         }
     }
     exit
@@ -284,11 +323,7 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
 
 /// The exit code the results call for: stopped (130, or 143 after SIGTERM), or failed when
 /// any request failed.
-fn exit_of(results: &[CollectionResult], stopped_by: Option<StopRequest>) -> Exit {
-    let failed = results
-        .iter()
-        .flat_map(|unit| &unit.requests)
-        .any(|request| request.outcome == Outcome::Failed);
+fn exit_of(failed: bool, stopped_by: Option<StopRequest>) -> Exit {
     match (stopped_by, failed) {
         (Some(request), _) => request.exit(),
         (None, true) => Exit::Failed,
@@ -297,13 +332,14 @@ fn exit_of(results: &[CollectionResult], stopped_by: Option<StopRequest>) -> Exi
 }
 
 /// Up to `jobs` units at once on the runtime's threads; each unit's lines are printed
-/// together when it finishes, and results keep the units' order for reports.
+/// together when it finishes, and the sink puts them back in the units' order for reports.
 async fn run_parallel(
     units: Vec<Unit>,
     shared: &Shared,
     jobs: usize,
     reporter: &mut TerminalReporter,
-) -> Vec<CollectionResult> {
+    sink: &mut Sink<'_>,
+) {
     use futures_util::FutureExt as _;
 
     let total = units.len();
@@ -329,7 +365,6 @@ async fn run_parallel(
     }
     drop(done_tx);
     let progress = progress_bar(total);
-    let mut results = Vec::with_capacity(total);
     while let Some(first) = done.recv().await {
         // units that finished meanwhile are shown in the same write
         let mut finished = vec![first];
@@ -345,12 +380,12 @@ async fn run_parallel(
             }
         });
         progress.inc(units.len() as u64);
-        results.extend(units);
+        for (index, result) in units {
+            sink.finished(index, result);
+        }
     }
     while workers.join_next().await.is_some() {}
     progress.finish_and_clear();
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Units done out of all, on stderr when it is a terminal (hidden in CI logs and pipes).

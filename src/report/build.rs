@@ -3,13 +3,11 @@
 
 use serde_json::Value;
 
-use super::model::{
-    CaptureReport, MessageReport, RequestReport, RunReport, SCHEMA, Shard, Summary, UnitReport,
-};
+use super::model::{CaptureReport, MessageReport, RequestReport, Shard, UnitReport};
 use crate::check::outcome::AssertOutcome;
 use crate::diagnostic::Sources;
 use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
-use crate::run::result::{CollectionResult, RequestResult};
+use crate::run::result::{CollectionResult, Outcome, RequestResult};
 use crate::secrets::{MASK, Secrets};
 
 /// Bodies are kept in reports up to this many bytes.
@@ -27,23 +25,14 @@ pub struct RunInfo {
     pub shard: Option<Shard>,
 }
 
-impl RunReport {
-    /// The report of finished (or interrupted) units, secrets masked.
-    pub fn new(results: &[CollectionResult], info: &RunInfo, secrets: &Secrets) -> RunReport {
-        let mut builder = Builder {
+impl<'s> UnitBuilder<'s> {
+    /// A builder masking with `secrets`; `keep_bodies` keeps the bodies of requests that did
+    /// not fail too (failures always keep theirs).
+    pub fn new(secrets: &'s Secrets, keep_bodies: bool) -> UnitBuilder<'s> {
+        UnitBuilder {
             secrets,
             sources: Sources::default(),
-        };
-        let units: Vec<UnitReport> = results.iter().map(|r| builder.unit(r)).collect();
-        RunReport {
-            schema: SCHEMA.into(),
-            runner_version: env!("CARGO_PKG_VERSION").into(),
-            started_at: humantime::format_rfc3339_millis(info.started_at).to_string(),
-            duration_ms: millis(info.duration),
-            interrupted: info.interrupted,
-            shard: info.shard,
-            summary: Summary::of(&units),
-            units,
+            keep_bodies,
         }
     }
 }
@@ -52,20 +41,23 @@ fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Builds the model; masks text as it enters.
-struct Builder<'s> {
+/// Builds the model a unit at a time; masks text as it enters.
+pub struct UnitBuilder<'s> {
     secrets: &'s Secrets,
     /// Collection files, read when a failure in them is shown.
     sources: Sources,
+    /// Keep the bodies of passing and skipped requests too.
+    keep_bodies: bool,
 }
 
-impl Builder<'_> {
+impl UnitBuilder<'_> {
     /// The text with every known secret masked.
     fn text(&self, text: &str) -> String {
         self.secrets.mask(text).into_owned()
     }
 
-    fn unit(&mut self, result: &CollectionResult) -> UnitReport {
+    /// The report of one finished unit.
+    pub fn unit(&mut self, result: &CollectionResult) -> UnitReport {
         UnitReport {
             collection: self.text(&result.name),
             file: self.text(&result.path.display().to_string()),
@@ -113,12 +105,19 @@ impl Builder<'_> {
             errors,
             hints: r.hints.iter().map(|h| self.text(h)).collect(),
             notes: r.notes.iter().map(|n| self.text(&n.to_string())).collect(),
-            request: r.request.as_ref().map(|q| self.request_message(q)),
-            response: r
-                .response
+            request: r
+                .request
                 .as_ref()
-                .map(|response| self.response_message(response, r.response_size)),
+                .map(|q| self.request_message(q, self.keeps_body(r))),
+            response: r.response.as_ref().map(|response| {
+                self.response_message(response, r.response_size, self.keeps_body(r))
+            }),
         }
+    }
+
+    /// Bodies are kept for failures, and for every request when asked.
+    fn keeps_body(&self, r: &RequestResult) -> bool {
+        self.keep_bodies || r.outcome == Outcome::Failed
     }
 
     fn assertion(&self, a: &AssertOutcome) -> AssertOutcome {
@@ -140,7 +139,7 @@ impl Builder<'_> {
             .collect()
     }
 
-    fn request_message(&self, request: &HttpRequest) -> MessageReport {
+    fn request_message(&self, request: &HttpRequest, keep_body: bool) -> MessageReport {
         let (body, body_bytes) = match &request.body {
             HttpBody::Empty => (String::new(), 0),
             HttpBody::Bytes { data, .. } => (self.body_text(data), data.len()),
@@ -161,15 +160,28 @@ impl Builder<'_> {
         };
         MessageReport {
             headers: self.headers(&request.headers),
-            body: self.text(&body),
+            body: if keep_body {
+                self.text(&body)
+            } else {
+                String::new()
+            },
             body_bytes,
         }
     }
 
-    fn response_message(&self, response: &HttpResponse, full_size: Option<usize>) -> MessageReport {
+    fn response_message(
+        &self,
+        response: &HttpResponse,
+        full_size: Option<usize>,
+        keep_body: bool,
+    ) -> MessageReport {
         MessageReport {
             headers: self.headers(&response.headers),
-            body: self.body_text(&response.body),
+            body: if keep_body {
+                self.body_text(&response.body)
+            } else {
+                String::new()
+            },
             body_bytes: full_size.unwrap_or(response.body.len()),
         }
     }

@@ -1,9 +1,11 @@
 //! One self-contained HTML page for people opening a CI artifact: summary, a timing waterfall,
-//! failures with their diffs, each request and response expandable. No scripts, no fetches.
+//! failures with their diffs, each request and response expandable; units with failures first,
+//! the others folded, a search box by name (one inline script). No fetches.
 
 use std::fmt::Write as _;
 
-use super::model::{MessageReport, RequestReport, RunReport, Summary, UnitReport};
+use super::head::Head;
+use super::model::{MessageReport, RequestReport, Summary, UnitReport};
 use crate::diagnostic::Sources;
 use crate::run::result::Outcome;
 
@@ -31,12 +33,15 @@ summary .meta{margin-left:.5rem}
 .diff span{display:block;min-height:1.4em}.diff .add{color:#116329;background:#dafbe1}.diff .del{color:#a40e26;background:#ffebe9}
 .problem{color:#a40e26;margin:.15rem 0}.hint{color:#7d4e00}
 .num{text-align:right;white-space:nowrap}
+details.unit{content-visibility:auto;contain-intrinsic-size:auto 3rem}
+details.unit>summary h2{display:inline-block}
+#find{margin:.6rem 0;padding:.3rem .5rem;width:22rem;max-width:100%}
 "#;
 
-/// The report as an HTML page.
-pub fn render(report: &RunReport, sources: &mut Sources) -> String {
+/// The start of the page: title, run facts and totals. `end` is the run's time axis (ms).
+pub fn head(head: &Head) -> String {
     let mut out = String::new();
-    let s = &report.summary;
+    let s = &head.summary;
     let _ = write!(
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>runner report: {} passed, {} failed</title><style>{STYLE}</style></head><body>",
@@ -45,11 +50,10 @@ pub fn render(report: &RunReport, sources: &mut Sources) -> String {
     let _ = write!(
         out,
         "<h1>runner report</h1><div class=\"meta\">started {} · {} ms · runner {}{}</div>",
-        esc(&report.started_at),
-        report.duration_ms,
-        esc(&report.runner_version),
-        report
-            .shard
+        esc(&head.started_at),
+        head.duration_ms,
+        esc(&head.runner_version),
+        head.shard
             .map(|sh| format!(" · shard {}/{}", sh.index, sh.total))
             .unwrap_or_default()
     );
@@ -64,24 +68,35 @@ pub fn render(report: &RunReport, sources: &mut Sources) -> String {
         } else {
             String::new()
         },
-        if report.interrupted {
+        if head.interrupted {
             "<span class=\"interrupted\">interrupted</span>"
         } else {
             ""
         }
     );
-    let end = report
-        .units
-        .iter()
-        .flat_map(|u| &u.requests)
-        .map(|r| r.started_ms + r.duration_ms.unwrap_or(0))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    for unit in &report.units {
-        write_unit(&mut out, unit, end, sources);
-    }
-    out.push_str("</body></html>\n");
+    out.push_str("<input id=\"find\" type=\"search\" placeholder=\"find a unit or request by name\" aria-label=\"find by name\"><p class=\"meta\">Units with failures first, open; the others follow, folded.</p>");
+    out
+}
+
+/// The end of the page.
+/// The end of the page: the script of the search box (it hides units whose names do not
+/// hold the text typed).
+pub const TAIL: &str = "<script>document.getElementById('find').addEventListener('input',e=>{const q=e.target.value.toLowerCase();for(const u of document.querySelectorAll('details.unit'))u.hidden=q!==''&&!u.dataset.name.includes(q)})</script></body></html>\n";
+
+/// One unit, collapsed unless something in it failed: a table of its requests on the run's
+/// time axis (`end` ms).
+pub fn unit(unit: &UnitReport, end: u64, sources: &mut Sources) -> String {
+    let mut out = String::new();
+    let failed = unit.requests.iter().any(|r| r.outcome == Outcome::Failed);
+    let names: Vec<&str> = unit.requests.iter().map(|r| r.name.as_str()).collect();
+    let _ = write!(
+        out,
+        "<details class=\"unit\" data-name=\"{}\"{}>",
+        esc(&format!("{} {}", unit.label(), names.join(" ")).to_lowercase()),
+        if failed { " open" } else { "" }
+    );
+    write_unit(&mut out, unit, end.max(1), sources);
+    out.push_str("</details>");
     out
 }
 
@@ -93,7 +108,7 @@ fn write_unit(out: &mut String, unit: &UnitReport, end: u64, sources: &mut Sourc
     }
     let _ = write!(
         out,
-        "<h2>{} <small class=\"meta\">{} · {tally}</small></h2><table><tr><th class=\"mark\"></th><th>request</th><th class=\"status\">status</th><th class=\"num\">ms</th><th class=\"axis\">timeline <span class=\"meta\">0–{end} ms</span></th></tr>",
+        "<summary><h2>{} <small class=\"meta\">{} · {tally}</small></h2></summary><table><tr><th class=\"mark\"></th><th>request</th><th class=\"status\">status</th><th class=\"num\">ms</th><th class=\"axis\">timeline <span class=\"meta\">0–{end} ms</span></th></tr>",
         esc(&unit.label()),
         esc(&unit.file)
     );

@@ -5,25 +5,50 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
-use super::model::{RequestReport, RunReport};
+use super::model::{RequestReport, Summary, UnitReport};
 use crate::diagnostic::Sources;
 use crate::run::result::Outcome;
 
-/// The report as JUnit XML.
-pub fn render(report: &RunReport, sources: &mut Sources) -> std::io::Result<String> {
+/// The start of the document: the totals over every unit, which readers show first.
+pub fn head(summary: &Summary, errors: usize, duration_ms: u64) -> String {
+    let time = Duration::from_millis(duration_ms).as_secs_f64();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"runner\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" skipped=\"{}\" time=\"{time:.3}\">\n",
+        summary.passed + summary.failed + summary.skipped,
+        summary.failed - errors.min(summary.failed),
+        summary.skipped,
+    )
+}
+
+/// The end of the document.
+pub const TAIL: &str = "</testsuites>\n";
+
+/// One unit as a `<testsuite>` element (quick-junit writes it, and escapes its text).
+pub fn unit(unit: &UnitReport, sources: &mut Sources) -> std::io::Result<String> {
     let mut junit = Report::new("runner");
-    junit.set_time(Duration::from_millis(report.duration_ms));
-    for unit in &report.units {
-        let mut suite = TestSuite::new(unit.label());
-        let mut time = Duration::ZERO;
-        for request in &unit.requests {
-            time += Duration::from_millis(request.duration_ms.unwrap_or(0));
-            suite.add_test_case(test_case(request, &unit.file, sources));
-        }
-        suite.set_time(time);
-        junit.add_test_suite(suite);
+    let mut suite = TestSuite::new(unit.label());
+    let mut time = Duration::ZERO;
+    let mut skipped = 0usize;
+    for request in &unit.requests {
+        time += Duration::from_millis(request.duration_ms.unwrap_or(0));
+        skipped += usize::from(request.outcome == Outcome::Skipped);
+        suite.add_test_case(test_case(request, &unit.file, sources));
     }
-    junit.to_string().map_err(std::io::Error::other)
+    suite.set_time(time);
+    suite
+        .extra
+        .insert("skipped".into(), skipped.to_string().into());
+    junit.add_test_suite(suite);
+    let text = junit.to_string().map_err(std::io::Error::other)?;
+    // only the suite: the document's head and tail are written once, around every unit
+    let start = text.find("<testsuite ").unwrap_or(0);
+    let end = text.rfind("</testsuites>").unwrap_or(text.len());
+    Ok(format!("    {}", &text[start..end]))
+}
+
+/// Requests that failed with an error (not sent, transport, capture), not an assertion.
+pub fn is_error(request: &RequestReport) -> bool {
+    request.outcome == Outcome::Failed && !request.errors.is_empty()
 }
 
 fn test_case(request: &RequestReport, file: &str, sources: &mut Sources) -> TestCase {

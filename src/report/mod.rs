@@ -1,45 +1,42 @@
-//! Reporters: the terminal for people as the run goes; report files for CI at the end.
-//! Every file is written from a `RunReport`, whose text was masked as it was built (`build`).
+//! Reporters: the terminal for people as the run goes; report files for CI, built unit by
+//! unit as units finish (`build`, masking as it builds) and streamed to disk (`stream`).
 
 mod build;
 mod escape;
+mod files;
+pub mod head;
 mod html;
 mod junit;
 mod kind;
 pub mod model;
 pub mod note;
+pub mod stream;
 mod tap;
 pub mod terminal;
 
 use std::path::Path;
 
-pub use build::RunInfo;
+pub use build::{RunInfo, UnitBuilder};
+pub use files::{ReportFiles, WriteError};
 pub use kind::ReportKind;
 
-use crate::diagnostic::Sources;
 use crate::secrets::Secrets;
 use model::RunReport;
 
-/// Writes one report file (folders created as needed). The report's text is masked already;
-/// the source lines a failure shows are masked as they are read, with `secrets`.
+/// Writes one report held whole (a merged one) to `path` (`-`: standard output).
 pub fn write(
     kind: ReportKind,
     report: &RunReport,
     path: &Path,
     secrets: &Secrets,
 ) -> std::io::Result<()> {
-    let masker = secrets.clone();
-    let mut sources = Sources::masked_by(move |text| masker.mask(text).into_owned());
-    let text = match kind {
-        ReportKind::Json => serde_json::to_string_pretty(report).map_err(std::io::Error::other)?,
-        ReportKind::Junit => junit::render(report, &mut sources)?,
-        ReportKind::Tap => tap::render(report),
-        ReportKind::Html => html::render(report, &mut sources),
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+    let files = ReportFiles::create(&[(kind, path.to_path_buf())]).map_err(|e| e.error)?;
+    let head = head::Head::of_report(report);
+    let units = || Ok(report.units.iter().cloned().map(Ok));
+    match files.write(&head, units, secrets).pop() {
+        Some(e) => Err(e.error),
+        None => Ok(()),
     }
-    std::fs::write(path, text.as_bytes())
 }
 
 /// Reads a JSON report written by `write`.

@@ -21,8 +21,8 @@ use crate::template::Tpl;
 pub struct Unit {
     /// The collection.
     pub collection: Arc<Collection>,
-    /// Its starting variables.
-    pub vars: Vars,
+    /// Its starting variables (shared by iterations that start alike; copied when it runs).
+    pub vars: Arc<Vars>,
     /// Which requests run.
     pub selection: Arc<Vec<Selection>>,
     /// 1-based data row or iteration.
@@ -57,7 +57,7 @@ pub async fn run_unit(
     let teardown_transport = Transport::unstoppable(shared, client);
     let mut state = UnitState {
         collection: &collection,
-        vars,
+        vars: Arc::unwrap_or_clone(vars),
         missing_captures: HashMap::new(),
         max_retries,
         snapshots: &snapshots,

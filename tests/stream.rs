@@ -1,0 +1,210 @@
+//! Issue 17: reports that stream. A large run's reports are valid and complete (JSON against
+//! its schema, JUnit parsed, TAP's plan, HTML whole); a SIGINT in the middle leaves valid
+//! reports; shard reports still merge. Memory is measured by scripts/bench.sh, not here.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{Project, Ready, Signal, TestServer};
+
+const SCHEMA_FILE: &str = "schema/report.schema.json";
+
+/// The JSON report at `rel`, checked against the committed schema.
+fn valid_json_report(project: &Project, rel: &str) -> Value {
+    let report: Value = serde_json::from_str(&project.read(rel)).expect("the JSON report parses");
+    let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SCHEMA_FILE);
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not valid against {SCHEMA_FILE}: {errors:?}"
+    );
+    report
+}
+
+/// `(tests, failures, skipped)` of the JUnit report at `rel`, checked element by element.
+fn junit_totals(project: &Project, rel: &str) -> (usize, usize, usize) {
+    let text = project.read(rel);
+    let doc = roxmltree::Document::parse(&text).expect("the JUnit report is XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let attr = |name: &str| -> usize { root.attribute(name).unwrap().parse().unwrap() };
+    let cases = root
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases, attr("tests"), "every test case is in the file");
+    (attr("tests"), attr("failures"), attr("skipped"))
+}
+
+/// The number of test points of the TAP report at `rel`, which must match its plan.
+fn tap_points(project: &Project, rel: &str) -> usize {
+    let text = project.read(rel);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("TAP version 14"));
+    let planned: usize = lines
+        .next()
+        .unwrap()
+        .strip_prefix("1..")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let points = lines
+        .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
+        .count();
+    assert_eq!(points, planned, "plan 1..{planned}");
+    points
+}
+
+fn reports(prefix: &str) -> Vec<String> {
+    ["json", "junit", "tap", "html"]
+        .iter()
+        .zip(["json", "xml", "tap", "html"])
+        .flat_map(|(kind, ext)| ["--report".to_string(), format!("{kind}={prefix}.{ext}")])
+        .collect()
+}
+
+#[test]
+fn the_reports_of_20_000_requests_are_valid_and_complete() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        "
+        requests:
+          - name: first
+            url: <<base_url>>/status/200
+            assert:
+              status: 200
+          - name: second
+            url: <<base_url>>/status/201
+            assert:
+              status: 201
+        ",
+    );
+    let out = project
+        .runner(["run", "c.yaml", "--iterations", "10000"])
+        .server(&server)
+        .args(reports("r"))
+        .timeout(Duration::from_secs(600))
+        .run();
+    out.expect_code(0);
+
+    let report = valid_json_report(&project, "r.json");
+    assert_eq!(report["summary"]["passed"], 20_000);
+    let units = report["units"].as_array().unwrap();
+    assert_eq!(units.len(), 10_000);
+    assert_eq!(units[9_999]["iteration"], 10_000, "units in run order");
+    let response = &units[0]["requests"][0]["response"];
+    assert_eq!(
+        response["body"], "",
+        "passing bodies are not kept by default"
+    );
+    assert!(
+        response["headers"]
+            .as_array()
+            .is_some_and(|h| !h.is_empty())
+    );
+    assert_eq!(junit_totals(&project, "r.xml"), (20_000, 0, 0));
+    assert_eq!(tap_points(&project, "r.tap"), 20_000);
+    let html = project.read("r.html");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert_eq!(html.matches("<h2>").count(), 10_000, "a section per unit");
+}
+
+#[test]
+fn a_sigint_in_the_middle_leaves_valid_reports() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        "
+        requests:
+          - name: wait
+            url: <<base_url>>/slow/<<ms>>
+        ",
+    );
+    let rows: String = (1..=300)
+        .map(|n| {
+            if n == 200 {
+                "10000\n".to_string()
+            } else {
+                "0\n".to_string()
+            }
+        })
+        .collect();
+    project.file("rows.csv", &format!("ms\n{rows}"));
+    let mut running = project
+        .runner(["run", "c.yaml", "--data", "rows.csv"])
+        .server(&server)
+        .args(reports("r"))
+        .spawn();
+    running.signal_when(Ready::Request(&server, "/slow/10000"), Signal::Int);
+    let out = running
+        .wait(Duration::from_secs(30))
+        .expect("runner did not stop after SIGINT");
+    out.expect_code(130);
+
+    let report = valid_json_report(&project, "r.json");
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(
+        report["summary"]["passed"], 199,
+        "every unit before the signal"
+    );
+    let (tests, _, _) = junit_totals(&project, "r.xml");
+    assert_eq!(tests, tap_points(&project, "r.tap"));
+    assert!(project.read("r.html").trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn shard_reports_still_merge() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        "
+        requests:
+          - name: one
+            url: <<base_url>>/status/200
+        ",
+    );
+    for k in 1..=2 {
+        project
+            .runner([
+                "run",
+                "c.yaml",
+                "--iterations",
+                "50",
+                "--shard",
+                &format!("{k}/2"),
+            ])
+            .server(&server)
+            .args(["--report", &format!("json=s{k}.json")])
+            .run()
+            .expect_code(0);
+    }
+    project
+        .runner([
+            "report",
+            "merge",
+            "all.json",
+            "--from",
+            "s1.json",
+            "--from",
+            "s2.json",
+            "--report",
+            "junit=all.xml",
+        ])
+        .run()
+        .expect_code(0);
+    let merged = valid_json_report(&project, "all.json");
+    assert_eq!(merged["summary"]["passed"], 50);
+    assert_eq!(junit_totals(&project, "all.xml"), (50, 0, 0));
+}
