@@ -7,8 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use std::time::Duration;
-use support::{Project, Ready, Signal};
+use support::Project;
 
 /// `runner completions SHELL`.
 fn script(shell: &str) -> String {
@@ -253,6 +252,9 @@ fn version_names_the_commit() {
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_a_run_like_ctrl_c_with_exit_code_143() {
+    use std::time::Duration;
+    use support::{Ready, Signal};
+
     let server = support::TestServer::start();
     let project = Project::new();
     project.file(
@@ -280,6 +282,9 @@ fn sigterm_stops_a_run_like_ctrl_c_with_exit_code_143() {
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_mock_cleanly() {
+    use std::time::Duration;
+    use support::{Ready, Signal};
+
     let project = Project::new();
     project.file(
         "mock.yaml",

@@ -11,7 +11,8 @@ use super::exit::Exit;
 pub(crate) enum StopRequest {
     /// Ctrl-C, and on Windows Ctrl-Break or the console closing.
     Interrupt,
-    /// SIGTERM.
+    /// SIGTERM (Unix only: Windows has no such signal).
+    #[cfg(unix)]
     Terminate,
 }
 
@@ -20,6 +21,7 @@ impl StopRequest {
     pub(crate) fn exit(self) -> Exit {
         match self {
             StopRequest::Interrupt => Exit::Interrupted,
+            #[cfg(unix)]
             StopRequest::Terminate => Exit::Terminated,
         }
     }
