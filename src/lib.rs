@@ -1,8 +1,14 @@
 //! `runner`: a declarative HTTP request runner.
 //!
 //! Data flow: `cli` → `app` → `load` (YAML → `model::Collection`, every error with its place)
-//! → `run` (for each request: `template` render → `http` send → `check` captures and
-//! assertions) → `report` (terminal) → exit code.
+//! → `run` (for each request, in stages: `template` render → `auth` → `http` send → `check`
+//! captures and assertions) → `report` (terminal as the run goes, report files per unit) →
+//! exit code from the results.
+//!
+//! Modules import only downwards in this order (tests/architecture.rs checks it):
+//! `cli`/`app`/`lsp` → `import` → `load` → `mock`/`lint` → `report` → `run` → `auth` →
+//! `check` → `http` → `model` → `template` → the leaves `location`, `units`, `query`,
+//! `secrets`, `urlencode`, `suggest`, `diagnostic`.
 
 #![warn(missing_docs)]
 
