@@ -48,24 +48,24 @@ pub(crate) fn read_settings(r: &mut Reader, node: &Node) -> Settings {
 
 /// `250ms`, `2s`, `1m`, or a number of seconds.
 pub(crate) fn read_duration(r: &mut Reader, node: &Node, what: &str) -> Option<Duration> {
-    let text = r.string(node, what)?;
-    match crate::units::parse_duration(&text) {
-        Ok(d) => Some(d),
-        Err(message) => {
-            r.error(
-                node.pos,
-                LoadErrorKind::Invalid(format!("`{what}`: {message}")),
-            );
-            None
-        }
-    }
+    read_parsed(r, node, what, crate::units::parse_duration)
 }
 
 /// A duration above zero.
 fn read_timeout(r: &mut Reader, node: &Node, what: &str) -> Option<Duration> {
+    read_parsed(r, node, what, crate::units::parse_timeout)
+}
+
+/// A string field parsed by `parse`; its complaint becomes an error at the field.
+fn read_parsed<T>(
+    r: &mut Reader,
+    node: &Node,
+    what: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<T> {
     let text = r.string(node, what)?;
-    match crate::units::parse_timeout(&text) {
-        Ok(d) => Some(d),
+    match parse(&text) {
+        Ok(value) => Some(value),
         Err(message) => {
             r.error(
                 node.pos,
