@@ -27,12 +27,7 @@ pub fn template_prefix(text: &str, position: Position) -> Option<(String, Range)
     if !inside_template(line, at) {
         return None;
     }
-    let start = line[..at]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_ident(*c))
-        .last()
-        .map_or(at, |(i, _)| i);
+    let start = ident_start(line, at);
     let range = Range::new(
         Position::new(position.line, utf16_of_offset(line, start)),
         position,
@@ -40,16 +35,21 @@ pub fn template_prefix(text: &str, position: Position) -> Option<(String, Range)
     Some((line[start..at].to_string(), range))
 }
 
-/// The whole identifier under the position inside a template, and its range.
-pub fn template_word(text: &str, position: Position) -> Option<(String, Range)> {
-    let line = line_text(text, position.line);
-    let at = byte_offset(line, position.character);
-    let start = line[..at]
+/// Where the identifier ending at byte `at` of the line begins (`at` when none does).
+fn ident_start(line: &str, at: usize) -> usize {
+    line[..at]
         .char_indices()
         .rev()
         .take_while(|(_, c)| is_ident(*c))
         .last()
-        .map_or(at, |(i, _)| i);
+        .map_or(at, |(i, _)| i)
+}
+
+/// The whole identifier under the position inside a template, and its range.
+pub fn template_word(text: &str, position: Position) -> Option<(String, Range)> {
+    let line = line_text(text, position.line);
+    let at = byte_offset(line, position.character);
+    let start = ident_start(line, at);
     let end = at
         + line[at..]
             .find(|c: char| !is_ident(c))
