@@ -71,8 +71,11 @@ impl Secrets {
             return;
         }
         let json = json_escaped(value);
+        let [in_query, in_path] = urlencode::as_parsed(value);
         let forms = [
             value.to_string(),
+            in_query,
+            in_path,
             urlencode::encode_component(value),
             form_urlencoded::byte_serialize(value.as_bytes()).collect(),
             urlencode::encode_query(value),
