@@ -62,6 +62,7 @@ pub fn client_settings(
             .max_response_bytes
             .or(file.max_response_bytes)
             .unwrap_or(defaults.max_response_bytes),
+        record_sent: false,
     })
 }
 

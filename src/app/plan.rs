@@ -34,17 +34,28 @@ pub(crate) struct Plan {
 #[derive(Default)]
 pub(crate) struct Clients {
     built: Vec<(ClientSettings, HttpClient)>,
+    /// Every client keeps each request as sent (`-v`).
+    record_sent: bool,
 }
 
 impl Clients {
+    /// Clients that keep each request as sent, for `-v`.
+    pub(crate) fn recording(record_sent: bool) -> Self {
+        Clients {
+            built: Vec::new(),
+            record_sent,
+        }
+    }
+
     pub(crate) fn for_collection(
         &mut self,
         cli: &NetworkArgs,
         collection: &Collection,
     ) -> Result<HttpClient, LoadError> {
         let at = |message: String| general(format!("{}: {message}", collection.path.display()));
-        let wanted =
+        let mut wanted =
             settings::client_settings(cli, &collection.settings, &collection.dir).map_err(at)?;
+        wanted.record_sent = self.record_sent;
         if let Some((_, client)) = self.built.iter().find(|(s, _)| *s == wanted) {
             return Ok(client.clone());
         }

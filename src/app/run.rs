@@ -86,7 +86,7 @@ fn build_units(
     let iterations = iterations(rows, args.iterations, &cli_layer);
     let mut units = Vec::new();
     let mut errors = Vec::new();
-    let mut clients = Clients::default();
+    let mut clients = Clients::recording(args.verbose > 0);
     for (collection, layers) in collections {
         let client = match clients.for_collection(&args.network, &collection) {
             Ok(client) => client,

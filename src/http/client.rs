@@ -2,15 +2,17 @@
 //! answer before parking the thread.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::decode::{ACCEPT_ENCODING, read_body};
 use super::error::{HttpError, HttpErrorKind, Timeouts, classify, innermost_cause};
-use super::message::{HttpBody, HttpRequest, HttpResponse, Redirects};
-use super::multipart;
+use super::message::{HttpRequest, HttpResponse, Redirects};
+use super::outgoing::{self, Outgoing, Recorder};
 use super::proxy::Proxies;
 use super::redirect;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::SET_COOKIE;
 
 /// Client-wide settings, resolved (collection `settings:` and flags merged).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -37,6 +39,8 @@ pub struct ClientSettings {
     pub max_response_bytes: u64,
     /// Send `Accept-Encoding` and decode compressed responses.
     pub compression: bool,
+    /// Keep each request as sent, redirects included, on its response (`-v`).
+    pub record_sent: bool,
 }
 
 impl Default for ClientSettings {
@@ -53,6 +57,7 @@ impl Default for ClientSettings {
             http2: false,
             max_response_bytes: 50 * 1024 * 1024,
             compression: true,
+            record_sent: false,
         }
     }
 }
@@ -61,11 +66,14 @@ impl Default for ClientSettings {
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
-    /// The same, refusing redirects to another host (for requests that carry credentials in
-    /// their body: token requests); built when first needed, so start-up pays for one client.
-    same_host_client: Arc<OnceLock<reqwest::Client>>,
-    /// What the clients are built from.
-    settings: Arc<ClientSettings>,
+    /// The run's cookies (`cookies: true`), sent and stored here rather than by reqwest, so
+    /// that the `Cookie` sent is known.
+    jar: Option<Arc<Jar>>,
+    follow_redirects: bool,
+    /// `Accept-Encoding` for requests that set none (compression is on).
+    accept_encoding: Option<&'static str>,
+    /// Keep each request as sent, redirects included (`-v`).
+    record: bool,
     max_response_bytes: u64,
     /// Decode compressed bodies (compression is on).
     decode_bodies: bool,
@@ -86,15 +94,13 @@ impl HttpClient {
     /// Builds the client.
     pub fn new(settings: &ClientSettings) -> Result<HttpClient, HttpError> {
         let proxies = Proxies::resolve(settings.proxy.as_deref()).map_err(invalid)?;
-        let client = reqwest_client(
-            settings,
-            &proxies,
-            redirect::policy(settings.follow_redirects, false),
-        )?;
+        let client = reqwest_client(settings, &proxies)?;
         Ok(HttpClient {
             client,
-            same_host_client: Arc::default(),
-            settings: Arc::new(settings.clone()),
+            jar: settings.cookies.then(Arc::default),
+            follow_redirects: settings.follow_redirects,
+            accept_encoding: settings.compression.then_some(ACCEPT_ENCODING),
+            record: settings.record_sent,
             max_response_bytes: settings.max_response_bytes,
             decode_bodies: settings.compression,
             proxies: Arc::new(proxies),
@@ -111,17 +117,11 @@ impl HttpClient {
         poll_before_park(self.exchange(request)).await
     }
 
+    /// Sends `request`, follows its redirects, reads the final answer; the whole within the
+    /// timeout.
     async fn exchange(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        let built = self.build(request)?;
         let start = Instant::now();
-        let client = match request.redirects {
-            Redirects::Follow => &self.client,
-            Redirects::SameHost => self.same_host_client()?,
-        };
-        let response = client.execute(built).await.map_err(|e| {
-            self.proxies
-                .name_in(classify(&e, &self.timeouts), &request.url)
-        })?;
+        let (response, recorder) = self.follow(request, start).await?;
         let status = response.status().as_u16();
         let version = format!("{:?}", response.version());
         let headers = response
@@ -148,16 +148,59 @@ impl HttpClient {
             body,
             duration: start.elapsed(),
             wire,
+            sent: recorder.finish(),
         })
     }
 
-    fn same_host_client(&self) -> Result<&reqwest::Client, HttpError> {
-        if let Some(client) = self.same_host_client.get() {
-            return Ok(client);
+    /// Sends `request` and each request its redirects lead to: the final answer, its body
+    /// unread, and what was sent (when recording).
+    async fn follow(
+        &self,
+        request: &HttpRequest,
+        start: Instant,
+    ) -> Result<(reqwest::Response, Recorder), HttpError> {
+        let mut outgoing = self.outgoing(request)?;
+        let stay_at = (request.redirects == Redirects::SameHost).then(|| outgoing.url.clone());
+        let mut recorder = Recorder::default();
+        let mut followed = 0;
+        loop {
+            let time_left = self.timeouts.total.saturating_sub(start.elapsed());
+            let built = outgoing.to_send(self.jar.as_deref(), time_left);
+            let mut sent = self.record.then(|| outgoing::record(&built));
+            let response = self.client.execute(built).await.map_err(|e| {
+                let error = classify(&e, &self.timeouts);
+                self.proxies.name_in(error, outgoing.url.as_str())
+            })?;
+            if let Some(mut sent) = sent.take() {
+                outgoing::add_host(&mut sent, &outgoing.url, response.version());
+                recorder.sent(sent);
+            }
+            if let Some(jar) = &self.jar {
+                let mut set = response.headers().get_all(SET_COOKIE).iter();
+                jar.set_cookies(&mut set, &outgoing.url);
+            }
+            let status = response.status();
+            let hop = if self.follow_redirects {
+                redirect::next(
+                    &outgoing,
+                    status,
+                    response.headers(),
+                    followed,
+                    stay_at.as_ref(),
+                )
+                .map_err(|refused| transport(refused.to_string()))?
+            } else {
+                None
+            };
+            let Some(hop) = hop else {
+                return Ok((response, recorder));
+            };
+            // read to the end, so that the connection can be used again
+            read_body(response, self.max_response_bytes, false, &self.timeouts).await?;
+            recorder.redirected(status.as_u16(), hop.location, hop.dropped);
+            outgoing = hop.next;
+            followed += 1;
         }
-        let policy = redirect::policy(self.settings.follow_redirects, true);
-        let built = reqwest_client(&self.settings, &self.proxies, policy)?;
-        Ok(self.same_host_client.get_or_init(|| built))
     }
 
     fn parse_url(&self, text: &str) -> Result<reqwest::Url, String> {
@@ -176,40 +219,14 @@ impl HttpClient {
         Ok(url)
     }
 
-    fn build(&self, request: &HttpRequest) -> Result<reqwest::Request, HttpError> {
-        let invalid = |cause: String| HttpError {
-            kind: HttpErrorKind::InvalidRequest,
-            cause,
-        };
+    /// The request with every header it goes out with.
+    fn outgoing(&self, request: &HttpRequest) -> Result<Outgoing, HttpError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| invalid(format!("`{}` is not an HTTP method", request.method)))?;
         let url = self
             .parse_url(&request.url)
             .map_err(|e| invalid(format!("`{}` is not a valid URL: {e}", request.url)))?;
-        let mut builder = self.client.request(method, url);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        let has_content_type = request
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
-        builder = match &request.body {
-            HttpBody::Empty => builder,
-            HttpBody::Bytes { data, content_type } => {
-                if let (Some(ct), false) = (content_type, has_content_type) {
-                    builder = builder.header(reqwest::header::CONTENT_TYPE, *ct);
-                }
-                builder.body(data.clone())
-            }
-            HttpBody::Multipart(fields) => {
-                let (content_type, data) = multipart::encode(fields);
-                builder
-                    .header(reqwest::header::CONTENT_TYPE, content_type)
-                    .body(data)
-            }
-        };
-        builder.build().map_err(|e| invalid(innermost_cause(&e)))
+        Outgoing::new(request, method, url, self.accept_encoding).map_err(invalid)
     }
 }
 
@@ -220,23 +237,26 @@ fn invalid(cause: String) -> HttpError {
     }
 }
 
-/// A reqwest client with the settings, the proxies and a redirect policy.
+fn transport(cause: String) -> HttpError {
+    HttpError {
+        kind: HttpErrorKind::Transport,
+        cause,
+    }
+}
+
+/// A reqwest client with the settings and the proxies; it follows no redirect, keeps no
+/// cookie and adds no header of its own (the client does all three).
 fn reqwest_client(
     settings: &ClientSettings,
     proxies: &Proxies,
-    redirects: reqwest::redirect::Policy,
 ) -> Result<reqwest::Client, HttpError> {
     // proxies are set explicitly below (flag, setting, or the standard variables)
     let mut builder = reqwest::Client::builder()
         .no_proxy()
         .timeout(settings.timeout)
         .connect_timeout(settings.connect_timeout)
-        .redirect(redirects)
-        // a Referer would carry the URL, query and all, to wherever a redirect points
-        .referer(false)
-        .cookie_store(settings.cookies)
-        .danger_accept_invalid_certs(settings.insecure)
-        .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")));
+        .redirect(reqwest::redirect::Policy::none())
+        .danger_accept_invalid_certs(settings.insecure);
     if let Some(pem) = &settings.ca_cert {
         for cert in reqwest::Certificate::from_pem_bundle(pem)
             .map_err(|e| invalid(format!("ca_cert: {}", innermost_cause(&e))))?
@@ -251,14 +271,6 @@ fn reqwest_client(
     }
     for proxy in proxies.for_reqwest().map_err(invalid)? {
         builder = builder.proxy(proxy);
-    }
-    if settings.compression {
-        // a request's own Accept-Encoding wins over this default
-        let accept = reqwest::header::HeaderMap::from_iter([(
-            reqwest::header::ACCEPT_ENCODING,
-            reqwest::header::HeaderValue::from_static(ACCEPT_ENCODING),
-        )]);
-        builder = builder.default_headers(accept);
     }
     if settings.http2 {
         builder = builder.http2_prior_knowledge();

@@ -74,6 +74,42 @@ pub struct HttpResponse {
     pub duration: Duration,
     /// How the body travelled, when it came compressed and was decoded.
     pub wire: Option<WireEncoding>,
+    /// What was sent to get this answer, when the client records it (`-v`).
+    pub sent: Option<Box<Sent>>,
+}
+
+/// What went on the wire for one answer: the first request and each redirect followed.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The request as sent first.
+    pub first: SentRequest,
+    /// Each redirect followed, in order; the last request is the one answered.
+    pub redirects: Vec<Redirected>,
+}
+
+/// A request as it was sent: every header on the wire, the ones the runner adds included.
+#[derive(Debug, Clone)]
+pub struct SentRequest {
+    /// Upper-case method.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// Every header in the order sent; names lower-case.
+    pub headers: Vec<(String, String)>,
+}
+
+/// A redirect followed: the answer that caused it and the request sent next.
+#[derive(Debug, Clone)]
+pub struct Redirected {
+    /// The redirect's status (301, 302, 303, 307, 308).
+    pub status: u16,
+    /// Its `Location`, as the server wrote it.
+    pub location: String,
+    /// Headers of the request not sent again (lower-case): credentials on a hop to another
+    /// host, the body's own when the method became GET.
+    pub dropped: Vec<String>,
+    /// The request sent next.
+    pub next: SentRequest,
 }
 
 /// The wire facts of a decoded body (`-v` shows them).

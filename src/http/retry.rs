@@ -155,6 +155,7 @@ mod tests {
             body: bytes::Bytes::new(),
             duration: Duration::ZERO,
             wire: None,
+            sent: None,
         }
     }
 

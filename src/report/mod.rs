@@ -2,6 +2,7 @@
 //! unit as units finish (`build`, masking as it builds) and streamed to disk (`stream`).
 
 mod build;
+mod dump;
 mod escape;
 mod files;
 pub mod head;
@@ -10,6 +11,7 @@ mod junit;
 mod kind;
 pub mod model;
 pub mod note;
+mod paint;
 pub mod stream;
 mod tap;
 pub mod terminal;

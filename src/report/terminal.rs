@@ -4,45 +4,12 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use anstyle::{AnsiColor, Style};
-
-use super::escape::escape_controls;
+use super::dump::Dump;
+use super::paint::{ADDED, BOLD, DIM, FAIL, PASS, REMOVED, WARN, colored};
 use crate::diagnostic::{Diagnostic, Sources};
-use crate::http::{HttpBody, HttpRequest, HttpResponse, MultipartValue};
 use crate::run::Observer;
 use crate::run::result::{Outcome, RequestResult, UnitInfo};
 use crate::secrets::Secrets;
-
-const PASS: Paint = Paint(AnsiColor::Green.on_default().bold());
-const FAIL: Paint = Paint(AnsiColor::Red.on_default().bold());
-const DIM: Paint = Paint(Style::new().dimmed());
-const WARN: Paint = Paint(AnsiColor::Yellow.on_default().bold());
-const BOLD: Paint = Paint(Style::new().bold());
-const ADDED: Paint = Paint(AnsiColor::Green.on_default());
-const REMOVED: Paint = Paint(AnsiColor::Red.on_default());
-
-/// A style (`{STYLE}` starts it, `{STYLE:#}` ends it) that writes nothing when stdout shows no
-/// colour (CI logs, pipes, `NO_COLOR`, `--no-color`): plain output needs no stripping.
-#[derive(Clone, Copy)]
-struct Paint(Style);
-
-impl std::fmt::Display for Paint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (colored(), f.alternate()) {
-            (false, _) => Ok(()),
-            (true, false) => write!(f, "{}", self.0),
-            (true, true) => write!(f, "{:#}", self.0),
-        }
-    }
-}
-
-/// Whether stdout shows colour; decided once, after `--no-color` has been applied.
-fn colored() -> bool {
-    static COLORED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *COLORED.get_or_init(|| {
-        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
-    })
-}
 
 /// How much of a body `-v` shows.
 pub const VERBOSE_BODY_BYTES: usize = 2048;
@@ -207,12 +174,7 @@ impl Observer for TerminalReporter {
                 secrets: &self.secrets,
                 body_limit: self.verbosity.body_limit(),
             };
-            if let Some(request) = &result.request {
-                dump.request(&mut out, request);
-            }
-            if let Some(response) = &result.response {
-                dump.response(&mut out, response);
-            }
+            dump.exchange(&mut out, result.request.as_ref(), result.response.as_ref());
         }
         self.emit(&out);
     }
@@ -322,98 +284,5 @@ fn write_diagnostic(out: &mut String, diagnostic: &Diagnostic) {
     }
     if let Some(hint) = &diagnostic.hint {
         let _ = writeln!(out, "      = help: {hint}");
-    }
-}
-
-/// Header values that must never be shown (issue: secrets never leak).
-fn shown_header_value<'v>(name: &str, value: &'v str) -> std::borrow::Cow<'v, str> {
-    if !crate::secrets::is_secret_header(name) {
-        return value.into();
-    }
-    match value.split_once(' ') {
-        Some((scheme, _)) if name.to_ascii_lowercase().ends_with("authorization") => {
-            format!("{scheme} ***").into()
-        }
-        _ => "***".into(),
-    }
-}
-
-/// How `-v` writes a request or response: masked, then cut, then control characters escaped.
-struct Dump<'s> {
-    secrets: &'s Secrets,
-    body_limit: Option<usize>,
-}
-
-impl Dump<'_> {
-    fn request(&self, out: &mut String, request: &HttpRequest) {
-        let _ = writeln!(out, "    {DIM}>{DIM:#} {} {}", request.method, request.url);
-        for (name, value) in &request.headers {
-            self.header(out, '>', name, value);
-        }
-        match &request.body {
-            HttpBody::Empty => {}
-            HttpBody::Bytes { data, .. } => self.body(out, '>', data),
-            HttpBody::Multipart(fields) => {
-                for (name, value) in fields {
-                    let shown = match value {
-                        MultipartValue::Text(text) => self.secrets.mask(text).into_owned(),
-                        MultipartValue::File { file_name, data } => {
-                            format!("[file {file_name}, {} bytes]", data.len())
-                        }
-                    };
-                    let _ = writeln!(
-                        out,
-                        "    {DIM}>{DIM:#} [{name}] {}",
-                        escape_controls(&shown)
-                    );
-                }
-            }
-        }
-    }
-
-    fn response(&self, out: &mut String, response: &HttpResponse) {
-        let _ = writeln!(
-            out,
-            "    {DIM}<{DIM:#} {} {}",
-            response.version, response.status
-        );
-        for (name, value) in &response.headers {
-            self.header(out, '<', name, value);
-        }
-        if let Some(wire) = &response.wire {
-            let _ = writeln!(
-                out,
-                "    {DIM}<{DIM:#} ({}: {} bytes on the wire, {} decoded)",
-                wire.content_encoding, wire.encoded_bytes, wire.decoded_bytes
-            );
-        }
-        self.body(out, '<', &response.body);
-    }
-
-    fn header(&self, out: &mut String, arrow: char, name: &str, value: &str) {
-        let shown = shown_header_value(name, value);
-        let _ = writeln!(
-            out,
-            "    {DIM}{arrow}{DIM:#} {}: {}",
-            escape_controls(name),
-            escape_controls(&self.secrets.mask(&shown))
-        );
-    }
-
-    fn body(&self, out: &mut String, arrow: char, body: &[u8]) {
-        if body.is_empty() {
-            return;
-        }
-        let _ = writeln!(out, "    {DIM}{arrow}{DIM:#}");
-        let text = String::from_utf8_lossy(body);
-        let cut = self
-            .secrets
-            .mask_then_cut(&text, self.body_limit.unwrap_or(usize::MAX));
-        for line in cut.text.lines() {
-            let _ = writeln!(out, "    {DIM}{arrow}{DIM:#} {}", escape_controls(line));
-        }
-        if cut.left_out > 0 {
-            let _ = writeln!(out, "    {DIM}{arrow} … {} more bytes{DIM:#}", cut.left_out);
-        }
     }
 }

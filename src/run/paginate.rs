@@ -46,6 +46,7 @@ pub async fn follow(
     let mut pages = 1;
     let mut throttled = 0;
     let mut duration: Duration = first.duration;
+    let sent = first.sent.clone();
     let mut last = first;
     while let Some(link) = next.take() {
         if pages >= paginate.max_pages as usize {
@@ -76,6 +77,8 @@ pub async fn follow(
         response: HttpResponse {
             body: Bytes::from(serde_json::to_vec(&joined).unwrap_or_default()),
             duration,
+            // `-v` shows the first request, which the notes say was followed by pages
+            sent,
             ..last
         },
         pages,
