@@ -460,6 +460,69 @@ fn the_mock_log_masks_secrets_sent_in_the_query() {
 // ---------------------------------------------------------------------------------------------
 // report merge
 
+// ---------------------------------------------------------------------------------------------
+// Report paths
+
+#[test]
+fn an_unwritable_report_path_stops_the_run_before_anything_is_sent() {
+    let server = TestServer::start();
+    let project = Project::new();
+    // a folder cannot be made where a file is
+    project.file("c.yaml", ECHO).file("taken", "a file");
+    let out = project
+        .runner(["run", "c.yaml", "--report", "json=taken/report.json"])
+        .server(&server)
+        .run();
+    expect_refused(
+        &out,
+        Some(&server),
+        &["cannot write the report taken/report.json"],
+    );
+}
+
+#[test]
+fn a_report_path_of_dash_is_standard_output_and_files_appear_whole_by_rename() {
+    let server = TestServer::start();
+    let project = Project::new();
+    project.file("c.yaml", ECHO);
+    let out = project
+        .runner([
+            "run",
+            "c.yaml",
+            "--report",
+            "junit=-",
+            "--report",
+            "json=out/r.json",
+        ])
+        .server(&server)
+        .run();
+    out.expect_code(0);
+    assert!(
+        out.stdout.contains("<testsuites"),
+        "no JUnit on stdout\n{out}"
+    );
+    assert!(
+        !project.path().join("-").exists(),
+        "a file named `-` was written"
+    );
+    serde_json::from_str::<serde_json::Value>(&project.read("out/r.json")).expect("whole JSON");
+    // the temporary file beside it was renamed into place, not left behind
+    let files: Vec<String> = support::files_under(project.path())
+        .iter()
+        .map(|f| {
+            f.strip_prefix(project.path())
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        files.iter().filter(|f| f.starts_with("out")).count(),
+        1,
+        "{files:?}"
+    );
+}
+
 /// The (file, iteration) of each unit of a JSON report, in order.
 fn unit_order(project: &Project, report: &str) -> Vec<String> {
     let json: serde_json::Value = serde_json::from_str(&project.read(report)).unwrap();
