@@ -488,6 +488,23 @@ fn a_token_request_redirected_to_another_host_is_refused_not_followed() {
 }
 
 #[test]
+fn an_endless_redirect_stops_after_10_hops_with_a_clear_error() {
+    let server = redirecting_server("302 Found", "/from-again".into());
+    let project = Project::new();
+    project.file(
+        "c.yaml",
+        &format!(
+            "requests:\n  - name: loop\n    url: {}/from\n    assert: {{ status: 200 }}\n",
+            server.base_url()
+        ),
+    );
+    let out = project.runner(["run", "c.yaml"]).run();
+    out.expect_code(1);
+    out.expect_details("loop", &["too many redirects (more than 10)"]);
+    assert_eq!(server.requests().len(), 11, "the first request and 10 hops");
+}
+
+#[test]
 fn a_307_or_308_resends_a_multipart_body() {
     for status in ["307 Temporary Redirect", "308 Permanent Redirect"] {
         let server = redirecting_server(status, "/landed".into());

@@ -128,3 +128,95 @@ pub(super) fn next(
         dropped,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+
+    fn outgoing(method: reqwest::Method, url: &str) -> Outgoing {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Outgoing {
+            method,
+            url: reqwest::Url::parse(url).unwrap(),
+            headers,
+            body: Some(bytes::Bytes::from_static(b"{}")),
+        }
+    }
+
+    fn to(location: &'static str) -> HeaderMap {
+        HeaderMap::from_iter([(LOCATION, HeaderValue::from_static(location))])
+    }
+
+    fn hop(method: reqwest::Method, status: u16, location: &'static str) -> Hop {
+        let current = outgoing(method, "http://a.test/start");
+        let status = StatusCode::from_u16(status).unwrap();
+        next(&current, status, &to(location), 0, None)
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn methods_and_bodies_change_as_browsers_do() {
+        use reqwest::Method;
+        for (method, status, becomes, keeps_body) in [
+            (Method::POST, 301, Method::GET, false),
+            (Method::POST, 302, Method::GET, false),
+            (Method::PUT, 302, Method::PUT, true),
+            (Method::PUT, 303, Method::GET, false),
+            (Method::HEAD, 303, Method::HEAD, false),
+            (Method::POST, 307, Method::POST, true),
+            (Method::PATCH, 308, Method::PATCH, true),
+        ] {
+            let hop = hop(method.clone(), status, "/next");
+            assert_eq!(hop.next.method, becomes, "{method} {status}");
+            assert_eq!(hop.next.body.is_some(), keeps_body, "{method} {status}");
+            assert_eq!(hop.next.headers.contains_key(CONTENT_TYPE), keeps_body);
+            assert_eq!(hop.next.url.as_str(), "http://a.test/next");
+        }
+    }
+
+    #[test]
+    fn credentials_dropped_for_another_host_stay_dropped() {
+        let away = hop(reqwest::Method::GET, 302, "http://b.test/hop");
+        assert_eq!(away.dropped, ["authorization"]);
+        let on = next(&away.next, StatusCode::FOUND, &to("/end"), 1, None)
+            .unwrap()
+            .unwrap();
+        assert!(!on.next.headers.contains_key(AUTHORIZATION));
+        assert!(on.dropped.is_empty());
+        let same = hop(reqwest::Method::GET, 302, "http://a.test:80/x");
+        assert!(same.next.headers.contains_key(AUTHORIZATION));
+    }
+
+    #[test]
+    fn what_is_not_followed() {
+        let current = outgoing(reqwest::Method::POST, "http://a.test/token");
+        let first = current.url.clone();
+        let other = to("http://b.test/steal");
+        let refused = next(
+            &current,
+            StatusCode::TEMPORARY_REDIRECT,
+            &other,
+            0,
+            Some(&first),
+        );
+        assert!(matches!(refused, Err(Refused::OtherHost { .. })));
+        let too_many = next(
+            &current,
+            StatusCode::FOUND,
+            &to("/again"),
+            MAX_REDIRECTS,
+            None,
+        );
+        assert!(matches!(too_many, Err(Refused::TooMany)));
+        let scheme = next(&current, StatusCode::FOUND, &to("ftp://a.test/x"), 0, None);
+        assert!(matches!(scheme, Err(Refused::Scheme { .. })));
+        let final_answer = next(&current, StatusCode::OK, &to("/x"), 0, None);
+        assert!(matches!(final_answer, Ok(None)));
+        let no_location = next(&current, StatusCode::FOUND, &HeaderMap::new(), 0, None);
+        assert!(matches!(no_location, Ok(None)));
+    }
+}
