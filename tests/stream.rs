@@ -71,34 +71,49 @@ fn reports(prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// Rows whose second request fails (its status is not the one asserted).
+const FAILING_ROWS: [usize; 4] = [1_250, 5_000, 7_777, 10_000];
+
 #[test]
-fn the_reports_of_20_000_requests_are_valid_and_complete() {
+fn the_reports_of_20_000_requests_from_a_10_000_row_data_file_are_valid_and_complete() {
     let server = TestServer::start();
     let project = Project::new();
     project.file(
         "c.yaml",
         "
+        name: c
         requests:
           - name: first
             url: <<base_url>>/status/200
             assert:
               status: 200
           - name: second
-            url: <<base_url>>/status/201
+            url: <<base_url>>/status/<<code>>
             assert:
               status: 201
         ",
     );
+    let rows: String = (1..=10_000)
+        .map(|n| {
+            if FAILING_ROWS.contains(&n) {
+                "500\n"
+            } else {
+                "201\n"
+            }
+        })
+        .collect();
+    project.file("rows.csv", &format!("code\n{rows}"));
     let out = project
-        .runner(["run", "c.yaml", "--iterations", "10000"])
+        .runner(["run", "c.yaml", "--data", "rows.csv"])
         .server(&server)
         .args(reports("r"))
         .timeout(Duration::from_secs(600))
         .run();
-    out.expect_code(0);
+    out.expect_code(1);
 
     let report = valid_json_report(&project, "r.json");
-    assert_eq!(report["summary"]["passed"], 20_000);
+    assert_eq!(report["summary"]["passed"], 20_000 - FAILING_ROWS.len());
+    assert_eq!(report["summary"]["failed"], FAILING_ROWS.len());
     let units = report["units"].as_array().unwrap();
     assert_eq!(units.len(), 10_000);
     assert_eq!(units[9_999]["iteration"], 10_000, "units in run order");
@@ -112,11 +127,24 @@ fn the_reports_of_20_000_requests_are_valid_and_complete() {
             .as_array()
             .is_some_and(|h| !h.is_empty())
     );
-    assert_eq!(junit_totals(&project, "r.xml"), (20_000, 0, 0));
+    assert_eq!(
+        junit_totals(&project, "r.xml"),
+        (20_000, FAILING_ROWS.len(), 0)
+    );
+    let tap = project.read("r.tap");
     assert_eq!(tap_points(&project, "r.tap"), 20_000);
+    assert_eq!(tap.matches("\nnot ok ").count(), FAILING_ROWS.len());
+
     let html = project.read("r.html");
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
     assert_eq!(html.matches("<h2>").count(), 10_000, "a section per unit");
+    let first_passing = html.find("c [row 1] ").expect("row 1 is in the page");
+    for n in FAILING_ROWS {
+        let at = html
+            .find(&format!("c [row {n}] "))
+            .unwrap_or_else(|| panic!("row {n} is not in the page"));
+        assert!(at < first_passing, "the failure of row {n} comes first");
+    }
 }
 
 #[test]
