@@ -33,8 +33,11 @@ pub async fn run_files(args: RunArgs) -> Exit {
         cli_layer,
         mock,
     } = plan;
+    let log_mode = LogMode::Keep {
+        matched: args.verbose > 0,
+    };
     let mock = match mock {
-        Some(spec) => match server::start(spec, "127.0.0.1", 0, LogMode::Keep).await {
+        Some(spec) => match server::start(spec, "127.0.0.1", 0, log_mode).await {
             Ok(mock) => Some(mock),
             Err(e) => {
                 return input_errors(
@@ -53,7 +56,7 @@ pub async fn run_files(args: RunArgs) -> Exit {
         Err(errors) => input_errors(&errors, &secrets),
     };
     if let Some(mock) = mock {
-        report_mock_log(&mock.log(), args.verbose > 0, &secrets);
+        report_mock_log(&mock.log(), &secrets);
         mock.stop().await;
     }
     exit
