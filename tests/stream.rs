@@ -11,9 +11,15 @@ use support::{Project, Ready, Signal, TestServer};
 
 const SCHEMA_FILE: &str = "schema/report.schema.json";
 
-/// The JSON report at `rel`, checked against the committed schema.
+/// The JSON report at `rel`, checked against the committed schema and laid out as
+/// serde_json's pretty printer lays out the whole document (it is written unit by unit).
 fn valid_json_report(project: &Project, rel: &str) -> Value {
-    let report: Value = serde_json::from_str(&project.read(rel)).expect("the JSON report parses");
+    let text = project.read(rel);
+    let report: Value = serde_json::from_str(&text).expect("the JSON report parses");
+    assert!(
+        text == serde_json::to_string_pretty(&report).unwrap(),
+        "{rel} is not laid out as one pretty-printed document"
+    );
     let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SCHEMA_FILE);
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
@@ -238,6 +244,18 @@ fn shard_reports_still_merge() {
     let merged = valid_json_report(&project, "all.json");
     assert_eq!(merged["summary"]["passed"], 50);
     assert_eq!(junit_totals(&project, "all.xml"), (50, 0, 0));
+
+    // a shard with no unit of its own: empty reports, still valid
+    project
+        .runner(["run", "c.yaml", "--iterations", "2", "--shard", "3/3"])
+        .server(&server)
+        .args(reports("empty"))
+        .run()
+        .expect_code(0);
+    let empty = valid_json_report(&project, "empty.json");
+    assert_eq!(empty["units"], serde_json::json!([]));
+    assert_eq!(junit_totals(&project, "empty.xml"), (0, 0, 0));
+    assert_eq!(tap_points(&project, "empty.tap"), 0);
 }
 
 #[test]

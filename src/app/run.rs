@@ -128,7 +128,7 @@ async fn execute(args: &RunArgs, plan: &Arc<UnitPlan>, secrets: Secrets) -> Exit
     let mut units = plan.units();
     let units_error = if args.jobs <= 1 {
         for (index, unit) in (&mut units).enumerate() {
-            sink.finished(index, run_unit(unit, &shared, &mut reporter).await);
+            sink.finished(index, Some(run_unit(unit, &shared, &mut reporter).await));
         }
         units.error()
     } else {
@@ -171,6 +171,8 @@ fn exit_of(failed: bool, stopped_by: Option<StopRequest>) -> Exit {
 
 /// Up to `jobs` units at once on the runtime's threads; each unit's lines are printed
 /// together when it finishes, and the sink puts them back in the units' order for reports.
+/// Workers run at most `AHEAD_PER_JOB × jobs` units past the oldest one not yet in order, so
+/// a slow unit never has a growing queue of finished ones waiting behind it.
 /// Gives why the units ended early, if they did.
 async fn run_parallel(
     units: Units,
@@ -180,58 +182,84 @@ async fn run_parallel(
     reporter: &mut TerminalReporter,
     sink: &mut Sink<'_>,
 ) -> Option<LoadError> {
-    use futures_util::FutureExt as _;
-
     // `jobs` workers take the units in turn, each made as it is taken: no task, no unit and no
     // unit's future up front
     let queue = Arc::new(std::sync::Mutex::new((0, units)));
-    let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel();
+    let ahead = Arc::new(tokio::sync::Semaphore::new(AHEAD_PER_JOB * jobs));
+    let (done_tx, mut done) = tokio::sync::mpsc::channel(jobs);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..jobs.min(total) {
-        let (queue, shared, done_tx) = (queue.clone(), shared.clone(), done_tx.clone());
-        workers.spawn(async move {
-            loop {
-                let next = {
-                    let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
-                    let index = queue.0;
-                    queue.0 += 1;
-                    queue.1.next().map(|unit| (index, unit))
-                };
-                let Some((index, unit)) = next else { break };
-                let finished = std::panic::AssertUnwindSafe(run_unit(unit, &shared, &mut Silent))
-                    .catch_unwind()
-                    .await
-                    .map(|result| (index, result));
-                if done_tx.send(finished).is_err() {
-                    break;
-                }
-            }
-        });
+        let worker = Worker {
+            queue: queue.clone(),
+            ahead: ahead.clone(),
+            shared: shared.clone(),
+            done: done_tx.clone(),
+        };
+        workers.spawn(worker.run());
     }
     drop(done_tx);
     let progress = progress_bar(total);
     while let Some(first) = done.recv().await {
         // units that finished meanwhile are shown in the same write
-        let mut finished = vec![first];
+        let mut finished: Vec<(usize, Option<CollectionResult>)> = vec![first];
         while let Ok(more) = done.try_recv() {
             finished.push(more);
         }
-        let (units, panics): (Vec<_>, Vec<_>) = finished.into_iter().partition(Result::is_ok);
-        let units: Vec<(usize, CollectionResult)> = units.into_iter().flatten().collect();
         progress.suspend(|| {
-            reporter.show_units(units.iter().map(|(_, result)| result));
-            for _ in panics {
+            reporter.show_units(finished.iter().filter_map(|(_, result)| result.as_ref()));
+            for _ in finished.iter().filter(|(_, result)| result.is_none()) {
                 eprintln!("a unit stopped unexpectedly (a panic in runner)");
             }
         });
-        progress.inc(units.len() as u64);
-        for (index, result) in units {
+        progress.inc(finished.len() as u64);
+        let before = sink.in_order();
+        for (index, result) in finished {
             sink.finished(index, result);
         }
+        ahead.add_permits(sink.in_order() - before);
     }
     while workers.join_next().await.is_some() {}
     progress.finish_and_clear();
     queue.lock().unwrap_or_else(|e| e.into_inner()).1.error()
+}
+
+/// How many units per job may run or wait past the oldest one the sink still waits for.
+const AHEAD_PER_JOB: usize = 16;
+
+/// One of the `--jobs` workers: takes the next unit, runs it, hands its result (None after a
+/// panic) back with its index.
+struct Worker {
+    queue: Arc<std::sync::Mutex<(usize, Units)>>,
+    ahead: Arc<tokio::sync::Semaphore>,
+    shared: Shared,
+    done: tokio::sync::mpsc::Sender<(usize, Option<CollectionResult>)>,
+}
+
+impl Worker {
+    async fn run(self) {
+        use futures_util::FutureExt as _;
+        loop {
+            // given back when the sink has put this unit in order
+            let Ok(permit) = self.ahead.acquire().await else {
+                break;
+            };
+            permit.forget();
+            let next = {
+                let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+                let index = queue.0;
+                queue.0 += 1;
+                queue.1.next().map(|unit| (index, unit))
+            };
+            let Some((index, unit)) = next else { break };
+            let result = std::panic::AssertUnwindSafe(run_unit(unit, &self.shared, &mut Silent))
+                .catch_unwind()
+                .await
+                .ok();
+            if self.done.send((index, result)).await.is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// Units done out of all, on stderr when it is a terminal (hidden in CI logs and pipes).
