@@ -2,11 +2,13 @@
 # Benchmark harness (issue 9, docs/benchmarks.md): runner beside Hurl, curl and wrk.
 #
 #   scripts/bench.sh [--runs N] [--warmup N] [--only W1,W2,W3,W4,W5,SCALE] [--no-hurl] [--out DIR]
+#                    [--scale-runs N]
 #
 # SCALE (issue 17, opt-in: `--only SCALE`, minutes long): W4's GET with two assertions run
 # 10,000 and 100,000 times with every report kind (JSON, JUnit, HTML, TAP), also with --jobs 4
-# and as a --data file of as many rows; wall time and peak RSS of each, beside Hurl's
-# `--repeat N --report-junit`. Table in DIR/scale.md; the report files are deleted after each.
+# and as a --data file of as many rows; wall time and peak RSS of each (the median of
+# --scale-runs runs, default 3, interleaved), beside Hurl's `--repeat N --report-junit`, and
+# the targets checked. Table in DIR/scale.md; the report files are deleted after each run.
 #
 # Builds runner and the bench server in release, starts the server on 127.0.0.1 (stopped on
 # exit), times each workload in benches/workloads/ with hyperfine and measures its peak RSS
@@ -32,6 +34,7 @@ ONLY="W1,W2,W3,W4,W5"
 WORKLOADS="W1 W2 W3 W4 W5"
 USE_HURL=1
 OUT=target/bench
+SCALE_RUNS=3
 while [ $# -gt 0 ]; do
     case "$1" in
     --runs) RUNS=$2; shift 2 ;;
@@ -39,7 +42,8 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --no-hurl) USE_HURL=0; shift ;;
     --out) OUT=$2; shift 2 ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    --scale-runs) SCALE_RUNS=$2; shift 2 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -331,44 +335,80 @@ echo "results: $OUT/results.md (hyperfine JSON, time -v and wrk output beside it
 # ---------------------------------------------------------------------------------------
 # SCALE (issue 17): memory stays flat however many requests run
 # ---------------------------------------------------------------------------------------
-scale_measure() { # NAME CMD… → "seconds KiB" of one run (reports in a temp dir, removed)
+scale_once() { # NAME CMD… → one run under /usr/bin/time -v in a fresh folder (its reports
+    # removed after), "seconds KiB" appended to $OUT/scale-NAME.runs; a failed run ends the script
     local name=$1 dir
     shift
     dir=$(mktemp -d)
-    if ! (cd "$dir" && timeout $STEP_TIMEOUT /usr/bin/time -v "$@" >"$OUT/scale-$name.out" 2>"$OUT/scale-$name.time"); then
+    if ! (cd "$dir" && timeout $STEP_TIMEOUT /usr/bin/time -v -o "$OUT/scale-$name.time" "$@" >"$OUT/scale-$name.out" 2>&1); then
         echo "bench.sh: SCALE $name failed: $*" >&2
         tail -n 30 "$OUT/scale-$name.out" "$OUT/scale-$name.time" >&2
         rm -rf "$dir"
         exit 1
     fi
+    ls -l "$dir" >"$OUT/scale-$name.files"
     rm -rf "$dir"
     awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; secs = s }
-        /Maximum resident set size/ { kib = $2 } END { printf "%s %s\n", secs, kib }' "$OUT/scale-$name.time"
+        /Maximum resident set size/ { kib = $2 } END { printf "%s %s\n", secs, kib }' "$OUT/scale-$name.time" >>"$OUT/scale-$name.runs"
+}
+median() { # FILE COLUMN → the median of that column
+    sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'
 }
 if wants SCALE; then
-    log "SCALE: 10,000 and 100,000 requests with every report kind"
+    log "SCALE: 10,000 and 100,000 requests with every report kind, $SCALE_RUNS runs each (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    SCALE_LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
     ALL_REPORTS="--report json=r.json --report junit=r.xml --report html=r.html --report tap=r.tap"
-    declare -A SCALE
-    for n in 10000 100000; do
+    SCALE_SIZES="10000 100000"
+    SCALE_KINDS="seq jobs data"
+    [ -n "$HURL" ] && SCALE_KINDS="$SCALE_KINDS hurl"
+    rm -f "$OUT"/scale-*.runs
+    for n in $SCALE_SIZES; do
         seq 1 $n | sed '1i row' >"$OUT/gen/rows-$n.csv"
-        SCALE[$n.seq]=$(scale_measure "seq-$n" $R "$PWD/$WL/w4_parallel.yaml" --iterations $n $ALL_REPORTS)
-        SCALE[$n.jobs]=$(scale_measure "jobs-$n" $R "$PWD/$WL/w4_parallel.yaml" --iterations $n --jobs 4 $ALL_REPORTS)
-        SCALE[$n.data]=$(scale_measure "data-$n" $R "$PWD/$WL/w4_parallel.yaml" --data "$OUT/gen/rows-$n.csv" $ALL_REPORTS)
-        if [ -n "$HURL" ]; then
-            SCALE[$n.hurl]=$(scale_measure "hurl-$n" $HURL --no-output --variable base_url=$BASE --repeat $n --report-junit r.xml "$PWD/$WL/w4_parallel.hurl")
-        fi
+        # interleaved, so each tool sees the same load on a shared machine
+        for _ in $(seq 1 "$SCALE_RUNS"); do
+            scale_once "seq-$n" $R "$PWD/$WL/w4_parallel.yaml" --iterations $n $ALL_REPORTS
+            scale_once "jobs-$n" $R "$PWD/$WL/w4_parallel.yaml" --iterations $n --jobs 4 $ALL_REPORTS
+            scale_once "data-$n" $R "$PWD/$WL/w4_parallel.yaml" --data "$OUT/gen/rows-$n.csv" $ALL_REPORTS
+            for kind in seq jobs data; do
+                grep -q "^$n passed, 0 failed" "$OUT/scale-$kind-$n.out" ||
+                    { echo "bench.sh: SCALE $kind-$n did not pass every request" >&2; tail -n 3 "$OUT/scale-$kind-$n.out" >&2; exit 1; }
+            done
+            if [ -n "$HURL" ]; then
+                scale_once "hurl-$n" $HURL --no-output --variable base_url=$BASE --repeat $n --report-junit r.xml "$PWD/$WL/w4_parallel.hurl"
+            fi
+        done
         rm -f "$OUT/gen/rows-$n.csv"
     done
+    declare -A SECS KIB
+    for n in $SCALE_SIZES; do
+        for kind in $SCALE_KINDS; do
+            SECS[$kind.$n]=$(median "$OUT/scale-$kind-$n.runs" 1)
+            KIB[$kind.$n]=$(median "$OUT/scale-$kind-$n.runs" 2)
+        done
+    done
     {
-        echo "| requests | runner | runner --jobs 4 | runner --data (rows) | Hurl --repeat --report-junit |"
-        echo "|---|---|---|---|---|"
-        for n in 10000 100000; do
+        echo "Median of $SCALE_RUNS runs each (wall time, peak RSS); load average $SCALE_LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+        echo
+        echo "| requests | runner | runner --jobs 4 | runner --data (rows) | Hurl --repeat --report-junit | runner/Hurl wall |"
+        echo "|---|---|---|---|---|---|"
+        for n in $SCALE_SIZES; do
             row="| $n"
             for kind in seq jobs data hurl; do
-                read -r secs kib <<<"${SCALE[$n.$kind]:-}"
-                row="$row | $(have "${secs:-}" && printf '%s s, %s' "$secs" "$(mib "$kib")" || printf -- '–')"
+                secs=${SECS[$kind.$n]:-}
+                row="$row | $(have "$secs" && printf '%s s, %s' "$secs" "$(mib "${KIB[$kind.$n]}")" || printf -- '–')"
             done
-            echo "$row |"
+            echo "$row | $(ratio "${SECS[seq.$n]}" "${SECS[hurl.$n]:-}") |"
         done
+        echo
+        echo "| target | measured | limit | result |"
+        echo "|---|---|---|---|"
+        for kind in seq jobs data; do
+            big=${KIB[$kind.100000]} small=${KIB[$kind.10000]}
+            echo "| $kind: peak RSS at 100,000 ≤ 64 MiB | $(mib "$big") | 64.0 MiB | $(verdict "$big" 65536) |"
+            echo "| $kind: peak RSS at 100,000 ≤ 1.1 × at 10,000 | $(mib "$big") vs $(mib "$small") ($(ratio "$big" "$small")×) | 1.10× | $(verdict "$(calc "printf \"%.4f\", $big / $small")" 1.1) |"
+        done
+        if have "${SECS[hurl.100000]:-}"; then
+            echo "| wall time at 100,000 ≤ 0.35 × Hurl's | $(ratio "${SECS[seq.100000]}" "${SECS[hurl.100000]}")× | 0.35× | $(verdict "$(calc "printf \"%.4f\", ${SECS[seq.100000]} / ${SECS[hurl.100000]}")" 0.35) |"
+        fi
     } | tee "$OUT/scale.md"
 fi

@@ -297,6 +297,45 @@ fn unmatched_requests_are_reported() {
 }
 
 #[test]
+fn a_long_run_keeps_the_first_1000_unmatched_requests_and_counts_the_rest() {
+    let project = Project::new();
+    project
+        .file(
+            "mock.yaml",
+            "routes:\n  - match: { path: /known }\n    respond: { status: 204 }\n",
+        )
+        .file(
+            "c.yaml",
+            r#"
+            requests:
+              - name: unknown
+                url: <<mock_url>>/unknown/<<n>>
+                assert: { status: 404 }
+              - name: known
+                url: <<mock_url>>/known
+                assert: { status: 204 }
+            "#,
+        );
+    let rows: String = (1..=1_003).map(|n| format!("{n}\n")).collect();
+    project.file("rows.csv", &format!("n\n{rows}"));
+    let out = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml", "--data", "rows.csv"])
+        .run();
+    out.expect_code(0);
+    let logged: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("mock: GET"))
+        .collect();
+    assert_eq!(logged.len(), 1_000, "{out}");
+    assert_eq!(
+        logged[999],
+        "mock: GET /unknown/1000 → 404 (no route matched)"
+    );
+    assert!(out.stderr.contains("mock: … and 3 more requests"), "{out}");
+}
+
+#[test]
 fn invalid_mock_file_is_an_input_error_with_position() {
     let project = Project::new();
     project

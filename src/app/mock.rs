@@ -6,15 +6,19 @@ use super::exit::{Exit, general, input_errors};
 use super::signal;
 use crate::cli::MockArgs;
 use crate::load::{self};
-use crate::mock::server::{self, LogEntry, LogMode};
+use crate::mock::server::{self, LogMode, MockLog};
 use crate::secrets::Secrets;
 
-/// Unmatched mock requests are always worth a warning; the whole log only with `-v`. Targets
-/// carry the run's query parameters (`?code=…`, SAS tokens): masked like every output.
-pub(crate) fn report_mock_log(log: &[LogEntry], verbose: bool, secrets: &Secrets) {
+/// Unmatched mock requests are always worth a warning; the whole log only with `-v` (the
+/// server keeps just those: `LogMode::Keep`). Targets carry the run's query parameters
+/// (`?code=…`, SAS tokens): masked like every output.
+pub(crate) fn report_mock_log(log: &MockLog, secrets: &Secrets) {
     let mut err = anstream::stderr().lock();
-    for entry in log.iter().filter(|e| verbose || e.route.is_none()) {
+    for entry in &log.entries {
         let _ = writeln!(err, "mock: {}", mask_target(&entry.to_string(), secrets));
+    }
+    if log.more > 0 {
+        let _ = writeln!(err, "mock: … and {} more requests", log.more);
     }
 }
 

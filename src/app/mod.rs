@@ -15,6 +15,7 @@ mod run;
 mod signal;
 mod sink;
 mod token;
+mod units;
 mod validate;
 mod watch;
 

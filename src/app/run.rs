@@ -6,25 +6,18 @@ use std::time::{Instant, SystemTime};
 
 use super::exit::{Exit, general, input_errors};
 use super::mock::report_mock_log;
-use super::plan::{
-    Clients, Plan, dedup_errors, literal_layer, load_dotenv, load_plan, resolve_vars, token_cache,
-};
+use super::plan::{Plan, literal_layer, load_dotenv, load_plan, token_cache};
 use super::signal::{StopRequest, StopSignals};
 use super::sink::Sink;
+use super::units::{UnitPlan, Units};
 use crate::cli::{ColorWhen, RunArgs};
 use crate::load::LoadError;
-use crate::load::data::{Row, load_rows};
 use crate::mock::server::{self, LogMode};
-use crate::model::Phase;
 use crate::report::terminal::{TerminalReporter, VERBOSE_BODY_BYTES, Verbosity};
 use crate::report::{ReportFiles, RunInfo};
 use crate::run::result::CollectionResult;
-use crate::run::select::{Filter, Selection, select};
-use crate::run::vars::{VarLayer, Vars};
-use crate::run::{Shared, Silent, Stop, Unit, run_unit};
+use crate::run::{Shared, Silent, Stop, run_unit};
 use crate::secrets::Secrets;
-use crate::settings;
-use crate::template::TValue;
 
 /// Runs `runner run`.
 pub async fn run_files(args: RunArgs) -> Exit {
@@ -35,17 +28,16 @@ pub async fn run_files(args: RunArgs) -> Exit {
         Ok(plan) => plan,
         Err(errors) => return input_errors(&errors, &secrets),
     };
-    let rows = match args.data.as_deref().map(load_rows).transpose() {
-        Ok(rows) => rows,
-        Err(e) => return input_errors(&[e], &secrets),
-    };
     let Plan {
         collections,
         cli_layer,
         mock,
     } = plan;
+    let log_mode = LogMode::Keep {
+        matched: args.verbose > 0,
+    };
     let mock = match mock {
-        Some(spec) => match server::start(spec, "127.0.0.1", 0, LogMode::Keep).await {
+        Some(spec) => match server::start(spec, "127.0.0.1", 0, log_mode).await {
             Ok(mock) => Some(mock),
             Err(e) => {
                 return input_errors(
@@ -59,169 +51,15 @@ pub async fn run_files(args: RunArgs) -> Exit {
     let mock_layer = mock
         .as_ref()
         .map(|m| literal_layer("--mock", &[("mock_url".to_string(), m.url.clone())], false));
-    let exit = match build_units(&args, collections, mock_layer, cli_layer, rows) {
-        Ok(units) => execute(&args, units, secrets.clone()).await,
+    let exit = match UnitPlan::new(&args, collections, mock_layer, cli_layer) {
+        Ok(plan) => execute(&args, &Arc::new(plan), secrets.clone()).await,
         Err(errors) => input_errors(&errors, &secrets),
     };
     if let Some(mock) = mock {
-        report_mock_log(&mock.log(), args.verbose > 0, &secrets);
+        report_mock_log(&mock.log(), &secrets);
         mock.stop().await;
     }
     exit
-}
-
-/// Every unit of the run in a fixed order, then this shard's slice of them.
-fn build_units(
-    args: &RunArgs,
-    collections: Vec<(crate::model::Collection, Vec<VarLayer>)>,
-    mock_layer: Option<VarLayer>,
-    cli_layer: VarLayer,
-    rows: Option<Vec<Row>>,
-) -> Result<Vec<Unit>, Vec<LoadError>> {
-    let filter = Filter {
-        tags: args.tags.clone(),
-        skip_tags: args.skip_tags.clone(),
-        only: args.only.clone(),
-    };
-    let iterations = iterations(rows, args.iterations, &cli_layer);
-    let mut units = Vec::new();
-    let mut errors = Vec::new();
-    let mut clients = Clients::recording(args.verbose > 0);
-    for (collection, layers) in collections {
-        let client = match clients.for_collection(&args.network, &collection) {
-            Ok(client) => client,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
-        let max_retries = settings::max_retries(&args.network, &collection.settings);
-        let selection = Arc::new(select(&collection, &filter));
-        let collection = Arc::new(collection);
-        // iterations without a data row start from the same variables: resolved once, shared
-        let mut same_vars: Option<Arc<Vars>> = None;
-        for (iteration, label, row) in &iterations {
-            let vars = match (&same_vars, row) {
-                (Some(vars), None) => vars.clone(),
-                _ => {
-                    let mut unit_layers: Vec<VarLayer> = mock_layer.iter().cloned().collect();
-                    unit_layers.extend(layers.iter().cloned());
-                    unit_layers.extend(row.iter().cloned());
-                    unit_layers.push(cli_layer.clone());
-                    match resolve_vars(&collection, &unit_layers) {
-                        Ok(vars) => Arc::new(vars),
-                        Err(e) => {
-                            errors.push(e);
-                            continue;
-                        }
-                    }
-                }
-            };
-            if row.is_none() {
-                same_vars = Some(vars.clone());
-            }
-            units.push(Unit {
-                collection: collection.clone(),
-                vars,
-                selection: selection.clone(),
-                iteration: *iteration,
-                label: label.clone(),
-                client: client.clone(),
-                max_retries,
-            });
-        }
-    }
-    dedup_errors(&mut errors);
-    errors.extend(nothing_selected(&filter, &units));
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    if let Some(shard) = args.shard {
-        // round robin keeps each shard's share of every collection even
-        units = units
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| i % shard.total == shard.index - 1)
-            .map(|(_, u)| u)
-            .collect();
-    }
-    Ok(units)
-}
-
-/// One run of a collection: its iteration (1-based), label, and data row's variables.
-type Iteration = (Option<usize>, Option<String>, Option<VarLayer>);
-
-/// The runs of each collection: one per data row, per `--iterations`, or just one.
-fn iterations(
-    rows: Option<Vec<Row>>,
-    iterations: Option<u32>,
-    cli_layer: &VarLayer,
-) -> Vec<Iteration> {
-    match (rows, iterations) {
-        (Some(rows), _) => rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let n = i + 1;
-                let layer = VarLayer {
-                    origin: format!("data row {n}"),
-                    vars: row
-                        .iter()
-                        .map(|(k, v)| (k.clone(), TValue::literal(v)))
-                        .collect(),
-                    templates: cli_layer.templates.clone(),
-                    overrides_groups: true,
-                };
-                (Some(n), Some(format!("[row {n}]")), Some(layer))
-            })
-            .collect(),
-        (None, Some(count)) => (1..=count as usize)
-            .map(|n| (Some(n), Some(format!("[iteration {n}]")), None))
-            .collect(),
-        (None, None) => vec![(None, None, None)],
-    }
-}
-
-/// Whether the selection keeps a request of the unit's own (setup and teardown do not count:
-/// they run for every selection).
-fn selects_a_request(unit: &Unit) -> bool {
-    unit.collection
-        .requests
-        .iter()
-        .zip(unit.selection.iter())
-        .any(|(request, selection)| {
-            request.phase == Phase::Main && *selection == Selection::Selected
-        })
-}
-
-/// An error when selection flags keep no request in any unit:
-/// `--tag smoke --only 'x/*' matched no request in c.yaml, d.yaml`.
-fn nothing_selected(filter: &Filter, units: &[Unit]) -> Option<LoadError> {
-    if !filter.is_active() || units.is_empty() || units.iter().any(selects_a_request) {
-        return None;
-    }
-    let flags: Vec<String> = filter
-        .tags
-        .iter()
-        .map(|t| format!("--tag {t}"))
-        .chain(filter.skip_tags.iter().map(|t| format!("--skip-tag {t}")))
-        .chain(
-            filter
-                .only
-                .iter()
-                .map(|g| format!("--only '{}'", g.glob().glob())),
-        )
-        .collect();
-    let mut files: Vec<String> = units
-        .iter()
-        .map(|u| u.collection.path.display().to_string())
-        .collect();
-    files.dedup();
-    Some(general(format!(
-        "{} matched no request in {}; nothing was sent (`runner list` shows the requests and their tags)",
-        flags.join(" "),
-        files.join(", ")
-    )))
 }
 
 /// How much of each body results keep: parallel units are shown after they finish, so `-v`
@@ -259,7 +97,7 @@ fn color_choice(args: &RunArgs) -> anstream::ColorChoice {
 
 /// Runs the units, prints as they finish, spools their reports and writes the report files
 /// at the end (also after Ctrl-C). Report paths are opened before the first request.
-async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
+async fn execute(args: &RunArgs, plan: &Arc<UnitPlan>, secrets: Secrets) -> Exit {
     let files = if args.reports.is_empty() {
         None
     } else {
@@ -287,20 +125,16 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
     };
     let started_at = SystemTime::now();
     let mut reporter = TerminalReporter::new(Verbosity::from_count(args.verbose), secrets.clone());
-    if args.jobs <= 1 {
-        for (index, unit) in units.into_iter().enumerate() {
-            sink.finished(index, run_unit(unit, &shared, &mut reporter).await);
+    let mut units = plan.units();
+    let units_error = if args.jobs <= 1 {
+        for (index, unit) in (&mut units).enumerate() {
+            sink.finished(index, Some(run_unit(unit, &shared, &mut reporter).await));
         }
+        units.error()
     } else {
-        run_parallel(
-            units,
-            &shared,
-            usize::from(args.jobs),
-            &mut reporter,
-            &mut sink,
-        )
-        .await;
-    }
+        let (total, jobs) = (plan.total(), usize::from(args.jobs));
+        run_parallel(units, total, &shared, jobs, &mut reporter, &mut sink).await
+    };
     reporter.finish();
     let info = RunInfo {
         started_at,
@@ -318,7 +152,11 @@ async fn execute(args: &RunArgs, units: Vec<Unit>, secrets: Secrets) -> Exit {
             exit = Exit::Failed;
         }
     }
-    exit
+    // the data file changed since it was checked: the run ended there
+    match units_error {
+        Some(e) => input_errors(&[e], &secrets),
+        None => exit,
+    }
 }
 
 /// The exit code the results call for: stopped (130, or 143 after SIGTERM), or failed when
@@ -333,59 +171,95 @@ fn exit_of(failed: bool, stopped_by: Option<StopRequest>) -> Exit {
 
 /// Up to `jobs` units at once on the runtime's threads; each unit's lines are printed
 /// together when it finishes, and the sink puts them back in the units' order for reports.
+/// Workers run at most `AHEAD_PER_JOB × jobs` units past the oldest one not yet in order, so
+/// a slow unit never has a growing queue of finished ones waiting behind it.
+/// Gives why the units ended early, if they did.
 async fn run_parallel(
-    units: Vec<Unit>,
+    units: Units,
+    total: usize,
     shared: &Shared,
     jobs: usize,
     reporter: &mut TerminalReporter,
     sink: &mut Sink<'_>,
-) {
-    use futures_util::FutureExt as _;
-
-    let total = units.len();
-    // `jobs` workers take the units in turn: no task, and no unit's future, per unit up front
-    let queue = Arc::new(std::sync::Mutex::new(units.into_iter().enumerate()));
-    let (done_tx, mut done) = tokio::sync::mpsc::unbounded_channel();
+) -> Option<LoadError> {
+    // `jobs` workers take the units in turn, each made as it is taken: no task, no unit and no
+    // unit's future up front
+    let queue = Arc::new(std::sync::Mutex::new((0, units)));
+    let ahead = Arc::new(tokio::sync::Semaphore::new(AHEAD_PER_JOB * jobs));
+    let (done_tx, mut done) = tokio::sync::mpsc::channel(jobs);
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..jobs.min(total) {
-        let (queue, shared, done_tx) = (queue.clone(), shared.clone(), done_tx.clone());
-        workers.spawn(async move {
-            loop {
-                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                let Some((index, unit)) = next else { break };
-                let finished = std::panic::AssertUnwindSafe(run_unit(unit, &shared, &mut Silent))
-                    .catch_unwind()
-                    .await
-                    .map(|result| (index, result));
-                if done_tx.send(finished).is_err() {
-                    break;
-                }
-            }
-        });
+        let worker = Worker {
+            queue: queue.clone(),
+            ahead: ahead.clone(),
+            shared: shared.clone(),
+            done: done_tx.clone(),
+        };
+        workers.spawn(worker.run());
     }
     drop(done_tx);
     let progress = progress_bar(total);
     while let Some(first) = done.recv().await {
         // units that finished meanwhile are shown in the same write
-        let mut finished = vec![first];
+        let mut finished: Vec<(usize, Option<CollectionResult>)> = vec![first];
         while let Ok(more) = done.try_recv() {
             finished.push(more);
         }
-        let (units, panics): (Vec<_>, Vec<_>) = finished.into_iter().partition(Result::is_ok);
-        let units: Vec<(usize, CollectionResult)> = units.into_iter().flatten().collect();
         progress.suspend(|| {
-            reporter.show_units(units.iter().map(|(_, result)| result));
-            for _ in panics {
+            reporter.show_units(finished.iter().filter_map(|(_, result)| result.as_ref()));
+            for _ in finished.iter().filter(|(_, result)| result.is_none()) {
                 eprintln!("a unit stopped unexpectedly (a panic in runner)");
             }
         });
-        progress.inc(units.len() as u64);
-        for (index, result) in units {
+        progress.inc(finished.len() as u64);
+        let before = sink.in_order();
+        for (index, result) in finished {
             sink.finished(index, result);
         }
+        ahead.add_permits(sink.in_order() - before);
     }
     while workers.join_next().await.is_some() {}
     progress.finish_and_clear();
+    queue.lock().unwrap_or_else(|e| e.into_inner()).1.error()
+}
+
+/// How many units per job may run or wait past the oldest one the sink still waits for.
+const AHEAD_PER_JOB: usize = 16;
+
+/// One of the `--jobs` workers: takes the next unit, runs it, hands its result (None after a
+/// panic) back with its index.
+struct Worker {
+    queue: Arc<std::sync::Mutex<(usize, Units)>>,
+    ahead: Arc<tokio::sync::Semaphore>,
+    shared: Shared,
+    done: tokio::sync::mpsc::Sender<(usize, Option<CollectionResult>)>,
+}
+
+impl Worker {
+    async fn run(self) {
+        use futures_util::FutureExt as _;
+        loop {
+            // given back when the sink has put this unit in order
+            let Ok(permit) = self.ahead.acquire().await else {
+                break;
+            };
+            permit.forget();
+            let next = {
+                let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+                let index = queue.0;
+                queue.0 += 1;
+                queue.1.next().map(|unit| (index, unit))
+            };
+            let Some((index, unit)) = next else { break };
+            let result = std::panic::AssertUnwindSafe(run_unit(unit, &self.shared, &mut Silent))
+                .catch_unwind()
+                .await
+                .ok();
+            if self.done.send((index, result)).await.is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// Units done out of all, on stderr when it is a terminal (hidden in CI logs and pipes).

@@ -14,8 +14,9 @@ use crate::secrets::Secrets;
 pub struct Sink<'s> {
     /// Report files and the spool they are written from; None without `--report`.
     reports: Option<(ReportFiles, Spool, UnitBuilder<'s>)>,
-    /// Units that finished before an earlier one (`--jobs`), by index.
-    waiting: BTreeMap<usize, CollectionResult>,
+    /// Units that finished before an earlier one (`--jobs`), by index; None for one that
+    /// never came back (a panic in runner).
+    waiting: BTreeMap<usize, Option<CollectionResult>>,
     /// The index of the next unit in run order.
     next: usize,
     /// A request failed.
@@ -44,13 +45,20 @@ impl<'s> Sink<'s> {
         })
     }
 
-    /// Unit number `index` (0-based, in run order) finished.
-    pub fn finished(&mut self, index: usize, result: CollectionResult) {
+    /// Unit number `index` (0-based, in run order) finished (None: it never came back).
+    pub fn finished(&mut self, index: usize, result: Option<CollectionResult>) {
         self.waiting.insert(index, result);
         while let Some(result) = self.waiting.remove(&self.next) {
             self.next += 1;
-            self.take(&result);
+            if let Some(result) = result {
+                self.take(&result);
+            }
         }
+    }
+
+    /// How many units have been taken in run order.
+    pub fn in_order(&self) -> usize {
+        self.next
     }
 
     /// Keeps the facts of a unit and spools its report; the result is dropped by the caller.
@@ -69,7 +77,7 @@ impl<'s> Sink<'s> {
     /// Writes the reports (units that never came back, a panicked one, are left out).
     pub fn write_reports(mut self, info: &RunInfo, secrets: &Secrets) -> Vec<WriteError> {
         let waiting = std::mem::take(&mut self.waiting);
-        for result in waiting.values() {
+        for result in waiting.values().flatten() {
             self.take(result);
         }
         let Some((files, mut spool, _)) = self.reports else {
@@ -82,6 +90,12 @@ impl<'s> Sink<'s> {
             }];
         }
         let head = Head::of_run(info, spool.tally());
-        files.write(&head, || spool.units(), secrets)
+        match spool.units() {
+            Ok(units) => files.write(&head, units, secrets),
+            Err(error) => vec![WriteError {
+                path: "(the report spool)".into(),
+                error,
+            }],
+        }
     }
 }

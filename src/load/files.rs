@@ -1,6 +1,7 @@
 //! Opening an input file: its text as UTF-8, then its YAML tree, each failure a `LoadError`.
-//! Only regular files are read, up to a size limit, and text with control characters is
-//! refused at their place: a FIFO, `/dev/zero` or a binary file never hangs or fills memory.
+//! Only regular files are read, up to a size limit (a `--data` file, read piece by piece, has
+//! none), and text with control characters is refused at their place: a FIFO, `/dev/zero` or a
+//! binary file never hangs or fills memory.
 
 use std::io::Read as _;
 use std::path::Path;
@@ -57,21 +58,79 @@ fn max_input_bytes() -> Result<u64, String> {
     }
 }
 
-/// The bytes of a regular file of at most `limit` bytes; anything else is refused by name.
-fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+/// A regular file opened for reading; anything else is refused by name.
+fn open_regular_file(path: &Path) -> Result<std::fs::File, String> {
     let kind = std::fs::metadata(path)
         .map_err(|e| e.to_string())?
         .file_type();
     if !kind.is_file() {
         return Err(format!("{} (only regular files are read)", describe(kind)));
     }
+    std::fs::File::open(path).map_err(|e| e.to_string())
+}
+
+/// Opens an input file that is read piece by piece (`--data`): a regular file, its text
+/// checked first in one pass of fixed memory (UTF-8, no control characters but tab, CR and
+/// LF), with no size limit since it is never held whole. A problem is reported as
+/// `read_text` reports it, at its place.
+pub fn open_text(path: &Path) -> Result<std::fs::File, LoadError> {
+    let read_error = |message: String| {
+        LoadError::general(LoadErrorKind::Read {
+            path: path.to_path_buf(),
+            message,
+        })
+    };
+    let file = open_regular_file(path).map_err(read_error)?;
+    match first_text_problem(&file) {
+        Ok(false) => {}
+        // the same message as for any other input, at its place (read whole on this path only)
+        Ok(true) => read_text(path).map(drop)?,
+        Err(e) => return Err(read_error(e.to_string())),
+    }
+    open_regular_file(path).map_err(read_error)
+}
+
+/// Whether a file holds invalid UTF-8 or a control character other than tab, CR and LF.
+fn first_text_problem(file: &std::fs::File) -> std::io::Result<bool> {
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    // the start of a character cut by the end of the previous chunk
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let chunk = std::io::BufRead::fill_buf(&mut reader)?;
+        if chunk.is_empty() {
+            return Ok(!carry.is_empty());
+        }
+        let taken = chunk.len();
+        carry.extend_from_slice(chunk);
+        std::io::BufRead::consume(&mut reader, taken);
+        let valid = match std::str::from_utf8(&carry) {
+            Ok(text) => text,
+            // cut at the end: the rest comes with the next chunk
+            Err(e) if e.error_len().is_none() => {
+                std::str::from_utf8(&carry[..e.valid_up_to()]).unwrap_or_default()
+            }
+            Err(_) => return Ok(true),
+        };
+        if valid
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Ok(true);
+        }
+        let done = valid.len();
+        carry.drain(..done);
+    }
+}
+
+/// The bytes of a regular file of at most `limit` bytes; anything else is refused by name.
+fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let file = open_regular_file(path)?;
     let too_big = || {
         format!(
             "larger than the input limit of {} (raise it with {MAX_INPUT_SIZE_VAR}, e.g. {MAX_INPUT_SIZE_VAR}=256MiB)",
             crate::units::format_bytes(limit)
         )
     };
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     if file.metadata().map_err(|e| e.to_string())?.len() > limit {
         return Err(too_big());
     }

@@ -51,14 +51,30 @@ impl std::fmt::Display for LogEntry {
 pub enum LogMode {
     /// Print each to stdout as it happens (`runner mock`).
     Print,
-    /// Keep them for the caller (`runner run --mock`).
-    Keep,
+    /// Keep them for the caller (`runner run --mock`): those no route matched, or all; the
+    /// first `KEPT_LOG_ENTRIES` of them, the rest counted (a long run keeps no growing log).
+    Keep {
+        /// Requests a route matched are kept too.
+        matched: bool,
+    },
+}
+
+/// Log entries kept for the caller, at most.
+pub const KEPT_LOG_ENTRIES: usize = 1_000;
+
+/// The requests kept for the caller.
+#[derive(Debug, Clone, Default)]
+pub struct MockLog {
+    /// The first ones, in order.
+    pub entries: Vec<LogEntry>,
+    /// How many more were not kept.
+    pub more: usize,
 }
 
 struct MockState {
     spec: MockSpec,
     store: Store,
-    log: Mutex<Vec<LogEntry>>,
+    log: Mutex<MockLog>,
     mode: LogMode,
 }
 
@@ -72,8 +88,8 @@ pub struct RunningMock {
 }
 
 impl RunningMock {
-    /// The requests served so far.
-    pub fn log(&self) -> Vec<LogEntry> {
+    /// The requests kept so far.
+    pub fn log(&self) -> MockLog {
         self.state
             .log
             .lock()
@@ -107,7 +123,7 @@ pub async fn start(
     let state = Arc::new(MockState {
         spec,
         store: Store::default(),
-        log: Mutex::new(Vec::new()),
+        log: Mutex::new(MockLog::default()),
         mode,
     });
     let router = axum::Router::new()
@@ -146,14 +162,18 @@ async fn handle(State(state): State<Arc<MockState>>, request: axum::extract::Req
         route,
         status: response.status().as_u16(),
     };
-    if state.mode == LogMode::Print {
-        println!("{entry}");
+    match state.mode {
+        LogMode::Print => println!("{entry}"),
+        LogMode::Keep { matched } if matched || entry.route.is_none() => {
+            let mut log = state.log.lock().unwrap_or_else(|e| e.into_inner());
+            if log.entries.len() < KEPT_LOG_ENTRIES {
+                log.entries.push(entry);
+            } else {
+                log.more += 1;
+            }
+        }
+        LogMode::Keep { .. } => {}
     }
-    state
-        .log
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(entry);
     response
 }
 

@@ -3,13 +3,13 @@
 //! the path `-`. Every file is created before the first request, so an unwritable path stops
 //! the run before anything is sent.
 
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::head::Head;
 use super::kind::ReportKind;
 use super::model::UnitReport;
-use super::stream::render;
+use super::stream::Renderer;
 use crate::secrets::Secrets;
 
 /// One report to write, its destination opened.
@@ -69,43 +69,106 @@ impl ReportFiles {
         Ok(ReportFiles { targets })
     }
 
-    /// Writes every report with `units` (called for each pass over them) and renames each into
-    /// place.
-    pub fn write<I>(
-        self,
-        head: &Head,
-        mut units: impl FnMut() -> io::Result<I>,
-        secrets: &Secrets,
-    ) -> Vec<WriteError>
+    /// Writes every report from one pass over `units`, then renames each into place.
+    pub fn write<I>(self, head: &Head, units: I, secrets: &Secrets) -> Vec<WriteError>
     where
         I: Iterator<Item = io::Result<UnitReport>>,
     {
-        let mut errors = Vec::new();
-        for target in self.targets {
-            let written = match target.temp {
-                None => render(
-                    target.kind,
-                    head,
-                    &mut units,
-                    &mut io::stdout().lock(),
-                    secrets,
-                ),
-                Some(temp) => (|| {
-                    let mut out = BufWriter::new(temp);
-                    render(target.kind, head, &mut units, &mut out, secrets)?;
-                    let temp = out.into_inner().map_err(|e| e.into_error())?;
-                    temp.as_file().sync_data()?;
-                    temp.persist(&target.path).map(drop).map_err(|e| e.error)
-                })(),
-            };
-            if let Err(error) = written {
-                errors.push(WriteError {
+        let stdout = io::stdout();
+        let mut open: Vec<Open> = self
+            .targets
+            .into_iter()
+            .map(|target| {
+                let mut out = match target.temp {
+                    Some(temp) => Out::File(BufWriter::new(temp)),
+                    None => Out::Stdout(stdout.lock()),
+                };
+                let renderer = Renderer::start(target.kind, head, out.writer(), secrets);
+                let (renderer, error) = match renderer {
+                    Ok(renderer) => (Some(renderer), None),
+                    Err(error) => (None, Some(error)),
+                };
+                Open {
                     path: target.path,
+                    out,
+                    renderer,
                     error,
-                });
+                }
+            })
+            .collect();
+        for unit in units {
+            match unit {
+                Ok(unit) => open.iter_mut().for_each(|o| o.unit(head, &unit)),
+                Err(e) => {
+                    for o in &mut open {
+                        o.error
+                            .get_or_insert(io::Error::new(e.kind(), e.to_string()));
+                    }
+                    break;
+                }
             }
         }
-        errors
+        open.into_iter()
+            .filter_map(|o| o.finish(head).err())
+            .collect()
+    }
+}
+
+/// A report being written: where to, how, and its first error.
+struct Open<'o> {
+    path: PathBuf,
+    out: Out<'o>,
+    renderer: Option<Renderer>,
+    error: Option<io::Error>,
+}
+
+/// A report's destination.
+enum Out<'o> {
+    File(BufWriter<tempfile::NamedTempFile>),
+    Stdout(io::StdoutLock<'o>),
+}
+
+impl Out<'_> {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Out::File(file) => file,
+            Out::Stdout(stdout) => stdout,
+        }
+    }
+}
+
+impl Open<'_> {
+    /// Writes a unit, unless this report failed already.
+    fn unit(&mut self, head: &Head, unit: &UnitReport) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Some(renderer) = &mut self.renderer
+            && let Err(e) = renderer.unit(head, unit, self.out.writer())
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// Ends the document and renames a file into place (a failed one is left out).
+    fn finish(mut self, head: &Head) -> Result<(), WriteError> {
+        let finished = match (self.error, self.renderer) {
+            (Some(error), _) => Err(error),
+            (None, Some(renderer)) => renderer.finish(head, self.out.writer()),
+            (None, None) => Ok(()),
+        };
+        let written = finished.and_then(|()| match self.out {
+            Out::Stdout(_) => Ok(()),
+            Out::File(out) => {
+                let temp = out.into_inner().map_err(|e| e.into_error())?;
+                temp.as_file().sync_data()?;
+                temp.persist(&self.path).map(drop).map_err(|e| e.error)
+            }
+        });
+        written.map_err(|error| WriteError {
+            path: self.path,
+            error,
+        })
     }
 }
 

@@ -34,7 +34,7 @@ pub fn write(
 ) -> std::io::Result<()> {
     let files = ReportFiles::create(&[(kind, path.to_path_buf())]).map_err(|e| e.error)?;
     let head = head::Head::of_report(report);
-    let units = || Ok(report.units.iter().cloned().map(Ok));
+    let units = report.units.iter().cloned().map(Ok);
     match files.write(&head, units, secrets).pop() {
         Some(e) => Err(e.error),
         None => Ok(()),

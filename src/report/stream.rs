@@ -1,13 +1,12 @@
 //! Reports that stream: each finished unit is built (masked) into a `UnitReport`, spooled as
 //! one JSON line to an unnamed temporary file and dropped; only small facts (totals, the
-//! time axis) stay in memory. At the end every report kind is written from the spool, one
-//! unit at a time, so memory stays flat however many requests ran.
+//! time axis) stay in memory. At the end every report kind is written from the spool in one
+//! pass, one unit at a time, so memory stays flat however many requests ran.
 
-use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
-use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use super::head::{Head, Tally};
@@ -58,70 +57,119 @@ impl Spool {
     }
 }
 
-/// Writes one report document of `kind` to `out`: the head, each unit as it is read (from
-/// `units`, called once per pass), the tail.
-pub fn render<I: Iterator<Item = io::Result<UnitReport>>>(
+/// One report document being written, a unit at a time: every kind is fed from the same
+/// pass over the units, each unit read back from the spool once.
+pub struct Renderer {
     kind: ReportKind,
-    head: &Head,
-    mut units: impl FnMut() -> io::Result<I>,
-    out: &mut dyn Write,
-    secrets: &Secrets,
-) -> io::Result<()> {
-    let masker = secrets.clone();
-    let mut sources = Sources::masked_by(move |text| masker.mask(text).into_owned());
-    match kind {
-        ReportKind::Json => {
-            let document = JsonDocument {
-                head,
-                units: RefCell::new(Some(units()?)),
-            };
-            serde_json::to_writer_pretty(&mut *out, &document)?;
-        }
-        ReportKind::Junit => {
-            let tally = head.tally;
-            out.write_all(junit::head(&head.summary, tally.errors, head.duration_ms).as_bytes())?;
-            for unit in units()? {
-                out.write_all(junit::unit(&unit?, &mut sources)?.as_bytes())?;
+    /// Collection files read for failure snippets, masked.
+    sources: Sources,
+    /// JSON: units written so far; TAP: the last test point's number.
+    count: usize,
+    /// HTML: the passing units, kept aside (in an unnamed temporary file) to follow the
+    /// failed ones.
+    passing: Option<BufWriter<File>>,
+}
+
+impl Renderer {
+    /// Starts a document of `kind` with its head.
+    pub fn start(
+        kind: ReportKind,
+        head: &Head,
+        out: &mut dyn Write,
+        secrets: &Secrets,
+    ) -> io::Result<Renderer> {
+        let masker = secrets.clone();
+        let mut passing = None;
+        match kind {
+            ReportKind::Json => out.write_all(json_head(head)?.as_bytes())?,
+            ReportKind::Junit => {
+                let text = junit::head(&head.summary, head.tally.errors, head.duration_ms);
+                out.write_all(text.as_bytes())?;
             }
-            out.write_all(junit::TAIL.as_bytes())?;
-        }
-        ReportKind::Tap => {
-            out.write_all(tap::head(head.tally.requests()).as_bytes())?;
-            let mut number = 0;
-            for unit in units()? {
-                out.write_all(tap::unit(&unit?, &mut number).as_bytes())?;
+            ReportKind::Tap => out.write_all(tap::head(head.tally.requests()).as_bytes())?,
+            ReportKind::Html => {
+                out.write_all(html::head(head).as_bytes())?;
+                passing = Some(BufWriter::new(tempfile::tempfile()?));
             }
-            out.write_all(tap::tail(head.interrupted).as_bytes())?;
         }
-        ReportKind::Html => {
-            out.write_all(html::head(head).as_bytes())?;
-            // two passes over the units: those with failures first, then the others
-            for failures in [true, false] {
-                for unit in units()? {
-                    let unit = unit?;
-                    let failed = unit.requests.iter().any(|r| r.outcome == Outcome::Failed);
-                    if failed == failures {
-                        let end = head.tally.timeline_end;
-                        out.write_all(html::unit(&unit, end, &mut sources).as_bytes())?;
+        Ok(Renderer {
+            kind,
+            sources: Sources::masked_by(move |text| masker.mask(text).into_owned()),
+            count: 0,
+            passing,
+        })
+    }
+
+    /// Writes the next unit.
+    pub fn unit(&mut self, head: &Head, unit: &UnitReport, out: &mut dyn Write) -> io::Result<()> {
+        match self.kind {
+            ReportKind::Json => {
+                let text = serde_json::to_string_pretty(unit)?;
+                // inside `"units": [`, two levels deep: the same layout as the whole document
+                // written at once
+                out.write_all(if self.count == 0 {
+                    b"\n    "
+                } else {
+                    b",\n    "
+                })?;
+                for (i, line) in text.split('\n').enumerate() {
+                    if i > 0 {
+                        out.write_all(b"\n    ")?;
                     }
+                    out.write_all(line.as_bytes())?;
+                }
+                self.count += 1;
+            }
+            ReportKind::Junit => out.write_all(junit::unit(unit, &mut self.sources)?.as_bytes())?,
+            ReportKind::Tap => out.write_all(tap::unit(unit, &mut self.count).as_bytes())?,
+            ReportKind::Html => {
+                let text = html::unit(unit, head.tally.timeline_end, &mut self.sources);
+                let failed = unit.requests.iter().any(|r| r.outcome == Outcome::Failed);
+                match &mut self.passing {
+                    Some(passing) if !failed => passing.write_all(text.as_bytes())?,
+                    _ => out.write_all(text.as_bytes())?,
                 }
             }
-            out.write_all(html::TAIL.as_bytes())?;
         }
+        Ok(())
     }
-    out.flush()
+
+    /// Ends the document: the passing units of HTML, and each kind's tail.
+    pub fn finish(self, head: &Head, out: &mut dyn Write) -> io::Result<()> {
+        match self.kind {
+            ReportKind::Json if self.count == 0 => out.write_all(b"]\n}")?,
+            ReportKind::Json => out.write_all(b"\n  ]\n}")?,
+            ReportKind::Junit => out.write_all(junit::TAIL.as_bytes())?,
+            ReportKind::Tap => out.write_all(tap::tail(head.interrupted).as_bytes())?,
+            ReportKind::Html => {
+                if let Some(passing) = self.passing {
+                    let mut passing = passing.into_inner().map_err(|e| e.into_error())?;
+                    passing.rewind()?;
+                    io::copy(&mut passing, out)?;
+                }
+                out.write_all(html::TAIL.as_bytes())?;
+            }
+        }
+        out.flush()
+    }
 }
 
-/// The JSON report (`runner.report/v1`) with its units serialized as they are read.
-struct JsonDocument<'h, I> {
-    head: &'h Head,
-    units: RefCell<Option<I>>,
+/// The JSON report (`runner.report/v1`) up to the opening of its `units` array.
+fn json_head(head: &Head) -> io::Result<String> {
+    let mut text = serde_json::to_string_pretty(&JsonHead(head))?;
+    // the head alone ends with `\n}`: the units follow instead
+    text.truncate(text.len() - 2);
+    text.push_str(",\n  \"units\": [");
+    Ok(text)
 }
 
-impl<I: Iterator<Item = io::Result<UnitReport>>> Serialize for JsonDocument<'_, I> {
+/// The fields of the JSON report before its units, in its order.
+struct JsonHead<'h>(&'h Head);
+
+impl Serialize for JsonHead<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let head = self.head;
-        let mut report = s.serialize_struct("RunReport", 8)?;
+        let head = self.0;
+        let mut report = s.serialize_struct("RunReport", 7)?;
         report.serialize_field("schema", SCHEMA)?;
         report.serialize_field("runner_version", &head.runner_version)?;
         report.serialize_field("started_at", &head.started_at)?;
@@ -129,22 +177,6 @@ impl<I: Iterator<Item = io::Result<UnitReport>>> Serialize for JsonDocument<'_, 
         report.serialize_field("interrupted", &head.interrupted)?;
         report.serialize_field("shard", &head.shard)?;
         report.serialize_field("summary", &head.summary)?;
-        report.serialize_field("units", &Units(&self.units))?;
         report.end()
-    }
-}
-
-/// The units of a `JsonDocument`, taken (once) from its iterator.
-struct Units<'a, I>(&'a RefCell<Option<I>>);
-
-impl<I: Iterator<Item = io::Result<UnitReport>>> Serialize for Units<'_, I> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        if let Some(units) = self.0.borrow_mut().take() {
-            for unit in units {
-                seq.serialize_element(&unit.map_err(S::Error::custom)?)?;
-            }
-        }
-        seq.end()
     }
 }

@@ -44,6 +44,9 @@ impl Verbosity {
     }
 }
 
+/// Flaky requests named in the summary; more are counted.
+const FLAKY_NAMES: usize = 50;
+
 /// Writes progress and results to stdout.
 pub struct TerminalReporter {
     verbosity: Verbosity,
@@ -54,8 +57,10 @@ pub struct TerminalReporter {
     passed: usize,
     failed: usize,
     skipped: usize,
-    /// Requests that passed only after retrying.
-    flaky: Vec<String>,
+    /// Requests that passed only after retrying: how many, and the names of the first
+    /// `FLAKY_NAMES` (a long run keeps no list that grows with it).
+    flaky: usize,
+    flaky_names: Vec<String>,
     /// Output held back while a whole unit is shown at once.
     batch: Option<String>,
     /// Collection files, read when a failure in them is shown.
@@ -73,7 +78,8 @@ impl TerminalReporter {
             passed: 0,
             failed: 0,
             skipped: 0,
-            flaky: Vec::new(),
+            flaky: 0,
+            flaky_names: Vec::new(),
             batch: None,
             sources: Sources::default(),
         }
@@ -81,12 +87,18 @@ impl TerminalReporter {
 
     /// Prints the final line: `N passed, N failed[, N skipped]`.
     pub fn finish(&self) {
-        if !self.flaky.is_empty() {
+        if self.flaky > 0 {
+            let more = self.flaky - self.flaky_names.len();
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             emit(
                 &format!(
-                    "\n{WARN}{} flaky{WARN:#}: passed only after retrying: {}\n",
-                    self.flaky.len(),
-                    self.flaky.join(", ")
+                    "\n{WARN}{} flaky{WARN:#}: passed only after retrying: {}{more}\n",
+                    self.flaky,
+                    self.flaky_names.join(", ")
                 ),
                 &self.secrets,
             );
@@ -154,7 +166,10 @@ impl Observer for TerminalReporter {
     fn request_finished(&mut self, result: &RequestResult) {
         let mut out = String::new();
         if result.flaky() {
-            self.flaky.push(result.name.clone());
+            self.flaky += 1;
+            if self.flaky_names.len() < FLAKY_NAMES {
+                self.flaky_names.push(result.name.clone());
+            }
         }
         match result.outcome {
             Outcome::Passed => self.passed += 1,
