@@ -4,6 +4,7 @@
 mod build;
 mod escape;
 mod files;
+mod folded;
 pub mod head;
 mod html;
 mod junit;

@@ -17,7 +17,6 @@ use super::kind::ReportKind;
 use super::model::{SCHEMA, UnitReport};
 use super::tap;
 use crate::diagnostic::Sources;
-use crate::run::result::Outcome;
 use crate::secrets::Secrets;
 
 /// Finished units, one JSON line each, in an unnamed temporary file (gone when dropped).
@@ -93,21 +92,7 @@ pub fn render<I: Iterator<Item = io::Result<UnitReport>>>(
             }
             out.write_all(tap::tail(head.interrupted).as_bytes())?;
         }
-        ReportKind::Html => {
-            out.write_all(html::head(head).as_bytes())?;
-            // two passes over the units: those with failures first, then the others
-            for failures in [true, false] {
-                for unit in units()? {
-                    let unit = unit?;
-                    let failed = unit.requests.iter().any(|r| r.outcome == Outcome::Failed);
-                    if failed == failures {
-                        let end = head.tally.timeline_end;
-                        out.write_all(html::unit(&unit, end, &mut sources).as_bytes())?;
-                    }
-                }
-            }
-            out.write_all(html::TAIL.as_bytes())?;
-        }
+        ReportKind::Html => html::write(head, units, out, &mut sources)?,
     }
     out.flush()
 }
