@@ -42,7 +42,6 @@ summary .meta{margin-left:.5rem}
 details.unit{content-visibility:auto;contain-intrinsic-size:auto 3rem}
 details.unit>summary h2{display:inline-block}
 #find{margin:.6rem 0;padding:.3rem .5rem;width:22rem;max-width:100%}
-#more{margin-right:.6rem}
 "#;
 
 /// Writes the page to `out` in two passes over `units`: the head, the units with failures
@@ -63,7 +62,7 @@ pub fn write<I: Iterator<Item = io::Result<UnitReport>>>(
     }
     write!(
         out,
-        "<div id=\"others\" data-end=\"{end}\"></div><p><button id=\"more\" type=\"button\" hidden>show more</button><span id=\"shown\" class=\"meta\"></span></p><noscript><p class=\"meta\">The units without failures are shown by the page's script; the JSON report holds them too.</p></noscript>"
+        "<p id=\"shown\" class=\"meta\"></p><div id=\"others\" data-end=\"{end}\"></div><p><button id=\"more\" type=\"button\" hidden>show more</button></p><noscript><p class=\"meta\">The units without failures are shown by the page's script; the JSON report holds them too.</p></noscript>"
     )?;
     let mut folded = Folded::default();
     for unit in units()? {

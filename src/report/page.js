@@ -72,7 +72,7 @@
     }
     list.append(page);
     more.hidden = done >= count;
-    if (count > 0) shown.textContent = `${done} of ${count} units without failures shown`;
+    if (count > 0) shown.textContent = `${done.toLocaleString('en')} of ${count.toLocaleString('en')} units without failures shown`;
     else shown.textContent = find.value.trim() && total ? 'no unit without failures matches' : '';
   }
   function show(from, of) {
