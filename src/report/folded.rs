@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::html::{bar, message_text};
 use super::model::{RequestReport, UnitReport};
+use super::shown::{bar, message_text};
 use crate::run::result::Outcome;
 
 /// A block is closed once it holds this many bytes, so showing a page parses little JSON.

@@ -11,6 +11,7 @@ mod junit;
 mod kind;
 pub mod model;
 pub mod note;
+mod shown;
 pub mod stream;
 mod tap;
 pub mod terminal;
