@@ -1,13 +1,19 @@
 //! One self-contained HTML page for people opening a CI artifact: summary, a timing waterfall,
 //! failures with their diffs, each request and response expandable; units with failures first,
-//! the others folded, a search box by name (one inline script). No fetches.
+//! rendered and open; the others folded, kept as data (`folded`) and shown a page at a time by
+//! the page's one inline script (`page.js`), which also searches every unit by name. No fetches.
 
 use std::fmt::Write as _;
+use std::io;
 
 use super::head::Head;
 use super::model::{MessageReport, RequestReport, Summary, UnitReport};
+use super::shown::{bar, message_text};
 use crate::diagnostic::Sources;
 use crate::run::result::Outcome;
+
+/// The page's script: shows the folded units and searches.
+const SCRIPT: &str = include_str!("page.js");
 
 const STYLE: &str = r#"
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1f2328;background:#fff}
@@ -38,8 +44,35 @@ details.unit>summary h2{display:inline-block}
 #find{margin:.6rem 0;padding:.3rem .5rem;width:22rem;max-width:100%}
 "#;
 
+/// The start of the page, up to its units: title, run facts, totals, the search box.
+pub fn start(head: &Head, out: &mut dyn io::Write) -> io::Result<()> {
+    out.write_all(self::head(head).as_bytes())
+}
+
+/// Between the failed units and the folded ones: where the page's script lists the others.
+pub fn others(end: u64, out: &mut dyn io::Write) -> io::Result<()> {
+    let end = end.max(1);
+    write!(
+        out,
+        "<p id=\"shown\" class=\"meta\"></p><div id=\"others\" data-end=\"{end}\"></div><p><button id=\"more\" type=\"button\" hidden>show more</button></p><noscript><p class=\"meta\">The units without failures are shown by the page's script; the JSON report holds them too.</p></noscript>"
+    )
+}
+
+/// The end of the page: its script, told how many units are folded.
+pub fn tail(folded: usize, out: &mut dyn io::Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<script data-folded=\"{folded}\">{SCRIPT}</script></body></html>"
+    )
+}
+
+/// Whether a unit goes at the top of the page, as HTML.
+pub fn failed(unit: &UnitReport) -> bool {
+    unit.requests.iter().any(|r| r.outcome == Outcome::Failed)
+}
+
 /// The start of the page: title, run facts and totals. `end` is the run's time axis (ms).
-pub fn head(head: &Head) -> String {
+fn head(head: &Head) -> String {
     let mut out = String::new();
     let s = &head.summary;
     let _ = write!(
@@ -74,28 +107,20 @@ pub fn head(head: &Head) -> String {
             ""
         }
     );
-    out.push_str("<input id=\"find\" type=\"search\" placeholder=\"find a unit or request by name\" aria-label=\"find by name\"><p class=\"meta\">Units with failures first, open; the others follow, folded.</p>");
+    out.push_str("<input id=\"find\" type=\"search\" placeholder=\"find a unit or request by name\" aria-label=\"find by name\"><p class=\"meta\">Units with failures first, open; the others follow, folded, a page at a time.</p>");
     out
 }
 
-/// The end of the page.
-/// The end of the page: the script of the search box (it hides units whose names do not
-/// hold the text typed).
-pub const TAIL: &str = "<script>document.getElementById('find').addEventListener('input',e=>{const q=e.target.value.toLowerCase();for(const u of document.querySelectorAll('details.unit'))u.hidden=q!==''&&!u.dataset.name.includes(q)})</script></body></html>\n";
-
-/// One unit, collapsed unless something in it failed: a table of its requests on the run's
-/// time axis (`end` ms).
+/// One unit with failures, open: a table of its requests on the run's time axis (`end` ms).
 pub fn unit(unit: &UnitReport, end: u64, sources: &mut Sources) -> String {
     let mut out = String::new();
-    let failed = unit.requests.iter().any(|r| r.outcome == Outcome::Failed);
     let names: Vec<&str> = unit.requests.iter().map(|r| r.name.as_str()).collect();
     let _ = write!(
         out,
-        "<details class=\"unit\" data-name=\"{}\"{}>",
+        "<details class=\"unit\" data-name=\"{}\" open>",
         esc(&format!("{} {}", unit.label(), names.join(" ")).to_lowercase()),
-        if failed { " open" } else { "" }
     );
-    write_unit(&mut out, unit, end.max(1), sources);
+    write_unit(&mut out, unit, end, sources);
     out.push_str("</details>");
     out
 }
@@ -128,8 +153,7 @@ fn write_request(out: &mut String, r: &RequestReport, end: u64, sources: &mut So
     // nothing for requests that were not sent
     let bar = match r.duration_ms {
         Some(ms) => {
-            let left = (r.started_ms as f64 * 100.0 / end as f64).min(100.0);
-            let width = (ms as f64 * 100.0 / end as f64).min(100.0 - left);
+            let (left, width) = bar(r.started_ms, ms, end);
             format!(
                 "<div class=\"bar\" title=\"{} ms at {} ms\"><i class=\"{class}\" style=\"left:{left:.2}%;width:{width:.2}%\"></i></div>",
                 ms, r.started_ms
@@ -222,27 +246,10 @@ fn write_problems(out: &mut String, r: &RequestReport, sources: &mut Sources) {
 }
 
 fn write_message(out: &mut String, title: &str, m: &MessageReport) {
-    let mut text = String::new();
-    for (name, value) in &m.headers {
-        let _ = writeln!(text, "{name}: {value}");
-    }
-    if !m.body.is_empty() {
-        text.push('\n');
-        // JSON bodies indented, for reading; anything else as it came
-        let pretty = (m.body_bytes == m.body.len())
-            .then(|| serde_json::from_str::<serde_json::Value>(&m.body).ok())
-            .flatten()
-            .filter(|v| v.is_object() || v.is_array())
-            .and_then(|v| serde_json::to_string_pretty(&v).ok());
-        text.push_str(pretty.as_deref().unwrap_or(&m.body));
-        if m.body_bytes > m.body.len() {
-            let _ = write!(text, "\n… ({} bytes in all)", m.body_bytes);
-        }
-    }
     let _ = write!(
         out,
         "<details><summary>{title}</summary><pre>{}</pre></details>",
-        esc(&text)
+        esc(&message_text(m))
     );
 }
 

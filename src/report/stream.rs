@@ -10,13 +10,13 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use super::head::{Head, Tally};
+use super::folded::Folded;
 use super::html;
 use super::junit;
 use super::kind::ReportKind;
 use super::model::{SCHEMA, UnitReport};
 use super::tap;
 use crate::diagnostic::Sources;
-use crate::run::result::Outcome;
 use crate::secrets::Secrets;
 
 /// Finished units, one JSON line each, in an unnamed temporary file (gone when dropped).
@@ -65,9 +65,9 @@ pub struct Renderer {
     sources: Sources,
     /// JSON: units written so far; TAP: the last test point's number.
     count: usize,
-    /// HTML: the passing units, kept aside (in an unnamed temporary file) to follow the
-    /// failed ones.
-    passing: Option<BufWriter<File>>,
+    /// HTML: the units without failures, folded into JSON blocks kept aside (in an unnamed
+    /// temporary file) to follow the failed ones.
+    passing: Option<(BufWriter<File>, Folded)>,
 }
 
 impl Renderer {
@@ -88,8 +88,8 @@ impl Renderer {
             }
             ReportKind::Tap => out.write_all(tap::head(head.tally.requests()).as_bytes())?,
             ReportKind::Html => {
-                out.write_all(html::head(head).as_bytes())?;
-                passing = Some(BufWriter::new(tempfile::tempfile()?));
+                html::start(head, out)?;
+                passing = Some((BufWriter::new(tempfile::tempfile()?), Folded::default()));
             }
         }
         Ok(Renderer {
@@ -123,11 +123,12 @@ impl Renderer {
             ReportKind::Junit => out.write_all(junit::unit(unit, &mut self.sources)?.as_bytes())?,
             ReportKind::Tap => out.write_all(tap::unit(unit, &mut self.count).as_bytes())?,
             ReportKind::Html => {
-                let text = html::unit(unit, head.tally.timeline_end, &mut self.sources);
-                let failed = unit.requests.iter().any(|r| r.outcome == Outcome::Failed);
+                let end = head.tally.timeline_end.max(1);
                 match &mut self.passing {
-                    Some(passing) if !failed => passing.write_all(text.as_bytes())?,
-                    _ => out.write_all(text.as_bytes())?,
+                    Some((passing, folded)) if !html::failed(unit) => {
+                        folded.push(unit, end, passing)?;
+                    }
+                    _ => out.write_all(html::unit(unit, end, &mut self.sources).as_bytes())?,
                 }
             }
         }
@@ -142,12 +143,15 @@ impl Renderer {
             ReportKind::Junit => out.write_all(junit::TAIL.as_bytes())?,
             ReportKind::Tap => out.write_all(tap::tail(head.interrupted).as_bytes())?,
             ReportKind::Html => {
-                if let Some(passing) = self.passing {
+                html::others(head.tally.timeline_end, out)?;
+                let mut count = 0;
+                if let Some((mut passing, folded)) = self.passing {
+                    count = folded.finish(&mut passing)?;
                     let mut passing = passing.into_inner().map_err(|e| e.into_error())?;
                     passing.rewind()?;
                     io::copy(&mut passing, out)?;
                 }
-                out.write_all(html::TAIL.as_bytes())?;
+                html::tail(count, out)?;
             }
         }
         out.flush()
