@@ -120,6 +120,11 @@ idiom!(
     "pm.test(\"response must be valid and have a body\", function () {\n    pm.response.to.be.ok;\n    pm.response.to.be.withBody;\n    pm.response.to.be.json;\n});"
 );
 
+idiom!(
+    constant_sets_become_value_captures,
+    "const airline = \"UA\";\npm.environment.set(\"airline_code\", airline);\npm.environment.set(\"collection_tries\", 0);\npm.collectionVariables.set(\"lcc_tests\", true);\npm.variables.set(\"marker\", \"<<kept as text>>\");\nif (pm.response.code === 201) {\n    pm.environment.set(\"state\", \"created\");\n}"
+);
+
 /// The expression forms the translation writes hold exactly where JavaScript's conditions
 /// do: truthiness (`[]` and `{}` are true, `0`, `""`, `null`, a missing key are not), type
 /// tests, keys and inclusion.
