@@ -10,7 +10,7 @@ const MOCK: &str = "
     routes:
       - match: { path: /found }
         respond:
-          json: { id: 7, ok: true }
+          json: { id: 7, ok: true, time: '12:30:00' }
       - match: { path: /missing }
         respond:
           status: 404
@@ -206,6 +206,7 @@ fn a_value_capture_sets_its_rendered_template_keeping_the_type_of_a_whole_expres
               tries: { value: 0 }
               label: { value: 'order <<id>> of <<response.status>>' }
               next: { value: '<<id + 1>>' }
+              hhmm: { value: '<<response.json.time | substring(0, 5)>>' }
           - name: uses them
             url: <<mock_url>>/found?airline=<<airline>>
             assert:
@@ -214,6 +215,7 @@ fn a_value_capture_sets_its_rendered_template_keeping_the_type_of_a_whole_expres
                 - tries == 0
                 - label == 'order 7 of 200'
                 - next == 8
+                - hhmm == '12:30'
         ",
     );
     let outcome = project

@@ -6,6 +6,7 @@
 //! its lines, for the report.
 
 mod chai;
+mod computed;
 mod condition;
 mod flow;
 mod tally;
@@ -478,7 +479,11 @@ fn variable_set(expr: &Expression, scope: &Scope) -> Option<(String, Source)> {
     let Val::Lit(serde_json::Value::String(name)) = scope.eval(name.as_expression()?)? else {
         return None;
     };
-    let source = match scope.eval(value.as_expression()?)? {
+    let value = value.as_expression()?;
+    if let Some(template) = computed::template(value, scope) {
+        return Some((name, Source::Value(serde_json::Value::String(template))));
+    }
+    let source = match scope.eval(value)? {
         Val::Json(segs) => Source::Json(segs),
         Val::Header(header) => Source::Header(header),
         Val::Status => Source::Status,
