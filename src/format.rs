@@ -455,7 +455,7 @@ enum Capture {
     List(Vec<CaptureSpec>),
 }
 
-/// Where a capture reads from: one of json, header, regex, status.
+/// Where a capture reads from: one of json, header, regex, status, value.
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 struct CaptureSpec {
@@ -469,6 +469,9 @@ struct CaptureSpec {
     from: Option<String>,
     /// The status code.
     status: Option<bool>,
+    /// A value of its own (any YAML value; strings are templates over the variables and
+    /// `response`), set as it renders.
+    value: Option<serde_json::Value>,
     /// Mask the value in every output.
     secret: Option<bool>,
     /// When nothing is selected, leave the variable as it was instead of failing.

@@ -506,4 +506,6 @@ pub enum CaptureSource {
     },
     /// The status code.
     Status,
+    /// A value of its own; its strings are templates over the variables and `response`.
+    Value(TValue),
 }

@@ -1,5 +1,6 @@
 //! Captures that may select nothing (`optional`, `default`) and conditional captures
-//! (`when`), through the binary against a mock on loopback.
+//! (`when`), and captures of a value of their own (`value`), through the binary against a mock
+//! on loopback.
 
 mod support;
 
@@ -9,7 +10,7 @@ const MOCK: &str = "
     routes:
       - match: { path: /found }
         respond:
-          json: { id: 7, ok: true }
+          json: { id: 7, ok: true, time: '12:30:00' }
       - match: { path: /missing }
         respond:
           status: 404
@@ -188,4 +189,65 @@ fn a_file_body_sends_the_file_relative_to_the_collection() {
         .runner(["validate", "bad.yaml"])
         .run()
         .expect_code(2);
+}
+
+#[test]
+fn a_value_capture_sets_its_rendered_template_keeping_the_type_of_a_whole_expression() {
+    let project = project(
+        "
+        vars:
+          airline: QF
+        requests:
+          - name: found
+            url: <<mock_url>>/found
+            capture:
+              id: $.id
+              airline: { value: UA }
+              tries: { value: 0 }
+              label: { value: 'order <<id>> of <<response.status>>' }
+              next: { value: '<<id + 1>>' }
+              hhmm: { value: '<<response.json.time | substring(0, 5)>>' }
+          - name: uses them
+            url: <<mock_url>>/found?airline=<<airline>>
+            assert:
+              expr:
+                - airline == 'UA'
+                - tries == 0
+                - label == 'order 7 of 200'
+                - next == 8
+                - hhmm == '12:30'
+        ",
+    );
+    let outcome = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml"])
+        .run();
+    outcome.expect_code(0);
+}
+
+#[test]
+fn a_value_capture_that_cannot_render_fails_unless_it_is_optional() {
+    let project = project(
+        "
+        requests:
+          - name: strict
+            url: <<mock_url>>/found
+            capture:
+              a: { value: '<<nowhere>>' }
+          - name: lenient
+            url: <<mock_url>>/found
+            capture:
+              b: { value: '<<nowhere>>', optional: true }
+        ",
+    );
+    let outcome = project
+        .runner(["run", "c.yaml", "--mock", "mock.yaml"])
+        .run();
+    outcome.expect_code(1);
+    outcome.expect_request("✘", "strict", &[]);
+    let details = outcome.details("strict");
+    assert!(
+        details.contains("capture `a`: `value`: undefined variable `nowhere`"),
+        "{details}"
+    );
+    outcome.expect_request("✔", "lenient", &[]);
 }

@@ -186,6 +186,8 @@ pub fn eval_capture(capture: &Capture, view: &ResponseView) -> Result<Value, Str
             Ok(Value::String(m.as_str().to_string()))
         }
         CaptureSource::Status => Ok(Value::from(view.response.status)),
+        // rendered by the run, which holds the templates and the variables
+        CaptureSource::Value(_) => Err("a `value` capture is rendered, not selected".into()),
     }
 }
 

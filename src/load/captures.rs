@@ -1,5 +1,6 @@
 //! `capture:` of a request: what to keep from the response, under which condition, and what
-//! to do when nothing is selected (`optional`, `default`).
+//! to do when nothing is selected (`optional`, `default`). A `value:` capture sets a value of
+//! its own, a template rendered after the response.
 
 use crate::load::error::LoadErrorKind;
 use crate::load::keys::CAPTURE_FIELDS;
@@ -97,7 +98,7 @@ fn secret_flag(r: &mut Reader, node: &Node, name: &str) -> bool {
 fn read_capture_source(r: &mut Reader, node: &Node, name: &str) -> Option<CaptureSource> {
     let what = format!("capture.{name}");
     let fields = r.fields(node, &what, CAPTURE_FIELDS)?;
-    let kinds: Vec<&str> = ["json", "header", "regex", "status"]
+    let kinds: Vec<&str> = ["json", "header", "regex", "status", "value"]
         .into_iter()
         .filter(|k| fields.get(k).is_some())
         .collect();
@@ -105,7 +106,7 @@ fn read_capture_source(r: &mut Reader, node: &Node, name: &str) -> Option<Captur
         r.error(
             node.pos,
             LoadErrorKind::Invalid(format!(
-                "{what} needs exactly one of `json`, `header`, `regex`, `status`"
+                "{what} needs exactly one of `json`, `header`, `regex`, `status`, `value`"
             )),
         );
         return None;
@@ -134,6 +135,9 @@ fn read_capture_source(r: &mut Reader, node: &Node, name: &str) -> Option<Captur
             };
             Some(CaptureSource::Regex { regex, header })
         }
+        "value" => Some(CaptureSource::Value(
+            r.tvalue(value, &format!("{what}.value")),
+        )),
         _ => match r.bool(value, &format!("{what}.status"))? {
             true => Some(CaptureSource::Status),
             false => {

@@ -61,7 +61,7 @@ pub(crate) const ASSERT_FIELDS: &[&str] = &[
     "snapshot",
 ];
 pub(crate) const CAPTURE_FIELDS: &[&str] = &[
-    "json", "header", "regex", "from", "status", "secret", "optional", "default", "when",
+    "json", "header", "regex", "from", "status", "value", "secret", "optional", "default", "when",
 ];
 pub(crate) const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
 pub(crate) const BASIC_FIELDS: &[&str] = &["username", "password"];

@@ -6,7 +6,7 @@ use super::result::{Failure, RequestResult};
 use crate::check::outcome::CaptureOutcome;
 use crate::check::{self, ResponseView};
 use crate::http::HttpResponse;
-use crate::model::{Capture, Request};
+use crate::model::{Capture, CaptureSource, Request};
 use crate::secrets::Secrets;
 
 /// Registers the response's secrets, then evaluates every capture into `cx.vars`: one whose
@@ -35,7 +35,7 @@ pub(super) fn capture(
                 continue;
             }
         }
-        let value = match check::eval_capture(capture, view) {
+        let value = match value_of(capture, cx, view) {
             Err(_) if capture.default.is_some() => capture.default.clone().unwrap_or_default(),
             Err(_) if capture.optional => continue,
             Err(message) => {
@@ -54,6 +54,23 @@ pub(super) fn capture(
             secret: capture.secret,
         });
     }
+}
+
+/// The captured value: selected from the response, or a `value:` rendered over `response`
+/// and the variables (captures made before it included).
+fn value_of(
+    capture: &Capture,
+    cx: &RequestContext<'_>,
+    view: &ResponseView<'_>,
+) -> Result<serde_json::Value, String> {
+    let CaptureSource::Value(value) = &capture.source else {
+        return check::eval_capture(capture, view);
+    };
+    let context = cx.vars.context_with(&[("response", view.template_value())]);
+    cx.collection
+        .templates
+        .render_value(value, &context)
+        .map_err(|e| format!("`value`: {e}"))
 }
 
 /// Whether the capture's `when` holds (no `when`: always), over `response` and the variables.

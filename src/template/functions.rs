@@ -1,8 +1,8 @@
 //! The functions and filters every template sees: `env()`, `secret()`, `uuid()`, `now()`,
-//! `timestamp()`, `base64_encode`/`base64_decode` and `urlencode_component`.
+//! `timestamp()`, `base64_encode`/`base64_decode`, `urlencode_component` and `substring`.
 
 use base64::Engine as _;
-use minijinja::value::Rest;
+use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, ErrorKind};
 
 use crate::secrets::Secrets;
@@ -27,6 +27,23 @@ pub(super) fn register(env: &mut Environment<'static>, secrets: &Secrets) {
     }
     env.add_filter("base64_decode", base64_decode);
     env.add_function("base64_decode", base64_decode);
+    env.add_filter("substring", substring);
+}
+
+/// `text | substring(start[, end])`: JavaScript's `String.prototype.substring`. Positions
+/// count UTF-16 code units, are clamped to the string and swapped when `start > end`; half a
+/// surrogate pair becomes U+FFFD, as Node writes it. Anything but a string is an error.
+fn substring(value: &Value, start: i64, end: Option<i64>) -> Result<String, minijinja::Error> {
+    let Some(text) = value.as_str().filter(|_| value.kind() == ValueKind::String) else {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("substring of {} (not a string)", value.kind()),
+        ));
+    };
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let clamp = |n: i64| usize::try_from(n.max(0)).map_or(units.len(), |n| n.min(units.len()));
+    let (a, b) = (clamp(start), end.map_or(units.len(), clamp));
+    Ok(String::from_utf16_lossy(&units[a.min(b)..a.max(b)]))
 }
 
 /// `env("NAME")` or `env("NAME", "default")`: the process environment.

@@ -70,6 +70,27 @@ fn functions_and_filters() {
 }
 
 #[test]
+fn substring_counts_utf16_units_and_clamps_and_swaps_as_javascript_does() {
+    let mut b = TemplateBuilder::default();
+    let cases = [
+        ("<<'12:30:00' | substring(0, 5)>>", "12:30"),
+        ("<<'12:30:00' | substring(3)>>", "30:00"),
+        ("<<'abc' | substring(2, 0)>>", "ab"),
+        ("<<'abc' | substring(-4, 99)>>", "abc"),
+        ("<<'a😀b' | substring(0, 3)>>", "a😀"),
+        ("<<'a😀b' | substring(0, 2)>>", "a\u{fffd}"),
+    ];
+    let tpls: Vec<_> = cases.iter().map(|(t, _)| b.text(t, loc(), "x")).collect();
+    let number = b.text("<<5 | substring(0, 1)>>", loc(), "x");
+    let t = b.compile(&crate::secrets::Secrets::default()).unwrap();
+    for ((source, expected), tpl) in cases.iter().zip(&tpls) {
+        assert_eq!(t.render(tpl, &ctx()).unwrap(), *expected, "{source}");
+    }
+    let err = t.render(&number, &ctx()).unwrap_err().to_string();
+    assert!(err.contains("not a string"), "{err}");
+}
+
+#[test]
 fn variable_lookups_without_the_engine_render_as_the_engine_does() {
     let ctx = Value::from_iter([
         ("base", Value::from("http://h:1")),

@@ -120,6 +120,16 @@ idiom!(
     "pm.test(\"response must be valid and have a body\", function () {\n    pm.response.to.be.ok;\n    pm.response.to.be.withBody;\n    pm.response.to.be.json;\n});"
 );
 
+idiom!(
+    constant_sets_become_value_captures,
+    "const airline = \"UA\";\npm.environment.set(\"airline_code\", airline);\npm.environment.set(\"collection_tries\", 0);\npm.collectionVariables.set(\"lcc_tests\", true);\npm.variables.set(\"marker\", \"<<kept as text>>\");\nif (pm.response.code === 201) {\n    pm.environment.set(\"state\", \"created\");\n}"
+);
+
+idiom!(
+    substring_of_a_json_string_becomes_a_value_capture,
+    "var jsonData = JSON.parse(responseBody);\nvar outbound = jsonData.scheduleDescs[0];\npm.environment.set(\"oDepartureTime\", outbound.departure.time.substring(0, 5));\npm.environment.set(\"rest\", pm.environment.get(\"stamp\").substring(11));\npm.environment.set(\"upper\", outbound.departure.time.toUpperCase());"
+);
+
 /// The expression forms the translation writes hold exactly where JavaScript's conditions
 /// do: truthiness (`[]` and `{}` are true, `0`, `""`, `null`, a missing key are not), type
 /// tests, keys and inclusion.

@@ -1,6 +1,6 @@
 //! Captures translated from scripts (`pm.environment.set(…)`) and how they become a
 //! request's `capture:` map: masked when the name or the JSON leaf says secret, conditional
-//! ones under `when:`, several of one variable as a list.
+//! ones under `when:`, several of one variable as a list, constants as `value:`.
 
 use super::path::{Seg, json_path};
 use crate::import::yaml::Yaml;
@@ -16,6 +16,8 @@ pub enum Source {
     Status,
     /// The whole body text.
     Body,
+    /// A value of its own (`value:`): a constant, its text made safe for templates.
+    Value(serde_json::Value),
 }
 
 /// One capture.
@@ -90,6 +92,7 @@ fn capture_map(c: &CaptureSpec, in_list: bool) -> Yaml {
             Source::Header(name) => Yaml::pair("header", Yaml::str(name)),
             Source::Status => Yaml::pair("status", Yaml::Bool(true)),
             Source::Body => Yaml::pair("regex", Yaml::str("(?s)^.*$")),
+            Source::Value(value) => Yaml::pair("value", Yaml::from_json(value)),
         };
         if secret {
             source.insert("secret", Yaml::Bool(true));

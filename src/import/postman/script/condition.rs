@@ -369,7 +369,8 @@ fn value(e: &Expression, scope: &Scope) -> Option<(String, Val)> {
     Some((text, val))
 }
 
-fn val_text(val: &Val) -> Option<String> {
+/// The minijinja expression of what a value stands for.
+pub(super) fn val_text(val: &Val) -> Option<String> {
     Some(match val {
         Val::Json(segs) => expr::json(segs),
         Val::Status => "response.status".into(),

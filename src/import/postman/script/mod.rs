@@ -6,6 +6,7 @@
 //! its lines, for the report.
 
 mod chai;
+mod computed;
 mod condition;
 mod flow;
 mod tally;
@@ -23,7 +24,7 @@ use self::tally::{count_nested_expression, count_nested_statement, kind};
 use self::value::{Scope, Val, dotted, is_set};
 use super::captures::{CaptureSpec, Source};
 use super::checks::{Check, Op, Subject};
-use crate::import::placeholder::var_name;
+use crate::import::placeholder::{escape_literal, var_name};
 use crate::import::report::Tally;
 
 /// The 1-based first and last line a translated statement came from.
@@ -464,7 +465,7 @@ impl Walker<'_> {
 }
 
 /// `pm.environment.set("name", VALUE)` and the other scopes, with a value taken from the
-/// response: the name and where the value comes from.
+/// response or a constant: the name and where the value comes from.
 fn variable_set(expr: &Expression, scope: &Scope) -> Option<(String, Source)> {
     let Expression::CallExpression(call) = expr else {
         return None;
@@ -478,11 +479,22 @@ fn variable_set(expr: &Expression, scope: &Scope) -> Option<(String, Source)> {
     let Val::Lit(serde_json::Value::String(name)) = scope.eval(name.as_expression()?)? else {
         return None;
     };
-    let source = match scope.eval(value.as_expression()?)? {
+    let value = value.as_expression()?;
+    if let Some(template) = computed::template(value, scope) {
+        return Some((name, Source::Value(serde_json::Value::String(template))));
+    }
+    let source = match scope.eval(value)? {
         Val::Json(segs) => Source::Json(segs),
         Val::Header(header) => Source::Header(header),
         Val::Status => Source::Status,
         Val::Body => Source::Body,
+        // a constant: a string, a number or a boolean, as `{{name}}` renders it
+        Val::Lit(value @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+            Source::Value(value)
+        }
+        Val::Lit(serde_json::Value::String(text)) => {
+            Source::Value(serde_json::Value::String(escape_literal(&text)))
+        }
         _ => return None,
     };
     Some((name, source))
