@@ -234,6 +234,9 @@ fn reqwest_client(
         .redirect(redirects)
         // a Referer would carry the URL, query and all, to wherever a redirect points
         .referer(false)
+        // header names as browsers, curl and Postman write them (`Content-Type`): HTTP says
+        // case does not matter, but servers that log or echo raw requests show it
+        .http1_title_case_headers()
         .cookie_store(settings.cookies)
         .danger_accept_invalid_certs(settings.insecure)
         .user_agent(concat!("runner/", env!("CARGO_PKG_VERSION")));
