@@ -163,7 +163,7 @@ struct FilePart {
     file: String,
 }
 
-/// `none`, or one of bearer, basic, oauth2.
+/// `none`, or one of bearer, basic, digest, oauth2.
 #[derive(JsonSchema)]
 #[schemars(untagged)]
 enum Auth {
@@ -178,7 +178,7 @@ enum AuthOff {
     None,
 }
 
-/// One of `bearer`, `basic`, `oauth2`.
+/// One of `bearer`, `basic`, `digest`, `oauth2`.
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 struct AuthBlock {
@@ -186,6 +186,8 @@ struct AuthBlock {
     bearer: Option<String>,
     /// HTTP Basic.
     basic: Option<Basic>,
+    /// HTTP Digest (RFC 7616): the request is answered to the server's challenge after a 401.
+    digest: Option<Basic>,
     /// A token from an OAuth2 token endpoint, fetched once and shared.
     oauth2: Option<OAuth2>,
 }

@@ -103,6 +103,14 @@ pub enum Auth {
         /// Password (always secret).
         password: Tpl,
     },
+    /// HTTP Digest (RFC 7616): sent once without credentials, answered to the server's
+    /// `WWW-Authenticate: Digest` challenge after a 401.
+    Digest {
+        /// User name.
+        username: Tpl,
+        /// Password (always secret).
+        password: Tpl,
+    },
     /// A token from an OAuth2 token endpoint, fetched once and shared.
     OAuth2(OAuth2),
 }

@@ -1,4 +1,4 @@
-//! `auth:` of a collection, group, include or request: bearer, basic, OAuth2, or `none`.
+//! `auth:` of a collection, group, include or request: bearer, basic, digest, OAuth2, or `none`.
 
 use std::sync::Arc;
 
@@ -26,7 +26,8 @@ pub(crate) fn read_auth(r: &mut Reader, node: &Node) -> Option<Option<Arc<Auth>>
         r.error(
             node.pos,
             LoadErrorKind::Invalid(
-                "`auth` takes exactly one of `bearer`, `basic`, `oauth2`, or `none`".into(),
+                "`auth` takes exactly one of `bearer`, `basic`, `digest`, `oauth2`, or `none`"
+                    .into(),
             ),
         );
         return None;
@@ -39,6 +40,13 @@ pub(crate) fn read_auth(r: &mut Reader, node: &Node) -> Option<Option<Arc<Auth>>
             Auth::Basic {
                 username: required_tpl(r, &basic, value, "username", "auth.basic")?,
                 password: required_tpl(r, &basic, value, "password", "auth.basic")?,
+            }
+        }
+        "digest" => {
+            let digest = r.fields(value, "auth.digest", BASIC_FIELDS)?;
+            Auth::Digest {
+                username: required_tpl(r, &digest, value, "username", "auth.digest")?,
+                password: required_tpl(r, &digest, value, "password", "auth.digest")?,
             }
         }
         _ => Auth::OAuth2(read_oauth2(r, value)?),

@@ -63,7 +63,7 @@ pub(crate) const ASSERT_FIELDS: &[&str] = &[
 pub(crate) const CAPTURE_FIELDS: &[&str] = &[
     "json", "header", "regex", "from", "status", "secret", "optional", "default", "when",
 ];
-pub(crate) const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
+pub(crate) const AUTH_KINDS: &[&str] = &["bearer", "basic", "digest", "oauth2"];
 pub(crate) const BASIC_FIELDS: &[&str] = &["username", "password"];
 pub(crate) const OAUTH2_FIELDS: &[&str] = &[
     "token_url",
@@ -89,6 +89,7 @@ pub fn accepted_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("capture", CAPTURE_FIELDS),
         ("oauth2", OAUTH2_FIELDS),
         ("basic", BASIC_FIELDS),
+        ("digest", BASIC_FIELDS),
         ("settings", SETTINGS_FIELDS),
         ("retry", RETRY_FIELDS),
         ("paginate", PAGINATE_FIELDS),

@@ -1,6 +1,6 @@
 //! The authorize stage: `auth:` applied to a rendered request, a header for bearer and basic,
-//! a shared token for OAuth2. Every credential is registered as a secret before anything can
-//! print it.
+//! a shared token for OAuth2, nothing yet for Digest (its header answers the server's 401).
+//! Every credential is registered as a secret before anything can print it.
 
 use base64::Engine as _;
 
@@ -23,15 +23,28 @@ pub(super) struct Bearer {
     pub token: String,
 }
 
-/// Puts the request's credentials on it, unless it sets `Authorization` itself: the OAuth2
-/// token sent, if one was.
+/// What answers a 401: a fresh OAuth2 token, or a Digest response to the server's challenge.
+pub(super) enum Reauth {
+    /// The OAuth2 token sent.
+    Bearer(Bearer),
+    /// Digest credentials (the password is a registered secret).
+    Digest {
+        /// User name.
+        username: String,
+        /// Password.
+        password: String,
+    },
+}
+
+/// Puts the request's credentials on it, unless it sets `Authorization` itself; what answers
+/// a 401, if anything does.
 pub(super) async fn authorize(
     request: &Request,
     cx: &RequestContext<'_>,
     ctx: &minijinja::Value,
     http_request: &mut HttpRequest,
     result: &mut RequestResult,
-) -> Result<Option<Bearer>, Failure> {
+) -> Result<Option<Reauth>, Failure> {
     let has_authorization = http_request
         .headers
         .iter()
@@ -52,10 +65,13 @@ pub(super) async fn authorize(
                 "Authorization".into(),
                 format!("Bearer {}", granted.access_token),
             ));
-            Ok(Some(Bearer {
+            Ok(Some(Reauth::Bearer(Bearer {
                 request: token_request,
                 token: granted.access_token,
-            }))
+            })))
+        }
+        Credentials::Digest { username, password } => {
+            Ok(Some(Reauth::Digest { username, password }))
         }
     }
 }
@@ -94,6 +110,13 @@ pub enum Credentials {
     Header(String),
     /// A token to fetch (or reuse) from a token endpoint.
     OAuth2(TokenRequest),
+    /// Digest credentials, for the answer to the server's challenge.
+    Digest {
+        /// User name.
+        username: String,
+        /// Password (registered as a secret).
+        password: String,
+    },
 }
 
 /// Renders an `auth:` block with the request's variables; every credential goes into `secrets`.
@@ -120,6 +143,14 @@ pub fn prepare(
             );
             secrets.add_header_value(&value);
             Credentials::Header(value)
+        }
+        Auth::Digest { username, password } => {
+            let password = t.render(password, ctx)?;
+            secrets.add(&password);
+            Credentials::Digest {
+                username: t.render(username, ctx)?,
+                password,
+            }
         }
         Auth::OAuth2(o) => Credentials::OAuth2(token_request(o, collection, ctx, secrets)?),
     })

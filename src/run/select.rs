@@ -175,7 +175,7 @@ impl Walker {
     fn auth(&mut self, auth: &Auth) {
         match auth {
             Auth::Bearer(t) => self.tpl(t),
-            Auth::Basic { username, password } => {
+            Auth::Basic { username, password } | Auth::Digest { username, password } => {
                 self.tpl(username);
                 self.tpl(password);
             }

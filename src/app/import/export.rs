@@ -402,6 +402,10 @@ fn authorize_command(
             cmd.headers.push(("Authorization".into(), value));
             Ok(())
         }
+        Ok(Credentials::Digest { username, password }) => {
+            cmd.digest = Some(format!("{username}:{password}"));
+            Ok(())
+        }
         Ok(Credentials::OAuth2(_)) => Ok(()),
         Err(e) => Err(ImportError::Export(format!("cannot render auth: {e}"))),
     }

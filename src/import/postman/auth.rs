@@ -1,5 +1,5 @@
-//! Postman auth blocks → `auth:`. `noauth` → `none`; bearer, basic, OAuth2 client credentials
-//! and password grants → their blocks, literal secrets moved to `secret("NAME")`; `apikey`
+//! Postman auth blocks → `auth:`. `noauth` → `none`; bearer, basic, digest, OAuth2 client
+//! credentials and password grants → their blocks, literal secrets moved to `secret("NAME")`; `apikey`
 //! becomes a header or query parameter on each request; every other type is reported and
 //! turned off, so it is never silently replaced by the auth of an outer level.
 
@@ -102,6 +102,7 @@ impl Converter<'_> {
                 basic.insert("password", Yaml::str(password));
                 Level::Set(Yaml::block_pair("basic", basic))
             }
+            "digest" => self.digest(&params, place),
             // a saved (or variable) token and no grant the runner can run: sent as it is
             "oauth2" if !grant_runs(&params) && !text("accessToken").trim().is_empty() => {
                 self.saved_token(&text("accessToken"), place)
@@ -151,6 +152,37 @@ impl Converter<'_> {
             }
         };
         (level, Vec::new())
+    }
+
+    /// `auth: { digest: … }`. The realm, nonce, algorithm and qop come from the server's
+    /// challenge, as Postman takes them when they are not saved; saved ones are reported.
+    fn digest(&mut self, params: &BTreeMap<String, Value>, place: &Place) -> Level {
+        let text = |key: &str| params.get(key).map(value_text).unwrap_or_default();
+        let username = self.text(&text("username"), place);
+        let password = self.credential(
+            &text("password"),
+            "digest password",
+            place,
+            "digest auth password",
+        );
+        let saved: Vec<&str> = ["realm", "nonce", "algorithm", "qop", "opaque"]
+            .into_iter()
+            .filter(|key| !text(key).trim().is_empty())
+            .collect();
+        if !saved.is_empty() {
+            self.report.add(
+                Topic::Note,
+                place,
+                format!(
+                    "digest auth: the saved {} are not used; the runner answers the server's challenge (a first request without credentials, then one with them)",
+                    saved.join(", ")
+                ),
+            );
+        }
+        let mut digest = Yaml::flow_map();
+        digest.insert("username", Yaml::str(username));
+        digest.insert("password", Yaml::str(password));
+        Level::Set(Yaml::block_pair("digest", digest))
     }
 
     /// `auth: { bearer: … }` from an oauth2 block's saved (or variable) access token.
