@@ -85,3 +85,62 @@ fn raw_bodies_carry_the_content_type_postman_sends_and_title_case_header_names()
         "header names are title case: {plain:?}"
     );
 }
+
+/// GET bodies: Postman leaves them out unless `disableBodyPruning` is set (on the request or
+/// a level above it).
+const PRUNING: &str = r#"{
+  "info": { "name": "pruning", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" },
+  "item": [
+    { "name": "pruned", "request": { "method": "GET", "url": "{{base_url}}/pruned",
+      "body": { "mode": "raw", "raw": "dropped", "options": { "raw": { "language": "text" } } } } },
+    { "name": "kept", "protocolProfileBehavior": { "disableBodyPruning": true },
+      "request": { "method": "GET", "url": "{{base_url}}/kept",
+      "body": { "mode": "raw", "raw": "sent" } } },
+    { "name": "folder", "protocolProfileBehavior": { "disableBodyPruning": true }, "item": [
+      { "name": "inner", "request": { "method": "GET", "url": "{{base_url}}/inner",
+        "body": { "mode": "urlencoded", "urlencoded": [ { "key": "a", "value": "1" } ] } } } ] },
+    { "name": "posted", "request": { "method": "POST", "url": "{{base_url}}/posted",
+      "body": { "mode": "raw", "raw": "sent" } } }
+  ]
+}"#;
+
+fn content_length(request: &RawRequest) -> Option<&str> {
+    request
+        .headers
+        .iter()
+        .find_map(|h| h.strip_prefix("Content-Length: "))
+}
+
+#[test]
+fn get_bodies_are_left_out_as_postman_prunes_them_unless_pruning_is_disabled() {
+    let server = RawServer::start(|_, _| Reply::Bytes(http_response("200 OK", &[], b"")));
+    let project = Project::new();
+    project.file("pruning.postman_collection.json", PRUNING);
+    let import = project
+        .runner([
+            "import",
+            "postman",
+            "pruning.postman_collection.json",
+            "-o",
+            "out",
+        ])
+        .run();
+    import.expect_code(0);
+    let report = project.read("out/IMPORT-REPORT.md");
+    assert!(
+        report.contains("| pruned | the body of this GET request is left out"),
+        "{report}"
+    );
+    let base = format!("base_url={}", server.base_url());
+    project
+        .runner(["run", "out/collections", "--var", &base])
+        .run()
+        .expect_code(0);
+    let requests = server.requests();
+    let pruned = sent(&requests, "pruned");
+    assert_eq!(content_type(&pruned), None, "{pruned:?}");
+    assert_eq!(content_length(&pruned), None, "{pruned:?}");
+    assert_eq!(content_length(&sent(&requests, "kept")), Some("4"));
+    assert_eq!(content_length(&sent(&requests, "inner")), Some("3"));
+    assert_eq!(content_length(&sent(&requests, "posted")), Some("4"));
+}
