@@ -7,9 +7,10 @@ postman-echo does: args, headers, url, and for bodies data, form, files and json
 It also serves as a proxy target: a request line with an absolute URL is answered as if
 it were for this server, so nothing leaves loopback.
 
-/digest-auth, /auth/hawk and /oauth1 check the credentials postman-echo documents (user
-postman, password password; Hawk id dh37fgj492je; OAuth 1.0 consumer RKCGzna7bv9YD57c) and
-answer 401 when they are wrong or missing.
+/digest-auth, /auth/hawk, /oauth1 and /oauth2/token, /oauth2/user/info check the credentials
+postman-echo documents (user postman, password password; Hawk id dh37fgj492je; OAuth 1.0
+consumer RKCGzna7bv9YD57c; OAuth 2.0 client abc123 and its code) and answer 401 when they are
+wrong or missing.
 
 `serve_all()` also starts stand-ins for the two servers newman's own test harness runs
 (npm/server.js): the raw echo server of localhost:4041 (answers with the request as received,
@@ -82,6 +83,11 @@ def _multipart(body, content_type):
 
 
 DIGEST_NONCE = "ni1LiL0O37PRRhofWdCLmwFsnEtH1lew"
+OAUTH2_CLIENT = {"code": "xWnkliVQJURqB2x1", "grant_type": "authorization_code",
+                 "redirect_uri": "https://www.getpostman.com/oauth2/callback",
+                 "client_id": "abc123", "client_secret": "ssh-secret"}
+OAUTH2_TOKEN = ("vp7jxTwqgczoFHs0uIdOvv4VdBWmvCkbVbNBCuaTQ3JZplPS40BaNV47HD1zt7MztQPILJvqYsOs6P"
+                "fJpFYBgwbaE3CVEKOj")
 HAWK_KEYS = {"dh37fgj492je": "werxhqb98rpaxn39848xrunpaw3489ruxnpa98w4rxn"}
 OAUTH1_SECRETS = {"RKCGzna7bv9YD57c": "D+EdQ-gs$-%@2Nu7"}
 
@@ -234,6 +240,8 @@ class Echo(BaseHTTPRequestHandler):
                                         "message": "OAuth-1.0a signature verification was successful"})
             return self._send(401, {"status": "fail",
                                     "message": "HMAC-SHA1 verification failed"})
+        if head == "oauth2":
+            return self._oauth2(parts, body)
         if head == "basic-auth":
             expected = "Basic " + base64.b64encode(b"postman:password").decode()
             ok = self.headers.get("Authorization") == expected
@@ -268,6 +276,22 @@ class Echo(BaseHTTPRequestHandler):
         if head == "ip":
             return self._send(200, {"ip": "127.0.0.1"})
         return self._send(200, self._echo(url, args, body))
+
+    def _oauth2(self, parts, body):
+        """postman-echo's OAuth 2.0 example: a token for the documented client and code, and
+        the user behind that token."""
+        if parts[1:] == ["token"]:
+            content_type = self.headers.get("Content-Type", "")
+            form = (_multipart(body, content_type)[0] if content_type.startswith("multipart/")
+                    else _args(body.decode("utf-8", "replace")))
+            if all(form.get(k) == v for k, v in OAUTH2_CLIENT.items()):
+                return self._send(200, {"access_token": OAUTH2_TOKEN, "token_type": "Bearer"})
+        elif parts[1:] == ["user", "info"]:
+            if self.headers.get("Authorization") == f"Bearer {OAUTH2_TOKEN}":
+                return self._send(200, {"user_id": 1, "name": "postman"})
+        else:
+            return self._send(404, {})
+        return self._send(401, None, raw=b"Unauthorized", headers={"Content-Type": "text/plain"})
 
     def _cookie_route(self, parts, args):
         if len(parts) == 1:

@@ -179,6 +179,16 @@ impl Walker {
                 self.tpl(username);
                 self.tpl(password);
             }
+            Auth::OAuth1(o) => {
+                for t in [&o.consumer_key, &o.consumer_secret]
+                    .into_iter()
+                    .chain(&o.token)
+                    .chain(&o.token_secret)
+                    .chain(&o.realm)
+                {
+                    self.tpl(t);
+                }
+            }
             Auth::OAuth2(o) => {
                 for t in [&o.token_url, &o.client_id]
                     .into_iter()
