@@ -7,10 +7,10 @@ CORPUS is a folder of Postman collections, one subfolder per source (a repositor
 vendor); they stay outside this repository. Every collection found is imported into a
 scratch folder and its IMPORT-REPORT.md read for the script figures: assertion statements
 found and translated, variable sets found and translated, and lines neither translated nor
-reported (must be 0). The collections under --newman (default CORPUS/newman) are also run:
-their hosts are pointed at a postman-echo-like server this script starts on 127.0.0.1
-(scripts/postman_echo.py), and every request goes through it as a proxy too, so nothing
-leaves loopback. The share of requests that pass is printed.
+reported (must be 0). The collections under --newman (default CORPUS/newman) are also run,
+as newman's own test harness runs them, against a postman-echo-like server this script
+starts on 127.0.0.1 (scripts/postman_echo.py): it is the proxy of every request, so nothing
+leaves loopback. The share of requests that pass, with nothing left out of them, is printed.
 
 The result is a Markdown table for docs/import.md.
 """
@@ -202,42 +202,43 @@ def harness_options(path, data):
     return options
 
 
-def local_copy(path, port, scratch):
-    """The collection with the hosts newman's tests talk to pointed at the local server:
-    postman-echo.com and httpbin.org, in raw URLs and in URL parts. newman's raw echo server
-    (localhost:4041) and redirect server (localhost:4042) keep their addresses: the local server
-    is the proxy of every request and answers those ports as they would."""
+def local_copy(path, scratch):
+    """The collection as the local server can answer it. Every request goes through that
+    server as a proxy, so the URLs keep their hosts (postman-echo.com, httpbin.org, newman's
+    localhost:4041 and :4042); only `https://` URLs of postman-echo.com and httpbin.org, in raw
+    URLs and in URL parts, become `http://HOST:443/…` (a proxy cannot answer inside TLS), which
+    the server reports back as the https URL it stands for."""
     raw_bytes = path.read_bytes()
     encoding = "utf-16" if raw_bytes[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
     text = raw_bytes.decode(encoding, errors="replace")
-    local = f"127.0.0.1:{port}"
 
     def swap(match):
-        if match.group(4).startswith(("localhost", "127.1")):
+        scheme = match.group(1) or ""
+        if not scheme.startswith("https") or match.group(4).startswith(("localhost", "127.1")):
             return match.group(0)
-        return f"http://{match.group(3) or ''}{local}" if match.group(1) else local
+        return f"http:{match.group(2)}{match.group(3) or ''}{match.group(4)}:443"
 
     text = HOSTS.sub(swap, text)
     data = json.loads(text.lstrip("\ufeff"))
-    if point_parts_at(data, port):
+    if point_parts_at(data):
         text = text[:len(text) - len(text.lstrip("\ufeff"))] + json.dumps(data, indent=1)
     copy = scratch / path.name
     copy.write_bytes(text.encode(encoding))  # the encoding (and BOM) kept: imports must read it
     return copy
 
 
-def point_parts_at(node, port):
-    """Points URLs given as parts (`host: ["postman-echo", "com"]`) at the local server."""
+def point_parts_at(node):
+    """`https` URLs given as parts (`host: ["postman-echo", "com"]`) as `http` on port 443."""
     changed = False
     if isinstance(node, dict):
-        if node.get("host") in HOST_PARTS:
-            node.update(protocol="http", host=["127", "0", "0", "1"], port=str(port))
+        if node.get("host") in HOST_PARTS and node.get("protocol") == "https":
+            node.update(protocol="http", port=node.get("port") or "443")
             changed = True
         for value in node.values():
-            changed |= point_parts_at(value, port)
+            changed |= point_parts_at(value)
     elif isinstance(node, list):
         for value in node:
-            changed |= point_parts_at(value, port)
+            changed |= point_parts_at(value)
     return changed
 
 
@@ -310,9 +311,9 @@ def run_fixture(opts, path, folder, servers):
     runs it. A fixture that does not import counts all its requests as failed."""
     folder.mkdir()
     port = servers[0].server_address[1]
-    copy = local_copy(path, port, folder)
+    copy = local_copy(path, folder)
     stem = path.name.split(".postman_collection")[0]
-    envs = [local_copy(e, port, folder)
+    envs = [local_copy(e, folder)
             for e in sorted(path.parent.glob(stem + ".postman_environment.json"))]
     out = folder / "out"
     code, _ = import_one(opts.runner, copy, out, envs)
@@ -321,7 +322,7 @@ def run_fixture(opts, path, folder, servers):
     copy_files(out, newman_root(path))
     extra = harness_options(path, next(iter(sorted(path.parent.glob(stem + ".postman_data.*"))), None))
     for globals_file in sorted(path.parent.glob(stem + ".postman_globals.json")):
-        for value in (read_json(local_copy(globals_file, port, folder)) or {}).get("values", []):
+        for value in (read_json(local_copy(globals_file, folder)) or {}).get("values", []):
             if value.get("enabled", True):
                 extra += ["--var", f"{value['key']}={value['value']}"]
     runs = run_collection(opts.runner, out, port, extra)

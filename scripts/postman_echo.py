@@ -205,8 +205,13 @@ class Echo(BaseHTTPRequestHandler):
     def _route(self):
         split = urlsplit(self.path)
         path, args = split.path, _args(split.query)
-        host = self.headers.get("Host", "127.0.0.1")
-        url = f"http://{host}{path}" + (f"?{split.query}" if split.query else "")
+        # the URL as the client wrote it (proxied: the request line's), and as postman-echo
+        # reports it: port 443 of a plain http URL stands for https (see import-coverage.py)
+        client = self.client_url or f"http://{self.headers.get('Host', '127.0.0.1')}"
+        origin = urlsplit(client)
+        host = origin.netloc
+        public = f"https://{origin.hostname}" if origin.port == 443 else f"http://{host}"
+        url = f"{public}{path}" + (f"?{split.query}" if split.query else "")
         body = self._body()
         parts = [p for p in path.split("/") if p]
         head = parts[0] if parts else ""
@@ -235,7 +240,7 @@ class Echo(BaseHTTPRequestHandler):
             form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True) if (
                 self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded")) else []
             if oauth1_ok(self.headers.get("Authorization", ""), self.command,
-                         f"http://{host}{path}", split.query, form):
+                         f"{origin.scheme}://{host}{path}", split.query, form):
                 return self._send(200, {"status": "pass",
                                         "message": "OAuth-1.0a signature verification was successful"})
             return self._send(401, {"status": "fail",
@@ -306,8 +311,10 @@ class Echo(BaseHTTPRequestHandler):
 
     def _handle(self):
         mode = self.modes.get(self.server.server_address[1], "echo")
+        self.client_url = None
         if self.path.startswith("http://") or self.path.startswith("https://"):
             split = urlsplit(self.path)
+            self.client_url = f"{split.scheme}://{split.netloc}"
             mode = self.modes.get(split.port, mode)
             self.path = (split.path or "/") + (f"?{split.query}" if split.query else "")
         try:
