@@ -163,7 +163,7 @@ struct FilePart {
     file: String,
 }
 
-/// `none`, or one of bearer, basic, oauth2.
+/// `none`, or one of bearer, basic, digest, oauth1, oauth2.
 #[derive(JsonSchema)]
 #[schemars(untagged)]
 enum Auth {
@@ -178,7 +178,7 @@ enum AuthOff {
     None,
 }
 
-/// One of `bearer`, `basic`, `oauth2`.
+/// One of `bearer`, `basic`, `digest`, `oauth1`, `oauth2`.
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 struct AuthBlock {
@@ -186,8 +186,41 @@ struct AuthBlock {
     bearer: Option<String>,
     /// HTTP Basic.
     basic: Option<Basic>,
+    /// HTTP Digest (RFC 7616): the request is answered to the server's challenge after a 401.
+    digest: Option<Basic>,
+    /// An OAuth 1.0a signature (RFC 5849), made for each request.
+    oauth1: Option<OAuth1>,
     /// A token from an OAuth2 token endpoint, fetched once and shared.
     oauth2: Option<OAuth2>,
+}
+
+/// OAuth 1.0a credentials.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct OAuth1 {
+    /// Consumer (client) key.
+    consumer_key: String,
+    /// Consumer secret (always masked in output).
+    consumer_secret: String,
+    /// Access token.
+    token: Option<String>,
+    /// Token secret (always masked in output).
+    token_secret: Option<String>,
+    /// How the request is signed (HMAC-SHA1 when absent).
+    signature_method: Option<SignatureMethod>,
+    /// `realm`, sent in the header but not signed.
+    realm: Option<String>,
+}
+
+/// An OAuth 1.0a signature method.
+#[derive(JsonSchema)]
+enum SignatureMethod {
+    #[schemars(rename = "HMAC-SHA1")]
+    HmacSha1,
+    #[schemars(rename = "HMAC-SHA256")]
+    HmacSha256,
+    #[schemars(rename = "PLAINTEXT")]
+    Plaintext,
 }
 
 /// HTTP Basic credentials.

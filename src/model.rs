@@ -103,8 +103,71 @@ pub enum Auth {
         /// Password (always secret).
         password: Tpl,
     },
+    /// HTTP Digest (RFC 7616): sent once without credentials, answered to the server's
+    /// `WWW-Authenticate: Digest` challenge after a 401.
+    Digest {
+        /// User name.
+        username: Tpl,
+        /// Password (always secret).
+        password: Tpl,
+    },
+    /// An OAuth 1.0a signature, made for each request.
+    OAuth1(OAuth1),
     /// A token from an OAuth2 token endpoint, fetched once and shared.
     OAuth2(OAuth2),
+}
+
+/// OAuth 1.0a credentials; the signature covers method, URL, query and form body.
+#[derive(Debug)]
+pub struct OAuth1 {
+    /// Consumer (client) key.
+    pub consumer_key: Tpl,
+    /// Consumer secret (always secret).
+    pub consumer_secret: Tpl,
+    /// Access token, if any.
+    pub token: Option<Tpl>,
+    /// Token secret (always secret), if any.
+    pub token_secret: Option<Tpl>,
+    /// How the request is signed.
+    pub signature_method: SignatureMethod,
+    /// `realm`, sent but not signed.
+    pub realm: Option<Tpl>,
+}
+
+/// An OAuth 1.0a signature method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureMethod {
+    /// HMAC-SHA1 (the default).
+    HmacSha1,
+    /// HMAC-SHA256.
+    HmacSha256,
+    /// The key itself (only over TLS).
+    Plaintext,
+}
+
+impl SignatureMethod {
+    /// Every method, by name on the wire.
+    pub const ALL: [(SignatureMethod, &'static str); 3] = [
+        (SignatureMethod::HmacSha1, "HMAC-SHA1"),
+        (SignatureMethod::HmacSha256, "HMAC-SHA256"),
+        (SignatureMethod::Plaintext, "PLAINTEXT"),
+    ];
+
+    /// The method's name on the wire.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(m, _)| *m == self)
+            .map_or("", |(_, n)| n)
+    }
+
+    /// The method of a name (any case).
+    pub fn parse(name: &str) -> Option<SignatureMethod> {
+        Self::ALL
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|(m, _)| *m)
+    }
 }
 
 /// An OAuth2 token endpoint and the credentials to present to it.

@@ -186,9 +186,13 @@ fn the_report_lists_each_untranslated_line_with_its_place() {
             "missing {comment} in the YAML\n{yaml}"
         );
     }
+    // digest auth is converted (tests/auth_digest.rs runs it)
+    assert!(
+        yaml.contains("digest: { username: <<basicUser>>, password: <<basicPassword>> }"),
+        "{yaml}"
+    );
     // auth and settings not converted are listed with their place too
     for needle in [
-        "| Other auth types / Digest auth | auth type `digest` is not supported",
         "| Other auth types / OAuth2 authorization code | oauth2 grant `authorization_code`",
         "| (collection) | oauth2 saved `accessToken` not written",
         "| Companies / List companies | disabled header `Prefer` left out |",

@@ -59,7 +59,9 @@ pub async fn show(args: TokenArgs) -> Exit {
     };
     let token_request = match authorize::prepare(oauth2, &collection, &vars.context(), &secrets) {
         Ok(Credentials::OAuth2(request)) => request,
-        Ok(Credentials::Header(_)) => unreachable!("an oauth2 block gives a token request"),
+        Ok(Credentials::Header(_) | Credentials::Digest { .. } | Credentials::OAuth1(_)) => {
+            unreachable!("an oauth2 block gives a token request")
+        }
         Err(e) => return input_errors(&[general(e.to_string())], &secrets),
     };
     let client = match Clients::default().for_collection(&args.network, &collection) {

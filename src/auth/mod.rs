@@ -1,9 +1,12 @@
 //! Authentication: OAuth2 tokens fetched once and shared (single flight per token endpoint,
-//! client and scope), refreshed shortly before expiry or after a 401; Azure AD diagnostics.
+//! client and scope), refreshed shortly before expiry or after a 401; answers to Digest
+//! challenges; OAuth 1.0a signatures; Azure AD diagnostics.
 
 pub mod assertion;
 pub mod cache_file;
 pub mod diagnose;
+pub mod digest;
+pub mod oauth1;
 mod token;
 
 pub use token::{Token, unix_ms};

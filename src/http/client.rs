@@ -256,6 +256,9 @@ fn reqwest_client(
         .timeout(settings.timeout)
         .connect_timeout(settings.connect_timeout)
         .redirect(reqwest::redirect::Policy::none())
+        // header names as browsers, curl and Postman write them (`Content-Type`): HTTP says
+        // case does not matter, but servers that log or echo raw requests show it
+        .http1_title_case_headers()
         .danger_accept_invalid_certs(settings.insecure);
     if let Some(pem) = &settings.ca_cert {
         for cert in reqwest::Certificate::from_pem_bundle(pem)

@@ -23,6 +23,8 @@ pub struct CurlCommand {
     pub insecure: bool,
     /// `-L`.
     pub follow_redirects: bool,
+    /// `--digest -u USER:PASSWORD`.
+    pub digest: Option<String>,
 }
 
 /// A request body as curl sends it.
@@ -79,6 +81,9 @@ pub fn render(cmd: &CurlCommand, vars: &[String]) -> String {
     first.push(' ');
     first.push_str(&word(&cmd.url));
     lines.push(first);
+    if let Some(user) = &cmd.digest {
+        lines.push(format!("--digest -u {}", word(user)));
+    }
     for (name, value) in &cmd.headers {
         // `Name:` would remove the header; `Name;` sends it empty
         let header = if value.is_empty() {
@@ -162,6 +167,7 @@ mod tests {
             remove_headers: Vec::new(),
             insecure: false,
             follow_redirects: true,
+            digest: None,
         };
         let text = render(&cmd, &["TOKEN".into(), "COMPANY_ID".into()]);
         assert_eq!(

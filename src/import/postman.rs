@@ -108,6 +108,7 @@ pub fn convert_collection(collection: &model::Collection, report: &mut Report) -
         place: top.clone(),
         api_key: None,
         checks: Assertions::default(),
+        keep_bodies: keeps_bodies(collection.protocol_profile_behavior.as_ref(), false),
     };
     apply_level(&mut root, &mut scope, level, auth_comment);
     let comments = c.folder_scripts(scripts, &mut scope);
@@ -175,6 +176,17 @@ struct Scope {
     api_key: Option<auth::ApiKey>,
     /// Assertions of folder test scripts, which Postman runs after every request inside.
     checks: Assertions,
+    /// `disableBodyPruning`: GET, HEAD, COPY, PURGE and UNLOCK requests below send their body.
+    keep_bodies: bool,
+}
+
+/// Whether a level's `protocolProfileBehavior` keeps bodies of GET-like requests (its
+/// `disableBodyPruning`, else the enclosing level's).
+fn keeps_bodies(behavior: Option<&std::collections::BTreeMap<String, Value>>, outer: bool) -> bool {
+    behavior
+        .and_then(|b| b.get("disableBodyPruning"))
+        .and_then(Value::as_bool)
+        .unwrap_or(outer)
 }
 
 impl<'r> Converter<'r> {
@@ -452,6 +464,7 @@ impl<'r> Converter<'r> {
         let (level, auth_comment) = self.auth(item.auth.as_ref(), &place);
         let mut inner = Scope {
             place: place.clone(),
+            keep_bodies: keeps_bodies(item.protocol_profile_behavior.as_ref(), scope.keep_bodies),
             ..scope.clone()
         };
         apply_level(&mut group, &mut inner, level, auth_comment);

@@ -1,12 +1,15 @@
-//! `auth:` of a collection, group, include or request: bearer, basic, OAuth2, or `none`.
+//! `auth:` of a collection, group, include or request: bearer, basic, digest, OAuth 1.0a,
+//! OAuth2, or `none`.
 
 use std::sync::Arc;
 
 use crate::load::error::LoadErrorKind;
-use crate::load::keys::{AUTH_KINDS, BASIC_FIELDS, CLIENT_ASSERTION_FIELDS, OAUTH2_FIELDS};
+use crate::load::keys::{
+    AUTH_KINDS, BASIC_FIELDS, CLIENT_ASSERTION_FIELDS, OAUTH1_FIELDS, OAUTH2_FIELDS,
+};
 use crate::load::reader::{Fields, Reader};
 use crate::load::yaml::{Node, NodeKind};
-use crate::model::{Auth, ClientAssertion, Grant, OAuth2, SendAs};
+use crate::model::{Auth, ClientAssertion, Grant, OAuth1, OAuth2, SendAs, SignatureMethod};
 use crate::template::Tpl;
 
 /// `auth: none` gives `Some(None)`; a valid block `Some(Some(auth))`; an invalid one `None`.
@@ -26,7 +29,8 @@ pub(crate) fn read_auth(r: &mut Reader, node: &Node) -> Option<Option<Arc<Auth>>
         r.error(
             node.pos,
             LoadErrorKind::Invalid(
-                "`auth` takes exactly one of `bearer`, `basic`, `oauth2`, or `none`".into(),
+                "`auth` takes exactly one of `bearer`, `basic`, `digest`, `oauth1`, `oauth2`, or `none`"
+                    .into(),
             ),
         );
         return None;
@@ -41,6 +45,14 @@ pub(crate) fn read_auth(r: &mut Reader, node: &Node) -> Option<Option<Arc<Auth>>
                 password: required_tpl(r, &basic, value, "password", "auth.basic")?,
             }
         }
+        "digest" => {
+            let digest = r.fields(value, "auth.digest", BASIC_FIELDS)?;
+            Auth::Digest {
+                username: required_tpl(r, &digest, value, "username", "auth.digest")?,
+                password: required_tpl(r, &digest, value, "password", "auth.digest")?,
+            }
+        }
+        "oauth1" => Auth::OAuth1(read_oauth1(r, value)?),
         _ => Auth::OAuth2(read_oauth2(r, value)?),
     };
     Some(Some(Arc::new(auth)))
@@ -61,6 +73,47 @@ fn required_tpl(
             None
         }
     }
+}
+
+/// `auth.oauth1`: consumer key and secret, optional token and secret, the signature method
+/// (HMAC-SHA1 when absent) and realm.
+fn read_oauth1(r: &mut Reader, node: &Node) -> Option<OAuth1> {
+    let what = "auth.oauth1";
+    let fields = r.fields(node, what, OAUTH1_FIELDS)?;
+    let consumer_key = required_tpl(r, &fields, node, "consumer_key", what);
+    let consumer_secret = required_tpl(r, &fields, node, "consumer_secret", what);
+    let optional = |r: &mut Reader, name: &str| {
+        fields
+            .get(name)
+            .and_then(|v| r.tpl(v, &format!("{what}.{name}")))
+    };
+    let token = optional(r, "token");
+    let token_secret = optional(r, "token_secret");
+    let realm = optional(r, "realm");
+    let signature_method = match fields.get("signature_method") {
+        None => SignatureMethod::HmacSha1,
+        Some(v) => {
+            let name = r.string(v, "auth.oauth1.signature_method")?;
+            let Some(method) = SignatureMethod::parse(&name) else {
+                r.error(
+                    v.pos,
+                    LoadErrorKind::Invalid(format!(
+                        "unknown signature_method `{name}`; expected HMAC-SHA1, HMAC-SHA256 or PLAINTEXT"
+                    )),
+                );
+                return None;
+            };
+            method
+        }
+    };
+    Some(OAuth1 {
+        consumer_key: consumer_key?,
+        consumer_secret: consumer_secret?,
+        token,
+        token_secret,
+        signature_method,
+        realm,
+    })
 }
 
 /// `auth.oauth2`: the token endpoint, the client, and how the client proves who it is.

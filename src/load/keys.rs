@@ -63,8 +63,16 @@ pub(crate) const ASSERT_FIELDS: &[&str] = &[
 pub(crate) const CAPTURE_FIELDS: &[&str] = &[
     "json", "header", "regex", "from", "status", "value", "secret", "optional", "default", "when",
 ];
-pub(crate) const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
+pub(crate) const AUTH_KINDS: &[&str] = &["bearer", "basic", "digest", "oauth1", "oauth2"];
 pub(crate) const BASIC_FIELDS: &[&str] = &["username", "password"];
+pub(crate) const OAUTH1_FIELDS: &[&str] = &[
+    "consumer_key",
+    "consumer_secret",
+    "token",
+    "token_secret",
+    "signature_method",
+    "realm",
+];
 pub(crate) const OAUTH2_FIELDS: &[&str] = &[
     "token_url",
     "client_id",
@@ -89,6 +97,8 @@ pub fn accepted_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("capture", CAPTURE_FIELDS),
         ("oauth2", OAUTH2_FIELDS),
         ("basic", BASIC_FIELDS),
+        ("digest", BASIC_FIELDS),
+        ("oauth1", OAUTH1_FIELDS),
         ("settings", SETTINGS_FIELDS),
         ("retry", RETRY_FIELDS),
         ("paginate", PAGINATE_FIELDS),

@@ -57,7 +57,7 @@ const FUNCTIONS: &[(&str, &str, &str)] = &[
 ];
 
 /// The kinds of `auth:`.
-const AUTH_KINDS: &[&str] = &["bearer", "basic", "oauth2"];
+const AUTH_KINDS: &[&str] = &["bearer", "basic", "digest", "oauth1", "oauth2"];
 
 /// What can be written at the position.
 pub fn complete(document: &Document, position: Position) -> Vec<CompletionItem> {

@@ -1,17 +1,21 @@
-//! Sending one request as many times as it takes: once more with a fresh token after a 401,
+//! Sending one request as many times as it takes: once more with a fresh token or the answer
+//! to a Digest challenge after a 401,
 //! again as the retry policy says after throttling (429/503, honouring Retry-After) or a
 //! connection reset, and again while a `retry.until` poll condition is false. Every wait is
 //! bounded and interruptible.
 
 use std::time::{Duration, Instant};
 
-use super::authorize::Bearer;
+use super::authorize::{Bearer, Reauth};
 use super::context::RequestContext;
 use super::note::Note;
 use super::result::{Failure, RequestResult};
 use super::transport::interrupted;
+use crate::auth::digest;
 use crate::check::ResponseView;
-use crate::http::{HttpError, HttpRequest, HttpResponse, NextSend, RETRY_BUDGET, RetryPolicy};
+use crate::http::{
+    HttpBody, HttpError, HttpRequest, HttpResponse, NextSend, RETRY_BUDGET, RetryPolicy,
+};
 use crate::model::{Condition, Request};
 
 /// Polls when `retry.max` is not given.
@@ -24,7 +28,7 @@ pub(super) async fn send_until_done(
     request: &Request,
     cx: &RequestContext<'_>,
     http_request: &mut HttpRequest,
-    mut bearer: Option<Bearer>,
+    mut reauth: Option<Reauth>,
     result: &mut RequestResult,
 ) -> Result<HttpResponse, HttpError> {
     let started = Instant::now();
@@ -35,8 +39,14 @@ pub(super) async fn send_until_done(
     loop {
         result.attempts += 1;
         let sent = cx.transport.send(http_request).await;
-        if let Some(rejected) = bearer.take_if(|_| is_unauthorized(&sent)) {
-            match refresh(rejected, cx, http_request, result).await {
+        if let Some(rejected) = reauth.take_if(|_| is_unauthorized(&sent)) {
+            let again = match rejected {
+                Reauth::Bearer(bearer) => refresh(bearer, cx, http_request, result).await,
+                Reauth::Digest { username, password } => {
+                    answer_digest(&sent, &username, &password, cx, http_request, result)
+                }
+            };
+            match again {
                 Refreshed::Again => continue,
                 Refreshed::Failed => return sent,
                 Refreshed::Interrupted => return Err(interrupted()),
@@ -140,6 +150,49 @@ async fn refresh(
         }
         Some(Err(error)) => {
             result.hints.extend(error.hint());
+            result.failures.push(Failure::Auth(error.to_string()));
+            Refreshed::Failed
+        }
+    }
+}
+
+/// The answer to the 401's Digest challenge on the request (sent once: a second 401 is the
+/// answer).
+fn answer_digest(
+    sent: &Result<HttpResponse, HttpError>,
+    username: &str,
+    password: &str,
+    cx: &RequestContext<'_>,
+    http_request: &mut HttpRequest,
+    result: &mut RequestResult,
+) -> Refreshed {
+    let challenge = sent.as_ref().ok().and_then(|response| {
+        digest::challenge(
+            response
+                .headers
+                .iter()
+                .filter(|(name, _)| name == "www-authenticate")
+                .map(|(_, value)| value.as_str()),
+        )
+    });
+    let uri = reqwest::Url::parse(&http_request.url)
+        .map(|url| match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        })
+        .unwrap_or_else(|_| "/".into());
+    let body = match &http_request.body {
+        HttpBody::Bytes { data, .. } => Some(data.as_ref()),
+        _ => None,
+    };
+    let method = http_request.method.clone();
+    match digest::answer(challenge, username, password, &method, &uri, body) {
+        Ok(value) => {
+            cx.transport.secrets.add_header_value(&value);
+            set_header(&mut http_request.headers, "Authorization", value);
+            Refreshed::Again
+        }
+        Err(error) => {
             result.failures.push(Failure::Auth(error.to_string()));
             Refreshed::Failed
         }

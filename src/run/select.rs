@@ -175,9 +175,19 @@ impl Walker {
     fn auth(&mut self, auth: &Auth) {
         match auth {
             Auth::Bearer(t) => self.tpl(t),
-            Auth::Basic { username, password } => {
+            Auth::Basic { username, password } | Auth::Digest { username, password } => {
                 self.tpl(username);
                 self.tpl(password);
+            }
+            Auth::OAuth1(o) => {
+                for t in [&o.consumer_key, &o.consumer_secret]
+                    .into_iter()
+                    .chain(&o.token)
+                    .chain(&o.token_secret)
+                    .chain(&o.realm)
+                {
+                    self.tpl(t);
+                }
             }
             Auth::OAuth2(o) => {
                 for t in [&o.token_url, &o.client_id]

@@ -1,7 +1,7 @@
 //! The send stage: the request until there is a final answer, then the rest of its pages.
 
 use super::attempts::send_until_done;
-use super::authorize::Bearer;
+use super::authorize::Reauth;
 use super::context::RequestContext;
 use super::note::Note;
 use super::paginate;
@@ -14,10 +14,10 @@ pub(super) async fn send(
     request: &Request,
     cx: &RequestContext<'_>,
     http_request: &mut HttpRequest,
-    bearer: Option<Bearer>,
+    reauth: Option<Reauth>,
     result: &mut RequestResult,
 ) -> (Result<HttpResponse, HttpError>, usize) {
-    let sent = send_until_done(request, cx, http_request, bearer, result).await;
+    let sent = send_until_done(request, cx, http_request, reauth, result).await;
     let Some(paginate) = &request.paginate else {
         return (sent, 1);
     };

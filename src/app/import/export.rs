@@ -231,6 +231,13 @@ fn has_header(cmd: &CurlCommand, name: &str) -> bool {
         .any(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
+/// Whether the command's body is an urlencoded form.
+fn has_form_type(cmd: &CurlCommand) -> bool {
+    cmd.headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("content-type") && v.starts_with("application/x-www-form-urlencoded")
+    })
+}
+
 /// The rendered request as a command: URL, headers, body, the collection's TLS and redirect
 /// settings.
 fn command(
@@ -399,6 +406,28 @@ fn authorize_command(
     }
     match authorize::prepare(auth, collection, ctx, secrets) {
         Ok(Credentials::Header(value)) => {
+            cmd.headers.push(("Authorization".into(), value));
+            Ok(())
+        }
+        Ok(Credentials::Digest { username, password }) => {
+            cmd.digest = Some(format!("{username}:{password}"));
+            Ok(())
+        }
+        Ok(Credentials::OAuth1(credentials)) => {
+            cmd.comments.push(
+                "The OAuth 1.0 signature holds the time it was made; export again for a fresh one"
+                    .into(),
+            );
+            let form = match &cmd.body {
+                CurlBody::Data(text) if has_form_type(cmd) => {
+                    form_urlencoded::parse(text.as_bytes())
+                        .into_owned()
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            let value = authorize::oauth1_header(&credentials, &cmd.method, &cmd.url, &form);
+            secrets.add_header_value(&value);
             cmd.headers.push(("Authorization".into(), value));
             Ok(())
         }

@@ -1,5 +1,5 @@
-//! Postman auth blocks → `auth:`. `noauth` → `none`; bearer, basic, OAuth2 client credentials
-//! and password grants → their blocks, literal secrets moved to `secret("NAME")`; `apikey`
+//! Postman auth blocks → `auth:`. `noauth` → `none`; bearer, basic, digest, OAuth 1.0 (signed
+//! in the header), OAuth2 client credentials and password grants → their blocks, literal secrets moved to `secret("NAME")`; `apikey`
 //! becomes a header or query parameter on each request; every other type is reported and
 //! turned off, so it is never silently replaced by the auth of an outer level.
 
@@ -11,6 +11,7 @@ use super::converter::Converter;
 use super::model::{Auth, value_text};
 use crate::import::report::{Place, Topic};
 use crate::import::yaml::Yaml;
+use crate::model::SignatureMethod;
 
 /// What one level's auth does.
 pub(super) enum Level {
@@ -102,6 +103,11 @@ impl Converter<'_> {
                 basic.insert("password", Yaml::str(password));
                 Level::Set(Yaml::block_pair("basic", basic))
             }
+            "digest" => self.digest(&params, place),
+            "oauth1" => match self.oauth1(&params, place) {
+                Some(block) => Level::Set(Yaml::block_pair("oauth1", block)),
+                None => return unsupported(),
+            },
             // a saved (or variable) token and no grant the runner can run: sent as it is
             "oauth2" if !grant_runs(&params) && !text("accessToken").trim().is_empty() => {
                 self.saved_token(&text("accessToken"), place)
@@ -151,6 +157,115 @@ impl Converter<'_> {
             }
         };
         (level, Vec::new())
+    }
+
+    /// `auth: { digest: … }`. The realm, nonce, algorithm and qop come from the server's
+    /// challenge, as Postman takes them when they are not saved; saved ones are reported.
+    fn digest(&mut self, params: &BTreeMap<String, Value>, place: &Place) -> Level {
+        let text = |key: &str| params.get(key).map(value_text).unwrap_or_default();
+        let username = self.text(&text("username"), place);
+        let password = self.credential(
+            &text("password"),
+            "digest password",
+            place,
+            "digest auth password",
+        );
+        let saved: Vec<&str> = ["realm", "nonce", "algorithm", "qop", "opaque"]
+            .into_iter()
+            .filter(|key| !text(key).trim().is_empty())
+            .collect();
+        if !saved.is_empty() {
+            self.report.add(
+                Topic::Note,
+                place,
+                format!(
+                    "digest auth: the saved {} are not used; the runner answers the server's challenge (a first request without credentials, then one with them)",
+                    saved.join(", ")
+                ),
+            );
+        }
+        let mut digest = Yaml::flow_map();
+        digest.insert("username", Yaml::str(username));
+        digest.insert("password", Yaml::str(password));
+        Level::Set(Yaml::block_pair("digest", digest))
+    }
+
+    /// `auth: { oauth1: … }` for signatures in the header with a method the runner has; the
+    /// rest is reported. A saved timestamp and nonce give way to fresh ones (noted).
+    fn oauth1(&mut self, params: &BTreeMap<String, Value>, place: &Place) -> Option<Yaml> {
+        let text = |key: &str| params.get(key).map(value_text).unwrap_or_default();
+        let method = Some(text("signatureMethod"))
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "HMAC-SHA1".into());
+        let mut refused = Vec::new();
+        if params.get("addParamsToHeader").and_then(Value::as_bool) == Some(false) {
+            refused.push("parameters in the query or body (`addParamsToHeader: false`)".into());
+        }
+        if SignatureMethod::parse(&method).is_none() {
+            refused.push(format!("signature method `{method}`"));
+        }
+        for key in ["callback", "verifier", "includeBodyHash"] {
+            if params.get(key).is_some_and(|v| !is_empty(v)) {
+                refused.push(format!("`{key}`"));
+            }
+        }
+        if !refused.is_empty() {
+            self.report.add(
+                Topic::Auth,
+                place,
+                format!(
+                    "oauth1 auth with {} is not supported; auth is turned off here (`auth: none`)",
+                    refused.join(", ")
+                ),
+            );
+            return None;
+        }
+        let saved: Vec<&str> = ["timestamp", "nonce"]
+            .into_iter()
+            .filter(|key| params.get(*key).is_some_and(|v| !is_empty(v)))
+            .collect();
+        if !saved.is_empty() {
+            self.report.add(
+                Topic::Note,
+                place,
+                format!(
+                    "oauth1 auth: the saved {} {} not used; each request is signed with a fresh timestamp and nonce",
+                    saved.join(" and "),
+                    if saved.len() == 1 { "is" } else { "are" }
+                ),
+            );
+        }
+        let mut block = Yaml::map();
+        block.insert(
+            "consumer_key",
+            Yaml::str(self.text(&text("consumerKey"), place)),
+        );
+        let secret = self.credential(
+            &text("consumerSecret"),
+            "oauth1 consumer secret",
+            place,
+            "oauth1 auth consumerSecret",
+        );
+        block.insert("consumer_secret", Yaml::str(secret));
+        if !text("token").is_empty() {
+            block.insert("token", Yaml::str(self.text(&text("token"), place)));
+        }
+        if !text("tokenSecret").is_empty() {
+            let secret = self.credential(
+                &text("tokenSecret"),
+                "oauth1 token secret",
+                place,
+                "oauth1 auth tokenSecret",
+            );
+            block.insert("token_secret", Yaml::str(secret));
+        }
+        if method != "HMAC-SHA1" {
+            block.insert("signature_method", Yaml::str(&method));
+        }
+        if !text("realm").is_empty() {
+            block.insert("realm", Yaml::str(self.text(&text("realm"), place)));
+        }
+        Some(block)
     }
 
     /// `auth: { bearer: … }` from an oauth2 block's saved (or variable) access token.

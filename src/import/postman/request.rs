@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::captures::{CaptureSpec, captures_yaml, push_capture};
 use super::model::{self, KeyValue};
-use super::{Converter, METADATA, Scope, auth, description_lines};
+use super::{Converter, METADATA, Scope, auth, description_lines, keeps_bodies};
 use crate::import::placeholder;
 use crate::import::report::{Place, Topic};
 use crate::import::yaml::{Item, Yaml};
@@ -39,7 +39,8 @@ impl Converter<'_> {
             }
         };
         self.ignored(&place, &request.other, &[]);
-        let mut out = self.request_map(request, name, scope, &place);
+        let keep_bodies = keeps_bodies(item.protocol_profile_behavior.as_ref(), scope.keep_bodies);
+        let mut out = self.request_map(request, name, scope, keep_bodies, &place);
         let mut comments = description_lines(item.description.as_ref());
         comments.extend(description_lines(request.description.as_ref()));
         let (assert, capture, kept) = self.request_checks(item, scope, &place);
@@ -84,6 +85,7 @@ impl Converter<'_> {
         request: &model::Request,
         name: &str,
         scope: &Scope,
+        keep_bodies: bool,
         place: &Place,
     ) -> Yaml {
         let mut out = Yaml::map();
@@ -104,10 +106,16 @@ impl Converter<'_> {
         if let Some(key) = api_key {
             key.apply(&mut headers, &mut query);
         }
-        let body = request
+        let own_headers = headers.clone();
+        let mut body = request
             .body
             .as_ref()
             .and_then(|b| self.body(b, &mut headers, place));
+        if body.is_some() && self.pruned(&method, keep_bodies, place) {
+            // the headers as written: no Content-Type added or left out for the body
+            headers = own_headers;
+            body = None;
+        }
         if !query.is_empty() {
             let mut map = Yaml::map();
             for (k, v) in query {
@@ -131,6 +139,20 @@ impl Converter<'_> {
             auth::Level::Inherit => {}
         }
         out
+    }
+
+    /// Whether Postman leaves this body out: it does for GET, HEAD, COPY, PURGE and UNLOCK
+    /// unless `disableBodyPruning` is set (noted when a body is left out).
+    fn pruned(&mut self, method: &str, keep: bool, place: &Place) -> bool {
+        if keep || !matches!(method, "GET" | "HEAD" | "COPY" | "PURGE" | "UNLOCK") {
+            return false;
+        }
+        self.report.add(
+            Topic::Note,
+            place,
+            format!("the body of this {method} request is left out, as Postman sends none (`disableBodyPruning` is not set)"),
+        );
+        true
     }
 
     /// The method, upper-cased; GET when absent or not an HTTP method (reported).
