@@ -117,7 +117,7 @@ fn a_token_straddling_the_verbose_cut_is_masked_whole() {
         out.expect_code(0);
         assert_no_piece_of(&token, &out.stdout);
         assert!(
-            out.stdout.contains("authorization: Bearer ***"),
+            out.stdout.contains("Authorization: Bearer ***"),
             "{}",
             out.stdout
         );

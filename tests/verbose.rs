@@ -50,8 +50,7 @@ fn shown_requests(out: &Outcome, name: &str) -> Vec<Shown> {
             in_head = true;
         } else if let (true, Some((n, v))) = (in_head, rest.split_once(": "))
             && !n.is_empty()
-            && n.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
             let last = shown.last_mut().expect("a header after a request line");
             last.headers.push((n.to_string(), v.to_string()));
@@ -87,8 +86,8 @@ fn assert_same(shown: &Shown, received: &RawRequest) {
         .iter()
         .map(|line| {
             let (n, v) = line.split_once(':').expect("a header line");
-            let name = n.trim().to_ascii_lowercase();
-            let value = masked(&name, v.trim());
+            let name = n.trim().to_string();
+            let value = masked(&name.to_ascii_lowercase(), v.trim());
             (name, value)
         })
         .collect();
@@ -175,12 +174,12 @@ fn v_shows_every_header_sent_for_json_form_and_multipart_bodies() {
     // the jar's cookie went out with the requests after the login, masked when shown
     let json = &shown_requests(&out, "json")[0];
     assert!(
-        json.headers.contains(&("cookie".into(), "***".into())),
+        json.headers.contains(&("Cookie".into(), "***".into())),
         "{json:?}"
     );
     assert!(
         json.headers
-            .contains(&("authorization".into(), "Bearer ***".into()))
+            .contains(&("Authorization".into(), "Bearer ***".into()))
     );
     // the multipart boundary shown is the one the server parsed the body with
     let boundary = |value: &str| value.split("boundary=").nth(1).unwrap().to_string();
@@ -188,13 +187,13 @@ fn v_shows_every_header_sent_for_json_form_and_multipart_bodies() {
     let shown_type = &upload
         .headers
         .iter()
-        .find(|(n, _)| n == "content-type")
+        .find(|(n, _)| n == "Content-Type")
         .unwrap()
         .1;
     let wire_type = received[3]
         .headers
         .iter()
-        .find_map(|l| l.strip_prefix("content-type: "))
+        .find_map(|l| l.strip_prefix("Content-Type: "))
         .unwrap();
     assert_eq!(boundary(shown_type), boundary(wire_type));
     assert_no_piece_of(TOKEN, &out.all());
@@ -275,7 +274,7 @@ fn v_shows_each_redirect_hop_as_sent_and_what_another_host_was_not_sent() {
             !request
                 .headers
                 .iter()
-                .any(|h| h.starts_with("authorization")),
+                .any(|h| h.to_ascii_lowercase().starts_with("authorization")),
             "{request:?}"
         );
     }

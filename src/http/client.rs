@@ -172,7 +172,7 @@ impl HttpClient {
                 self.proxies.name_in(error, outgoing.url.as_str())
             })?;
             if let Some(mut sent) = sent.take() {
-                outgoing::add_host(&mut sent, &outgoing.url, response.version());
+                outgoing::as_written(&mut sent, &outgoing.url, response.version());
                 recorder.sent(sent);
             }
             if let Some(jar) = &self.jar {

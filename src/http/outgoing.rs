@@ -119,19 +119,37 @@ pub(super) fn record(request: &reqwest::Request) -> SentRequest {
     }
 }
 
-/// The `Host` hyper writes last over HTTP/1 when the request has none: the URL's host, and
-/// its port unless it is the scheme's default.
-pub(super) fn add_host(sent: &mut SentRequest, url: &reqwest::Url, version: reqwest::Version) {
-    let http1 = version < reqwest::Version::HTTP_2;
-    if !http1 || sent.headers.iter().any(|(n, _)| n == HOST.as_str()) {
+/// The head as hyper writes it once the version is known: over HTTP/1, names in title case
+/// (the client sets `http1_title_case_headers`) and the URL's `Host` last when the request
+/// has none, its port unless it is the scheme's default.
+pub(super) fn as_written(sent: &mut SentRequest, url: &reqwest::Url, version: reqwest::Version) {
+    if version >= reqwest::Version::HTTP_2 {
         return;
     }
-    let host = url.host_str().unwrap_or_default();
-    let host = match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    };
-    sent.headers.push((HOST.as_str().to_string(), host));
+    let has_host = sent.headers.iter().any(|(n, _)| n == HOST.as_str());
+    if !has_host {
+        let host = url.host_str().unwrap_or_default();
+        let host = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        sent.headers.push((HOST.as_str().to_string(), host));
+    }
+    for (name, _) in &mut sent.headers {
+        *name = title_case(name);
+    }
+}
+
+/// `content-type` → `Content-Type`: each letter after the start or a `-` in upper case.
+fn title_case(name: &str) -> String {
+    let mut upper = true;
+    name.chars()
+        .map(|c| {
+            let shown = if upper { c.to_ascii_uppercase() } else { c };
+            upper = c == '-';
+            shown
+        })
+        .collect()
 }
 
 /// What a client records while it follows an answer's redirects (`-v`).

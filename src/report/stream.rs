@@ -9,8 +9,8 @@ use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use super::head::{Head, Tally};
 use super::folded::Folded;
+use super::head::{Head, Tally};
 use super::html;
 use super::junit;
 use super::kind::ReportKind;
